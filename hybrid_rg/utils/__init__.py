@@ -1,0 +1,1 @@
+"""Small shared helpers (progress bars, time grids) with no physics in them."""
