@@ -1,0 +1,122 @@
+"""Blocks and growth: the relevant operators of a simulatable system, and how one target site is attached.
+
+A `Block` carries, as dense complex128 torch matrices of one dimension D:
+  H          the static Hamiltonian,
+  drives     time-dependent terms (c(t), M): H(t) = H + Σ c(t) M   (c maps a tensor of times to values),
+  boundary   the operators B_a on the block's last site through which the next site couples,
+  observable O and the initial density matrix rho.
+
+`grow(block, site)` attaches one site of the target model:
+    H' = H ⊗ I + Σ_a s_a B_a ⊗ b_a + I ⊗ h,   B'_a = I ⊗ b_a,   O' = O ⊗ I,   ρ' = ρ ⊗ |0⟩⟨0|,
+with site 0 the leftmost factor as everywhere in hybrid_rg, so sites are appended on the right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import torch
+
+from ..operators import PauliExpr, lattice, to_dense
+
+DTYPE = torch.complex128
+
+
+def pauli(letter: str) -> torch.Tensor:
+    return torch.from_numpy(to_dense(PauliExpr.term(1, letter, (0,)))) if letter != "I" else torch.eye(2, dtype=DTYPE)
+
+
+@dataclass(frozen=True)
+class SiteModel:
+    """One site of a translation-invariant target chain.
+
+    couplings: (s_a, P_a, p_a) for a bond term s_a · P_a(block's last site) ⊗ p_a(new site);
+    onsite:    (c, p) for a field term c · p on the new site.
+    Sign conventions match `operators.lattice` (tested: growing reproduces lattice.tfim / lattice.xxz).
+    """
+
+    couplings: tuple[tuple[float, str, str], ...]
+    onsite: tuple[tuple[float, str], ...]
+    name: str = "site"
+
+    @classmethod
+    def tfim(cls, J: float = 1.0, h: float = 1.0, g: float = 0.0) -> "SiteModel":
+        return cls(((-J, "Z", "Z"),), ((-h, "X"), (-g, "Z")), name=f"tfim(J={J},h={h},g={g})")
+
+    @classmethod
+    def xxz(cls, J: float = 1.0, delta: float = 1.0, hz: float = 0.0) -> "SiteModel":
+        return cls(((J, "X", "X"), (J, "Y", "Y"), (J * delta, "Z", "Z")), ((hz, "Z"),),
+                   name=f"xxz(J={J},delta={delta},hz={hz})")
+
+    def chain(self, n: int) -> PauliExpr:
+        """The same model on an open chain of n sites, from the operator layer (used to check growth)."""
+        if self.name.startswith("tfim"):
+            (J,) = [-s for s, _, _ in self.couplings]
+            h, g = (-c for c, _ in self.onsite)
+            return lattice.tfim(n, J, h, g)
+        (Jx, _, _), _, (Jz, _, _) = self.couplings
+        return lattice.xxz(n, Jx, Jz / Jx if Jx else 0.0, self.onsite[0][0])
+
+    def field(self) -> torch.Tensor:
+        return sum((c * pauli(p) for c, p in self.onsite), torch.zeros(2, 2, dtype=DTYPE))
+
+
+@dataclass(frozen=True, eq=False)
+class Block:
+    n_sites: int
+    H: torch.Tensor
+    boundary: tuple[torch.Tensor, ...]
+    observable: torch.Tensor
+    rho: torch.Tensor
+    drives: tuple[tuple[Callable[[torch.Tensor], torch.Tensor], torch.Tensor], ...] = ()
+
+    @property
+    def dim(self) -> int:
+        return self.H.shape[-1]
+
+    def matrices(self) -> list[torch.Tensor]:
+        return [self.H, *self.boundary, self.observable, self.rho, *(m for _, m in self.drives)]
+
+    def apply(self, fn: Callable[[torch.Tensor], torch.Tensor]) -> "Block":
+        """The same block with every operator passed through fn (how an operator map acts)."""
+        return replace(self, H=fn(self.H), boundary=tuple(fn(b) for b in self.boundary),
+                       observable=fn(self.observable), rho=fn(self.rho),
+                       drives=tuple((c, fn(m)) for c, m in self.drives))
+
+
+def _hermitian(A: torch.Tensor) -> torch.Tensor:
+    return 0.5 * (A + A.conj().transpose(-1, -2))
+
+
+def grow(block: Block, site: SiteModel) -> Block:
+    D = block.dim
+    I2, ID = torch.eye(2, dtype=DTYPE), torch.eye(D, dtype=DTYPE)
+    if len(block.boundary) != len(site.couplings):
+        raise ValueError(f"block has {len(block.boundary)} boundary operators, the site model couples through "
+                         f"{len(site.couplings)}")
+    H = torch.kron(block.H, I2) + torch.kron(ID, site.field())
+    for B, (s, _, p) in zip(block.boundary, site.couplings):
+        H = H + s * torch.kron(B, pauli(p))
+    up = torch.zeros(2, 2, dtype=DTYPE)
+    up[0, 0] = 1.0
+    return Block(n_sites=block.n_sites + 1, H=_hermitian(H),
+                 boundary=tuple(torch.kron(ID, pauli(p)) for _, _, p in site.couplings),
+                 observable=torch.kron(block.observable, I2), rho=torch.kron(block.rho, up),
+                 drives=tuple((c, torch.kron(m, I2)) for c, m in block.drives))
+
+
+def exact_block(site: SiteModel, n0: int, observable: PauliExpr) -> Block:
+    """The exact n0-site block in state |0…0⟩, built by growing from one site; O must act within n0 sites."""
+    if n0 < 1:
+        raise ValueError(f"n0 = {n0}; the first block needs at least one site")
+    if observable.n_sites > n0 or (observable.support() and max(observable.support()) >= n0):
+        raise ValueError(f"the observable acts on sites {observable.support()}, outside the first block of "
+                         f"{n0} sites; choose n0 > {max(observable.support())}")
+    up = torch.zeros(2, 2, dtype=DTYPE)
+    up[0, 0] = 1.0
+    block = Block(1, site.field(), tuple(pauli(P) for _, P, _ in site.couplings), torch.zeros(2, 2, dtype=DTYPE), up)
+    for _ in range(n0 - 1):
+        block = grow(block, site)
+    O = PauliExpr(n0, observable.terms) if observable.n_sites < n0 else observable
+    return replace(block, observable=torch.from_numpy(to_dense(O)))
