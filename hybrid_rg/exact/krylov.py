@@ -167,7 +167,7 @@ def _evolve_time_dependent(H, block, times, plan, out, params, rtol=1e-10, atol=
 
 
 def _unit_term(n: int, term) -> sp.csr_matrix:
-    """Matrix of a term's Pauli string with coefficient 1 (used when the coefficient vanishes at t = 0)."""
+    """Matrix of a term's Pauli string with coefficient 1; its time-dependent coefficient is applied per step."""
     from ..operators.expression import PauliTerm
 
     return to_sparse(PauliExpr(n, (PauliTerm(term.paulis, term.sites, 1.0),)))
