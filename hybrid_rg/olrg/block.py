@@ -14,6 +14,7 @@ with site 0 the leftmost factor as everywhere in hybrid_rg, so sites are appende
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Callable
 
 import torch
@@ -23,8 +24,18 @@ from ..operators import PauliExpr, lattice, to_dense
 DTYPE = torch.complex128
 
 
+@lru_cache(maxsize=None)
 def pauli(letter: str) -> torch.Tensor:
+    """2×2 Pauli matrix from the operator layer, cached: grow() runs at every scale of every training step.
+    Callers must not modify it in place (nothing here does: kron and + make new tensors)."""
     return torch.from_numpy(to_dense(PauliExpr.term(1, letter, (0,)))) if letter != "I" else torch.eye(2, dtype=DTYPE)
+
+
+def _up_projector() -> torch.Tensor:
+    """|0⟩⟨0|, the state of every newly attached target site."""
+    up = torch.zeros(2, 2, dtype=DTYPE)
+    up[0, 0] = 1.0
+    return up
 
 
 @dataclass(frozen=True)
@@ -38,25 +49,25 @@ class SiteModel:
 
     couplings: tuple[tuple[float, str, str], ...]
     onsite: tuple[tuple[float, str], ...]
-    name: str = "site"
+    model: str                                  # name of the builder in operators.lattice ("tfim", "xxz")
+    params: tuple[tuple[str, float], ...]       # its keyword arguments
 
     @classmethod
     def tfim(cls, J: float = 1.0, h: float = 1.0, g: float = 0.0) -> "SiteModel":
-        return cls(((-J, "Z", "Z"),), ((-h, "X"), (-g, "Z")), name=f"tfim(J={J},h={h},g={g})")
+        return cls(((-J, "Z", "Z"),), ((-h, "X"), (-g, "Z")), "tfim", (("J", J), ("h", h), ("g", g)))
 
     @classmethod
     def xxz(cls, J: float = 1.0, delta: float = 1.0, hz: float = 0.0) -> "SiteModel":
         return cls(((J, "X", "X"), (J, "Y", "Y"), (J * delta, "Z", "Z")), ((hz, "Z"),),
-                   name=f"xxz(J={J},delta={delta},hz={hz})")
+                   "xxz", (("J", J), ("delta", delta), ("hz", hz)))
+
+    @property
+    def name(self) -> str:
+        return f"{self.model}({','.join(f'{k}={v}' for k, v in self.params)})"
 
     def chain(self, n: int) -> PauliExpr:
-        """The same model on an open chain of n sites, from the operator layer (used to check growth)."""
-        if self.name.startswith("tfim"):
-            (J,) = [-s for s, _, _ in self.couplings]
-            h, g = (-c for c, _ in self.onsite)
-            return lattice.tfim(n, J, h, g)
-        (Jx, _, _), _, (Jz, _, _) = self.couplings
-        return lattice.xxz(n, Jx, Jz / Jx if Jx else 0.0, self.onsite[0][0])
+        """The same model on an open chain of n sites, built independently by operators.lattice."""
+        return getattr(lattice, self.model)(n, **dict(self.params))
 
     def field(self) -> torch.Tensor:
         return sum((c * pauli(p) for c, p in self.onsite), torch.zeros(2, 2, dtype=DTYPE))
@@ -74,9 +85,6 @@ class Block:
     @property
     def dim(self) -> int:
         return self.H.shape[-1]
-
-    def matrices(self) -> list[torch.Tensor]:
-        return [self.H, *self.boundary, self.observable, self.rho, *(m for _, m in self.drives)]
 
     def apply(self, fn: Callable[[torch.Tensor], torch.Tensor]) -> "Block":
         """The same block with every operator passed through fn (how an operator map acts)."""
@@ -98,11 +106,9 @@ def grow(block: Block, site: SiteModel) -> Block:
     H = torch.kron(block.H, I2) + torch.kron(ID, site.field())
     for B, (s, _, p) in zip(block.boundary, site.couplings):
         H = H + s * torch.kron(B, pauli(p))
-    up = torch.zeros(2, 2, dtype=DTYPE)
-    up[0, 0] = 1.0
     return Block(n_sites=block.n_sites + 1, H=_hermitian(H),
                  boundary=tuple(torch.kron(ID, pauli(p)) for _, _, p in site.couplings),
-                 observable=torch.kron(block.observable, I2), rho=torch.kron(block.rho, up),
+                 observable=torch.kron(block.observable, I2), rho=torch.kron(block.rho, _up_projector()),
                  drives=tuple((c, torch.kron(m, I2)) for c, m in block.drives))
 
 
@@ -113,9 +119,8 @@ def exact_block(site: SiteModel, n0: int, observable: PauliExpr) -> Block:
     if observable.n_sites > n0 or (observable.support() and max(observable.support()) >= n0):
         raise ValueError(f"the observable acts on sites {observable.support()}, outside the first block of "
                          f"{n0} sites; choose n0 > {max(observable.support())}")
-    up = torch.zeros(2, 2, dtype=DTYPE)
-    up[0, 0] = 1.0
-    block = Block(1, site.field(), tuple(pauli(P) for _, P, _ in site.couplings), torch.zeros(2, 2, dtype=DTYPE), up)
+    block = Block(1, site.field(), tuple(pauli(P) for _, P, _ in site.couplings), torch.zeros(2, 2, dtype=DTYPE),
+                  _up_projector())
     for _ in range(n0 - 1):
         block = grow(block, site)
     O = PauliExpr(n0, observable.terms) if observable.n_sites < n0 else observable

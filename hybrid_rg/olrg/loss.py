@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 
 from .block import Block, SiteModel, grow
-from .correlators import boundary_correlators
+from .correlators import correlators_from, heisenberg_operators
 
 WEIGHTS = ("one", "factorial", "series")
 
@@ -74,11 +74,12 @@ def scale_loss(grown: Block, mapped: Block, site: SiteModel, cfg: LossConfig,
                generator: torch.Generator | None = None) -> torch.Tensor:
     """The loss contribution of one scale (both blocks are grown by one site here)."""
     g1, m1 = grow(grown, site), grow(mapped, site)
+    # Evolve each grown block's operators once; every order and tuple batch below reuses them.
+    evolved = [(b.rho, *heisenberg_operators(b, cfg.T, cfg.grid, cfg.substeps)) for b in (g1, m1)]
     total = torch.zeros((), dtype=torch.float64)
     for only_k, t_idx, a_idx in _tuples(cfg, len(site.couplings), generator):
         K = cfg.K if only_k is None else only_k
-        chi_g = boundary_correlators(g1, cfg.T, cfg.grid, t_idx, a_idx, K, cfg.substeps)
-        chi_m = boundary_correlators(m1, cfg.T, cfg.grid, t_idx, a_idx, K, cfg.substeps)
+        chi_g, chi_m = (correlators_from(rho, O_T, B_t, t_idx, a_idx, K) for rho, O_T, B_t in evolved)
         orders = range(K + 1) if only_k is None else [only_k]
         for k in orders:
             diff = (chi_g[k] - chi_m[k]).abs() ** 2

@@ -53,8 +53,7 @@ def train(first: Block, site: SiteModel, N: int, opmap, cfg: LossConfig, iterati
 
         loss = opt.step(closure)
         result.losses.append(float(loss.detach()))
-        if hasattr(bar, "set_postfix"):
-            bar.set_postfix(loss=f"{result.losses[-1]:.2e}")
+        bar.set_postfix(loss=f"{result.losses[-1]:.2e}")
         if result.losses[-1] <= loss_target:
             result.stopped_early = True
             break
