@@ -1,12 +1,20 @@
-"""Training an operator map on the scaling-consistency loss (all scales together), seeded and interruptible.
+"""Training an operator map on the scaling-consistency loss (all scales together), seeded, resumable.
 
 Each iteration re-runs the flow (so every scale sees the current maps of the scales below it), sums the
-per-scale losses and takes one optimiser step. Adam by default; L-BFGS on the deterministic full-grid loss.
+per-scale losses and takes one optimiser step. Adam or AdamW by default; L-BFGS on the deterministic full-grid
+loss. A stochastic (generative) map is trained on the mean loss of `ensemble` replicas.
+
+Checkpoints: with `checkpoint=PATH`, the map's parameters, the optimiser state, the random streams and the loss
+history are written every `checkpoint_every` iterations (to a temporary file, then renamed, so a crash never
+leaves half a checkpoint). Calling `train` again with the same PATH resumes where the last checkpoint left off
+and, for Adam/AdamW, continues exactly as if never interrupted.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 
@@ -15,46 +23,95 @@ from .block import Block, SiteModel
 from .flow import run_flow
 from .loss import LossConfig, scale_loss
 
+OPTIMIZERS = ("adam", "adamw", "lbfgs")
+
 
 @dataclass
 class TrainResult:
     losses: list[float] = field(default_factory=list)
     stopped_early: bool = False
+    resumed_at: int = 0            # iterations already done when this call started (from a checkpoint)
 
 
 def flow_loss(first: Block, site: SiteModel, N: int, opmap, cfg: LossConfig,
-              generator: torch.Generator | None = None) -> torch.Tensor:
-    flow = run_flow(first, site, N, opmap)
-    return sum(scale_loss(g, m, site, cfg, generator) for g, m in flow.pairs)
+              generator: torch.Generator | None = None, ensemble: int = 1) -> torch.Tensor:
+    total = 0.0
+    for _ in range(ensemble):
+        flow = run_flow(first, site, N, opmap)
+        total = total + sum(scale_loss(g, m, site, cfg, generator) for g, m in flow.pairs)
+    return total / ensemble
+
+
+def _random_streams(opmap, generator: torch.Generator) -> dict:
+    streams = {"loss": generator.get_state()}
+    for name in ("noise", "generator"):
+        if isinstance(getattr(opmap, name, None), torch.Generator):
+            streams[name] = getattr(opmap, name).get_state()
+    return streams
+
+
+def _save(path: Path, opmap, opt, result: TrainResult, generator: torch.Generator) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save({"map": opmap.state_dict(), "optimizer": opt.state_dict(), "losses": result.losses,
+                "streams": _random_streams(opmap, generator)}, tmp)
+    os.replace(tmp, path)
+
+
+def _load(path: Path, opmap, opt, result: TrainResult, generator: torch.Generator) -> None:
+    state = torch.load(path, weights_only=False)
+    opmap.load_state_dict(state["map"])
+    opt.load_state_dict(state["optimizer"])
+    result.losses[:] = state["losses"]
+    result.resumed_at = len(result.losses)
+    generator.set_state(state["streams"]["loss"])
+    for name in ("noise", "generator"):
+        if name in state["streams"]:
+            getattr(opmap, name).set_state(state["streams"][name])
 
 
 def train(first: Block, site: SiteModel, N: int, opmap, cfg: LossConfig, iterations: int = 200,
-          lr: float = 1e-2, optimizer: str = "adam", seed: int = 0, loss_target: float = 0.0) -> TrainResult:
-    """Optimise opmap's parameters in place; returns the loss history."""
+          lr: float = 1e-2, optimizer: str = "adam", seed: int = 0, loss_target: float = 0.0,
+          ensemble: int = 1, checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 25) -> TrainResult:
+    """Optimise opmap's parameters in place; returns the loss history (one entry per iteration, resumed ones
+    included)."""
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer '{optimizer}' unknown; choose one of {', '.join(OPTIMIZERS)}")
+    if iterations < 0 or ensemble < 1:
+        raise ValueError("need iterations >= 0 and ensemble >= 1")
     generator = torch.Generator().manual_seed(seed)
-    flow_loss(first, site, N, opmap, cfg, generator)          # first pass creates the per-scale parameters
+    with torch.no_grad():                                      # the first pass creates the per-scale parameters
+        run_flow(first, site, N, opmap)
     params = [p for p in opmap.parameters() if p.requires_grad]
     if not params:
         raise ValueError("the operator map has no trainable parameters")
     if optimizer == "adam":
         opt = torch.optim.Adam(params, lr=lr)
-    elif optimizer == "lbfgs":
-        opt = torch.optim.LBFGS(params, lr=lr, max_iter=20, line_search_fn="strong_wolfe")
+    elif optimizer == "adamw":
+        opt = torch.optim.AdamW(params, lr=lr, weight_decay=1e-4)   # the authors' optax.adamw default decay
     else:
-        raise ValueError(f"optimizer '{optimizer}' unknown; choose adam or lbfgs")
+        opt = torch.optim.LBFGS(params, lr=lr, max_iter=20, line_search_fn="strong_wolfe")
     result = TrainResult()
-    bar = progress(range(iterations), desc="train", unit="it")
-    for _ in bar:
+    path = Path(checkpoint) if checkpoint is not None else None
+    if path is not None and path.exists():
+        _load(path, opmap, opt, result, generator)
+        if result.losses and result.losses[-1] <= loss_target:
+            result.stopped_early = True
+            return result
+    bar = progress(range(result.resumed_at, iterations), desc="train", unit="it")
+    for it in bar:
         def closure():
             opt.zero_grad()
-            loss = flow_loss(first, site, N, opmap, cfg, generator)
+            loss = flow_loss(first, site, N, opmap, cfg, generator, ensemble)
             loss.backward()
             return loss
 
         loss = opt.step(closure)
         result.losses.append(float(loss.detach()))
         bar.set_postfix(loss=f"{result.losses[-1]:.2e}")
-        if result.losses[-1] <= loss_target:
+        done = result.losses[-1] <= loss_target
+        if path is not None and (done or (it + 1) % checkpoint_every == 0 or it + 1 == iterations):
+            _save(path, opmap, opt, result, generator)
+        if done:
             result.stopped_early = True
             break
     return result

@@ -1,0 +1,139 @@
+"""Run an OLRG experiment spec: for each Dyson order K and final time T, train a map, predict ⟨O(T)⟩, bound it.
+
+Resumable: every finished (K, T) point leaves `checkpoints/K{K}_T{T}.json` (its numbers) and `.pt` (its map) in
+the output folder, and the trainer checkpoints while it runs; a rerun after a crash skips finished points and
+resumes the interrupted one. result.csv, result.png and provenance.json are written all at once at the end.
+
+Warm start (training.warm_start): the map for time T starts from the trained map of the previous T of the same
+order (the authors' `--sweep` curriculum); the first T starts from the map's own initialisation.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..exact.runner import ExactRequest, RequestError, run_exact
+from ..operators import parse_observables
+from ..utils.progress import progress
+from .block import SiteModel, exact_block
+from .flow import IdentityMap, run_flow
+from .generative import GenerativeMap
+from .loss import LossConfig
+from .omm import LinearIsometryMap
+from .predict import predict
+from .spec import ExperimentSpec
+from .trainer import train
+
+
+@dataclass(frozen=True)
+class Point:
+    order: int
+    T: float
+    prediction: float
+    exact: float | None
+    bound: float
+    tail_share: float
+    final_loss: float | None
+    iterations: int
+    seconds: float
+
+    @property
+    def error(self) -> float | None:
+        return None if self.exact is None else abs(self.prediction - self.exact)
+
+
+def site_model(spec: ExperimentSpec) -> SiteModel:
+    return getattr(SiteModel, spec.model)(**spec.couplings)
+
+
+def reference(spec: ExperimentSpec) -> tuple[np.ndarray | None, str]:
+    """Exact values at the spec's times (scaled like the observable), and the method used ('none' if none)."""
+    if spec.reference == "none":
+        return None, "none"
+    req = ExactRequest(model=spec.model, n=spec.N, times=spec.times, observables=(spec.observable,),
+                       method=spec.reference, **spec.couplings)
+    try:
+        req = req.validate()
+    except RequestError as err:
+        if spec.reference == "auto":       # too large for Krylov and not free: run without a reference
+            return None, f"none ({err})"
+        raise
+    _, values = run_exact(req)
+    return spec.observable_scale * np.real(next(iter(values.values()))), req.method
+
+
+def make_map(spec: ExperimentSpec, site: SiteModel, T: float):
+    m, seed = spec.map, spec.training["seed"]
+    if m["kind"] == "identity":
+        return IdentityMap()
+    if m["kind"] == "generative":
+        return GenerativeMap(m["chi"], width=m["width"], depth=m["depth"], noise_dim=m["noise_dim"],
+                             per_operator=m["per_operator"], seed=seed)
+    n_steps = spec.training["n_steps"]
+    return LinearIsometryMap(m["chi"], init=m["init"], site=site, T=T, n_steps=n_steps, seed=seed)
+
+
+def _key(order: int, T: float) -> str:
+    return f"K{order}_T{T:.6g}"
+
+
+def run_point(spec, site, first, order: int, T: float, exact: float | None, folder: Path, warm: dict | None):
+    """Train (or resume) one (K, T) point; returns the Point and the trained map's state for the next warm start."""
+    done = folder / f"{_key(order, T)}.json"
+    state_file = folder / f"{_key(order, T)}.pt"
+    opmap = make_map(spec, site, T)
+    tr = spec.training
+    if done.exists() and state_file.exists():
+        with torch.no_grad():
+            run_flow(first, site, spec.N, opmap)          # create the per-scale parameters, then load them
+        opmap.load_state_dict(torch.load(state_file, weights_only=False))
+        return Point(**json.loads(done.read_text())), opmap.state_dict()
+    t0 = time.perf_counter()
+    losses = []
+    if spec.map["kind"] != "identity":
+        if warm is not None:
+            with torch.no_grad():
+                    run_flow(first, site, spec.N, opmap)
+            opmap.load_state_dict(warm)
+        cfg = LossConfig(T=T, K=order, n_steps=tr["n_steps"], n_samples=tr["n_samples"], weights=tr["weights"],
+                         full_grid=tr["optimizer"] == "lbfgs")
+        result = train(first, site, spec.N, opmap, cfg, iterations=tr["iterations"], lr=tr["lr"],
+                       optimizer=tr["optimizer"], seed=tr["seed"], loss_target=tr["loss_target"],
+                       ensemble=tr["ensemble"], checkpoint=folder / f"{_key(order, T)}.train.pt")
+        losses = result.losses
+    pred = predict(first, site, spec.N, opmap, T, order, ensemble=tr["ensemble"], seed=tr["seed"],
+                   n_grid=spec.bound["n_grid"], max_tuples=spec.bound["max_tuples"])
+    point = Point(order, T, pred.value, exact, pred.bound, pred.tail_share, losses[-1] if losses else None,
+                  len(losses), time.perf_counter() - t0)
+    torch.save(opmap.state_dict(), state_file)
+    done.write_text(json.dumps(point.__dict__))
+    return point, opmap.state_dict()
+
+
+def run_experiment(spec: ExperimentSpec, out: Path) -> tuple[list[Point], str]:
+    """All (K, T) points of the spec, resuming from `out/checkpoints`; returns the points and the reference method."""
+    site = site_model(spec)
+    obs = parse_observables(spec.observable, spec.N)[0]
+    first = exact_block(site, spec.map["n0"], obs.operator(spec.map["n0"]) * spec.observable_scale)
+    exact, method = reference(spec)
+    folder = Path(out) / "checkpoints"
+    folder.mkdir(parents=True, exist_ok=True)
+    points = []
+    jobs = [(K, j) for K in spec.training["orders"] for j in range(len(spec.times))]
+    bar = progress(jobs, desc=spec.name, unit="point")
+    warm = None
+    for K, j in bar:
+        if j == 0 or not spec.training["warm_start"]:
+            warm = None
+        T = spec.times[j]
+        point, warm = run_point(spec, site, first, K, T, None if exact is None else float(exact[j]), folder, warm)
+        points.append(point)
+        if point.error is not None:
+            bar.set_postfix(K=K, T=f"{T:.2f}", err=f"{point.error:.1e}")
+    return points, method
