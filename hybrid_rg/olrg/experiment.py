@@ -105,7 +105,7 @@ def run_point(spec, site, first, order: int, T: float, exact: float | None, fold
                          full_grid=tr["optimizer"] == "lbfgs")
         result = train(first, site, spec.N, opmap, cfg, iterations=tr["iterations"], lr=tr["lr"],
                        optimizer=tr["optimizer"], seed=tr["seed"], loss_target=tr["loss_target"],
-                       ensemble=tr["ensemble"], checkpoint=folder / f"{_key(order, T)}.train.pt")
+                       ensemble=tr["ensemble"], keep_best=tr["keep_best"], checkpoint=folder / f"{_key(order, T)}.train.pt")
         losses = result.losses
     pred = predict(first, site, spec.N, opmap, T, order, ensemble=tr["ensemble"], seed=tr["seed"],
                    n_grid=spec.bound["n_grid"], max_tuples=spec.bound["max_tuples"])

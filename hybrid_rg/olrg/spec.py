@@ -31,7 +31,7 @@ SECTIONS = {
     "times": {"T"},
     "map": {"kind", "n0", "chi", "init", "width", "depth", "noise_dim", "per_operator"},
     "training": {"orders", "iterations", "lr", "optimizer", "n_samples", "n_steps", "weights", "seed",
-                 "loss_target", "warm_start", "ensemble"},
+                 "loss_target", "warm_start", "ensemble", "keep_best"},
     "reference": {"method"},
     "bound": {"n_grid", "max_tuples"},
     "paper": {"csv", "label"},
@@ -167,7 +167,8 @@ def parse_spec(raw: dict, base: Path = Path("."), default_name: str = "experimen
                 "seed": _get(tr, "seed", 0, int, "training"),
                 "loss_target": _get(tr, "loss_target", 0.0, float, "training"),
                 "warm_start": _get(tr, "warm_start", True, bool, "training"),
-                "ensemble": _get(tr, "ensemble", 1, int, "training")}
+                "ensemble": _get(tr, "ensemble", 1, int, "training"),
+                "keep_best": _get(tr, "keep_best", True, bool, "training")}
     for key in ("iterations", "n_samples", "n_steps", "ensemble"):
         if training[key] < (0 if key == "iterations" else 1):
             raise SpecError(f"training.{key} = {training[key]}: must be >= {0 if key == 'iterations' else 1}")

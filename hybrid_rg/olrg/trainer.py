@@ -71,9 +71,10 @@ def _load(path: Path, opmap, opt, result: TrainResult, generator: torch.Generato
 
 def train(first: Block, site: SiteModel, N: int, opmap, cfg: LossConfig, iterations: int = 200,
           lr: float = 1e-2, optimizer: str = "adam", seed: int = 0, loss_target: float = 0.0,
-          ensemble: int = 1, checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 25) -> TrainResult:
+          ensemble: int = 1, checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 25, keep_best: bool = False) -> TrainResult:
     """Optimise opmap's parameters in place; returns the loss history (one entry per iteration, resumed ones
-    included)."""
+    included). keep_best: end with the parameters of the lowest loss seen in this call rather than the last
+    ones (Adam's first steps have size ~lr whatever the gradient, which can spoil a good initialisation)."""
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer '{optimizer}' unknown; choose one of {', '.join(OPTIMIZERS)}")
     if iterations < 0 or ensemble < 1:
@@ -98,7 +99,10 @@ def train(first: Block, site: SiteModel, N: int, opmap, cfg: LossConfig, iterati
             result.stopped_early = True
             return result
     bar = progress(range(result.resumed_at, iterations), desc="train", unit="it")
+    best = (float("inf"), None)
     for it in bar:
+        before = {k: v.detach().clone() for k, v in opmap.state_dict().items()}
+
         def closure():
             opt.zero_grad()
             loss = flow_loss(first, site, N, opmap, cfg, generator, ensemble)
@@ -107,6 +111,8 @@ def train(first: Block, site: SiteModel, N: int, opmap, cfg: LossConfig, iterati
 
         loss = opt.step(closure)
         result.losses.append(float(loss.detach()))
+        if result.losses[-1] < best[0]:       # the loss was evaluated at the parameters before this step
+            best = (result.losses[-1], before)
         bar.set_postfix(loss=f"{result.losses[-1]:.2e}")
         done = result.losses[-1] <= loss_target
         if path is not None and (done or (it + 1) % checkpoint_every == 0 or it + 1 == iterations):
@@ -114,4 +120,6 @@ def train(first: Block, site: SiteModel, N: int, opmap, cfg: LossConfig, iterati
         if done:
             result.stopped_early = True
             break
+    if keep_best and best[1] is not None:
+        opmap.load_state_dict(best[1])
     return result
