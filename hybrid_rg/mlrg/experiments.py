@@ -1,0 +1,150 @@
+"""Experiment specs (TOML) and the runners that reproduce the paper's figures with the published numbers beside ours.
+
+Published numbers are *comparison targets* (from ../shared/notes/mlrg.md §A.5, the authors' notebook outputs): they are
+written in a separate column labelled "paper", never used in a computation.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import tomllib
+from pathlib import Path
+
+import numpy as np
+
+J0C = 0.5 * np.arccosh(1 + np.sqrt(2))
+PAPER_J0 = {"A1": 0.8253, "A1+E": 0.7961, "2A1+E": 0.7700}  # Fig. 8 medians
+PAPER_DELTA1 = {"A1": 0.0848, "A1+E": 0.1176, "2A1+E": 0.1203}  # Fig. 12 medians (as published)
+FIGURES = ("fig5", "fig8")
+KEYS = {"figure", "reps", "geometry", "models", "iterations", "batch", "lr", "steps", "step_mode", "seed",
+        "cylinder_L"}
+
+
+def load_spec(path: str | Path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"spec file {str(path)!r} does not exist; pass a TOML file such as experiments/mlrg/fig5.toml")
+    try:
+        spec = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as err:
+        raise ValueError(f"spec {path} is not valid TOML ({err}); fix the file") from None
+    unknown = sorted(set(spec) - KEYS)
+    if unknown:
+        raise ValueError(f"spec {path} has unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(KEYS))}")
+    if spec.get("figure") not in FIGURES:
+        raise ValueError(f"spec {path}: figure = {spec.get('figure')!r} is unknown; use one of {', '.join(FIGURES)}")
+    from .irreps import Rep
+    from .rbm import MAX_ENUM_SPINS, _check_geometry
+
+    spec.setdefault("reps", ["A1"])
+    for r in spec["reps"]:
+        rep = Rep.parse(r)
+        if 4 * rep.dim > MAX_ENUM_SPINS:
+            raise ValueError(f"spec {path}: representation {r} has {4 * rep.dim} visible spins per block; exact mode "
+                             f"enumerates at most {MAX_ENUM_SPINS} (2A1+E); remove it")
+    _check_geometry(spec.setdefault("geometry", "consistent"))
+    for k, default in (("models", 3), ("iterations", 400), ("batch", 256), ("steps", 8), ("seed", 0),
+                       ("cylinder_L", 6)):
+        v = spec.setdefault(k, default)
+        if not isinstance(v, int) or v < (0 if k == "seed" else 1):
+            raise ValueError(f"spec {path}: {k} = {v!r} must be a {'non-negative' if k == 'seed' else 'positive'} "
+                             "integer")
+    spec.setdefault("lr", 0.01)
+    if spec.setdefault("step_mode", "euler") not in ("euler", "ode"):
+        raise ValueError(f"spec {path}: step_mode = {spec['step_mode']!r}; use 'euler' or 'ode'")
+    return spec
+
+
+def run_fig5(spec: dict) -> tuple[dict, dict]:
+    """A1 monotone C(J0) and beta function −∂C from several trained models; exact map R(J0) − J0 as the truth."""
+    import torch
+
+    from .irreps import Rep
+    from .kl import Pair
+    from .monotone import Monotone, critical_from_monotone
+    from .rgmap import ExactRG, axis_point
+    from .training import train_exact
+
+    pair = Pair(Rep.parse("A1"), spec["geometry"])
+    grid = torch.linspace(0.0, 1.6, 161, dtype=torch.float64)
+    Cs, betas, stars = [], [], []
+    for k in range(spec["models"]):
+        m = Monotone(1, [6, 12, 8], seed=spec["seed"] + k)
+        train_exact(pair, m, iterations=spec["iterations"], batch=spec["batch"], lr=spec["lr"],
+                    mode=spec["step_mode"], seed=spec["seed"] + k)
+        Cs.append(m(grid[:, None]).detach().numpy())
+        betas.append(-m.grad(grid[:, None], create_graph=False)[:, 0].numpy())
+        stars.append(critical_from_monotone(m, grid[40:130], spec["steps"], spec["step_mode"]))
+    rg = ExactRG(pair)
+    exact_beta = np.array([float(rg.step(axis_point(1, float(j)))[0][0]) - float(j) for j in grid])
+    Cs, betas = np.array(Cs), np.array(betas)
+    cols = {"J0": grid.numpy(), "C_mean": Cs.mean(0), "C_sd": Cs.std(0), "beta_mean": betas.mean(0),
+            "beta_sd": betas.std(0), "beta_exact_map": exact_beta}
+    summary = {"J0_star_models": stars, "J0_star_median": float(np.median(stars)),
+               "J0_star_exact_map": None, "paper_J0_star": "0.82 ± 0.02 (Fig. 5); 0.8253 median (Fig. 8)",
+               "J0c_exact_ising": J0C}
+    from .rgmap import fixed_point
+    summary["J0_star_exact_map"] = float(fixed_point(rg, axis_point(1, 0.8))["J"][0])
+    return cols, summary
+
+
+def run_fig8(spec: dict) -> tuple[dict, dict]:
+    """Per representation, exact mode: fixed point of J = R(J) by Newton, critical J0*, GSD and Δ at J*."""
+    import torch
+
+    from .analysis import central_charge, gsd, scaling_dimensions, weight_tensor
+    from .irreps import Rep
+    from .kl import Pair
+    from .rgmap import ExactRG, axis_point, critical_coupling, fixed_point
+
+    rows = {k: [] for k in ("rep", "J0_star", "paper_J0_star", "J0c_exact", "fp_residual", "fp_kl", "lambda_t",
+                            "Delta_eps_from_lambda", "gsd", "Delta1_1x1", "paper_Delta1", f"Delta1_L{spec['cylinder_L']}",
+                            f"Delta2_L{spec['cylinder_L']}", "c_cyl", "seconds")}
+    notes = {}
+    for text in spec["reps"]:
+        t0 = time.perf_counter()
+        pair = Pair(Rep.parse(text), spec["geometry"])
+        rg = ExactRG(pair, seed=spec["seed"])
+        start = rg.flow(axis_point(pair.n_params, 0.8), 2)[-1]
+        fp = fixed_point(rg, start)
+        lam = float(np.real(fp["eigenvalues"][0]))
+        try:
+            j0 = critical_coupling(rg, fp, steps=spec["steps"], bracket=(0.6, 1.0))
+        except ValueError as err:
+            j0, notes[text] = float("nan"), str(err)
+        T = weight_tensor(pair.teacher, fp["J"])
+        L = spec["cylinder_L"] if pair.rep.dim == 1 else 2
+        d1 = scaling_dimensions(T, 1)
+        dL = scaling_dimensions(T, L)
+        c = central_charge(T, L - 1, L) if L > 1 else float("nan")
+        vals = (text, j0, PAPER_J0.get(text, float("nan")), J0C, fp["residual"], fp["kl"], lam,
+                2 - np.log(abs(lam)) / np.log(np.sqrt(2)) if lam > 0 else float("nan"), gsd(T), d1[1],
+                PAPER_DELTA1.get(text, float("nan")), dL[1], dL[2] if len(dL) > 2 else float("nan"), c,
+                time.perf_counter() - t0)
+        for k, v in zip(rows, vals):
+            rows[k].append(v)
+        notes[f"{text}_J_star"] = [round(float(x), 6) for x in fp["J"]]
+    return rows, {"notes": notes, "geometry": spec["geometry"], "exact_ising": {"J0c": J0C, "Delta_sigma": 0.125,
+                                                                                "Delta_eps": 1.0, "c": 0.5}}
+
+
+def run(spec: dict) -> tuple[dict, dict]:
+    return {"fig5": run_fig5, "fig8": run_fig8}[spec["figure"]](spec)
+
+
+def write(out: str | Path, spec: dict, cols: dict, summary: dict, seconds: float) -> None:
+    import csv
+
+    from ..utils.results import atomic_dir
+    from .plots import plot
+
+    with atomic_dir(out) as tmp:
+        with open(tmp / "result.csv", "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(list(cols))
+            for row in zip(*cols.values()):
+                w.writerow([v if isinstance(v, str) else f"{float(v):.10g}" for v in row])
+        (tmp / "summary.json").write_text(json.dumps({"spec": spec, "seconds": seconds, **summary}, indent=2,
+                                                     default=float))
+        plot(tmp / "result.png", spec, cols, summary)

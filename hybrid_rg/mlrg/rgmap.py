@@ -1,0 +1,99 @@
+"""The exact RG map J ↦ R(J) (KL-optimal student, gauge-fixed), its flow, fixed points and critical point.
+
+R is the deterministic truth the learned monotone is compared with: the student's couplings become the next
+teacher's (rbm.py explains why the "consistent" geometry maps the family into itself). Fixed points are found by
+Newton's method directly on R(J) − J, with dR/dJ from implicit differentiation (kl.py) — no monotone involved.
+The critical bare coupling J0* on the A1 axis is the J0 whose flow runs into the critical fixed point: the root of
+u·(Rⁿ(J0 e0) − J*), u the left eigenvector of the relevant (thermal) direction of dR/dJ at J*.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .gauge import canonical
+from .kl import Pair, optimal_student, student_jacobian
+
+
+@dataclass
+class ExactRG:
+    """R(J) with a cache of warm starts; `starts` random restarts guard against the symmetric-saddle trap."""
+
+    pair: Pair
+    starts: int = 6
+    seed: int = 0
+    _last: torch.Tensor | None = field(default=None, repr=False)
+
+    def step(self, J: torch.Tensor, with_jacobian: bool = False):
+        Js, value = optimal_student(self.pair, J, starts=self.starts, seed=self.seed, init=self._last)
+        self._last = Js
+        Jc, G = canonical(self.pair.rep, Js)
+        if not with_jacobian:
+            return Jc, value
+        return Jc, value, G @ student_jacobian(self.pair, J, Js)
+
+    def flow(self, J: torch.Tensor, steps: int) -> list[torch.Tensor]:
+        out = [J.detach().clone()]
+        for _ in range(steps):
+            out.append(self.step(out[-1])[0])
+        return out
+
+
+def axis_point(n_params: int, J0: float) -> torch.Tensor:
+    J = torch.zeros(n_params, dtype=torch.float64)
+    J[0] = J0
+    return J
+
+
+def fixed_point(rg: ExactRG, J: torch.Tensor, tol: float = 1e-10, max_iter: int = 30) -> dict:
+    """Newton on R(J) = J. Returns J*, the residual, dR/dJ there and its eigenvalues (sorted by |λ| descending)."""
+    J = J.detach().clone()
+    eye = torch.eye(len(J), dtype=torch.float64)
+    res = float("inf")
+    for it in range(max_iter):
+        RJ, _, DR = rg.step(J, with_jacobian=True)
+        F = RJ - J
+        res = float(F.abs().max())
+        if res < tol:
+            break
+        dJ = torch.linalg.solve(DR - eye, F)
+        cap = 0.5 / max(1.0, float(dJ.abs().max()) / 0.5)  # damp very long steps
+        J = J - (1.0 if float(dJ.abs().max()) < 0.5 else cap) * dJ
+    RJ, kl_value, DR = rg.step(J, with_jacobian=True)
+    lam, vecs = np.linalg.eig(DR.numpy())
+    order = np.argsort(-np.abs(lam))
+    lamT, vecsT = np.linalg.eig(DR.numpy().T)
+    return {"J": J, "residual": float((RJ - J).abs().max()), "kl": kl_value, "jacobian": DR,
+            "eigenvalues": lam[order], "left": vecsT[:, np.argmax(np.abs(lamT))].real, "iterations": it}
+
+
+def critical_coupling(rg: ExactRG, fp: dict, steps: int = 6, bracket=(0.6, 1.0), tol: float = 1e-9) -> float:
+    """J0* on the A1 axis: root of φ(J0) = u·(Rⁿ(J0 e0) − J*) by bracketing secant (Illinois) iteration."""
+    u = torch.tensor(fp["left"])
+    n = len(fp["J"])
+
+    def phi(J0: float) -> float:
+        return float(u @ (rg.flow(axis_point(n, J0), steps)[-1] - fp["J"]))
+
+    a, b = bracket
+    fa, fb = phi(a), phi(b)
+    if fa * fb > 0:
+        raise ValueError(f"the bracket {bracket} does not contain the critical coupling (φ = {fa:.3g}, {fb:.3g}); "
+                         "widen it")
+    side = 0
+    for _ in range(60):
+        c = b - fb * (b - a) / (fb - fa)
+        fc = phi(c)
+        if abs(b - a) < tol or fc == 0.0:
+            return c
+        if fc * fb < 0:
+            a, fa = b, fb
+            side = 0
+        else:
+            fa = fa / 2 if side == 1 else fa
+            side = 1
+        b, fb = c, fc
+    return b
