@@ -200,6 +200,6 @@ def parse_spec(raw: dict, base: Path = Path("."), default_name: str = "experimen
     return ExperimentSpec(name=_get(raw, "name", default_name, str, "spec"), model=model, N=N, couplings=couplings,
                           observable=observable, observable_scale=_get(target, "observable_scale", 1.0, float,
                                                                         "target"),
-                          times=tuple(float(t) for t in times), map=map_cfg, training=training, reference=reference,
+                          times=tuple(round(float(t), 12) for t in times), map=map_cfg, training=training, reference=reference,
                           bound=bound, paper_csv=paper_csv, paper_label=str(paper.get("label", "paper")),
                           description=str(raw.get("description", "")), raw=raw)

@@ -78,3 +78,23 @@ def test_bound_holds_for_a_driven_block():
     assert per_scale[0] > 1e-5                          # the drive really changes the answer
     for sb, d in zip(bound.scales, per_scale):
         assert sb.value >= d
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_grid_correlators_agree_with_the_tuple_correlators(k):
+    from hybrid_rg.olrg.bound import _grid_correlators
+    from hybrid_rg.olrg.correlators import correlators_from, heisenberg_operators
+    site = SiteModel.xxz(1.0, 0.6, 0.2)                  # three boundary operators
+    b = grow(exact_block(site, 2, PauliExpr.term(2, "XZ", (0, 1))), site)
+    b = Block(b.n_sites, b.H, b.boundary, b.observable,
+              torch.diag(torch.tensor([0.4, 0.3, 0.2, 0.1, 0, 0, 0, 0], dtype=torch.complex128)))
+    grid = torch.linspace(0, 0.9, 4, dtype=torch.float64)
+    O_T, B_t = heisenberg_operators(b, 0.9, grid)
+    full = _grid_correlators(b.rho, O_T, B_t, k)
+    gen = torch.Generator().manual_seed(k)
+    t = torch.randint(4, (6, k), generator=gen)
+    a = torch.randint(3, (6, k), generator=gen)
+    ref = correlators_from(b.rho, O_T, B_t, t, a, k)[k]                 # (6, 2^k), first sign = highest bit
+    for s in range(6):
+        got = full[tuple(t[s])][tuple(a[s])].reshape(-1)
+        assert float((got - ref[s]).abs().max()) < 1e-13
