@@ -21,9 +21,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"hybrid-rg: error: {message} (see 'hybrid-rg {self.prog.split()[-1]} --help')\n")
 
 
-def _fail(message: str) -> int:
-    print(f"hybrid-rg: error: {message}", file=sys.stderr)
-    return 2
+from .utils.cli_errors import fail as _fail
 
 
 def _print_table(times, columns, max_cols: int = 6, max_rows: int = 60) -> None:
@@ -100,6 +98,9 @@ def cmd_run(args) -> int:
     except SpecError as err:
         return _fail(str(err))
     from .olrg.experiment import run_experiment
+    from .utils.threads import limit_torch_threads
+
+    limit_torch_threads()
     from .olrg.report import plot_points, read_paper, write_points
     from .utils.provenance import provenance, write_json
     from .utils.results import atomic_dir

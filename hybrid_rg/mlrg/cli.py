@@ -11,23 +11,12 @@ written.
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 
 
-def _fail(message: str) -> int:
-    print(f"hybrid-rg: error: {message}", file=sys.stderr)
-    return 2
-
-
-def _threads() -> None:
-    import os
-
-    import torch
-
-    # small tensors on a shared 2-core machine: one thread avoids OpenMP spin-waiting (see tests/mlrg/conftest.py)
-    torch.set_num_threads(int(os.environ.get("HYBRID_RG_THREADS", "1")))
+from ..utils.cli_errors import fail as _fail
+from ..utils.threads import limit_torch_threads as _threads
 
 
 def cmd_run(args) -> int:
