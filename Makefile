@@ -42,6 +42,7 @@ test-all: install
 bench: install
 	$(PY) benchmarks/free_fermion_vs_krylov.py
 	$(PY) benchmarks/import_time.py
+	$(PY) benchmarks/olrg_vs_tebd.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -166,7 +166,7 @@ def parse_spec(raw: dict, base: Path = Path("."), default_name: str = "experimen
                 "weights": _get(tr, "weights", "one", str, "training"),
                 "seed": _get(tr, "seed", 0, int, "training"),
                 "loss_target": _get(tr, "loss_target", 0.0, float, "training"),
-                "warm_start": _get(tr, "warm_start", True, bool, "training"),
+                "warm_start": _get(tr, "warm_start", False, bool, "training"),
                 "ensemble": _get(tr, "ensemble", 1, int, "training"),
                 "keep_best": _get(tr, "keep_best", True, bool, "training")}
     for key in ("iterations", "n_samples", "n_steps", "ensemble"):
