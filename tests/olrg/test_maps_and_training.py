@@ -84,7 +84,9 @@ GOOD = {"target": {"model": "tfim", "N": 5, "observable": "zz:0,1", "observable_
     ({"tags": 1}, "tags"),
 ])
 def test_malformed_spec_names_the_field(change, field):
-    parse_spec(GOOD)
+    ok = parse_spec(GOOD)
+    assert ok.training["warm_start"] is False          # opt-in: it must not leak into untrained runs
+    assert ok.times == (0.2, 0.4) and ok.map["chi"] == 2
     with pytest.raises(SpecError, match=field.replace(".", r"\.")):
         parse_spec({**GOOD, **change})
 
