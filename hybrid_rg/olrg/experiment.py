@@ -102,7 +102,7 @@ def run_point(spec, site, first, order: int, T: float, exact: float | None, fold
                     run_flow(first, site, spec.N, opmap)
             opmap.load_state_dict(warm)
         cfg = LossConfig(T=T, K=order, n_steps=tr["n_steps"], n_samples=tr["n_samples"], weights=tr["weights"],
-                         full_grid=tr["optimizer"] == "lbfgs")
+                         full_grid=tr["optimizer"] == "lbfgs", first_scale_weight=tr["first_scale_weight"])
         result = train(first, site, spec.N, opmap, cfg, iterations=tr["iterations"], lr=tr["lr"],
                        optimizer=tr["optimizer"], seed=tr["seed"], loss_target=tr["loss_target"],
                        ensemble=tr["ensemble"], keep_best=tr["keep_best"], checkpoint=folder / f"{_key(order, T)}.train.pt")

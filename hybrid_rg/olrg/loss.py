@@ -33,10 +33,13 @@ class LossConfig:
     weights: str = "one"
     full_grid: bool = False
     substeps: int = 8
+    first_scale_weight: float = 1.0     # weight of the scale whose grown block is exact (the flow's first pair)
 
     def __post_init__(self):
         if not (self.T > 0 and math.isfinite(self.T)):
             raise ValueError(f"T = {self.T}; the final time must be a positive number")
+        if not (self.first_scale_weight >= 0 and math.isfinite(self.first_scale_weight)):
+            raise ValueError(f"first_scale_weight = {self.first_scale_weight}; must be a number >= 0")
         if self.K < 0 or self.n_steps < 1 or self.n_samples < 1:
             raise ValueError("need K >= 0, n_steps >= 1 and n_samples >= 1")
         if self.weights not in WEIGHTS:

@@ -5,7 +5,8 @@
     [map]       kind (linear | generative | identity), n0, chi, init (linear), width/depth/noise_dim/per_operator/
                 ensemble (generative)
     [training]  orders (list of Dyson orders K; one run per K and T), iterations, lr, optimizer, n_samples,
-                n_steps, weights, seed, loss_target, warm_start, ensemble
+                n_steps, weights, seed, loss_target, warm_start (default false), ensemble, keep_best (default
+                true), first_scale_weight (weight of the one loss term anchored to the exact block, default 1)
     [reference] method (auto | krylov | free-fermion | none)
     [bound]     n_grid, max_tuples
     [paper]     csv (optional digitised published numbers, plotted beside ours; path relative to the spec)
@@ -31,7 +32,7 @@ SECTIONS = {
     "times": {"T"},
     "map": {"kind", "n0", "chi", "init", "width", "depth", "noise_dim", "per_operator"},
     "training": {"orders", "iterations", "lr", "optimizer", "n_samples", "n_steps", "weights", "seed",
-                 "loss_target", "warm_start", "ensemble", "keep_best"},
+                 "loss_target", "warm_start", "ensemble", "keep_best", "first_scale_weight"},
     "reference": {"method"},
     "bound": {"n_grid", "max_tuples"},
     "paper": {"csv", "label"},
@@ -168,7 +169,8 @@ def parse_spec(raw: dict, base: Path = Path("."), default_name: str = "experimen
                 "loss_target": _get(tr, "loss_target", 0.0, float, "training"),
                 "warm_start": _get(tr, "warm_start", False, bool, "training"),
                 "ensemble": _get(tr, "ensemble", 1, int, "training"),
-                "keep_best": _get(tr, "keep_best", True, bool, "training")}
+                "keep_best": _get(tr, "keep_best", True, bool, "training"),
+                "first_scale_weight": _get(tr, "first_scale_weight", 1.0, float, "training")}
     for key in ("iterations", "n_samples", "n_steps", "ensemble"):
         if training[key] < (0 if key == "iterations" else 1):
             raise SpecError(f"training.{key} = {training[key]}: must be >= {0 if key == 'iterations' else 1}")
@@ -176,6 +178,8 @@ def parse_spec(raw: dict, base: Path = Path("."), default_name: str = "experimen
         raise SpecError(f"training.optimizer = '{training['optimizer']}': choose adam, adamw or lbfgs")
     if training["weights"] not in ("one", "factorial", "series"):
         raise SpecError(f"training.weights = '{training['weights']}': choose one, factorial or series")
+    if not training["first_scale_weight"] >= 0:
+        raise SpecError(f"training.first_scale_weight = {training['first_scale_weight']}: must be >= 0")
     if not training["lr"] > 0:
         raise SpecError(f"training.lr = {training['lr']}: must be > 0")
 

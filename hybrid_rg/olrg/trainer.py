@@ -38,7 +38,10 @@ def flow_loss(first: Block, site: SiteModel, N: int, opmap, cfg: LossConfig,
     total = 0.0
     for _ in range(ensemble):
         flow = run_flow(first, site, N, opmap)
-        total = total + sum(scale_loss(g, m, site, cfg, generator) for g, m in flow.pairs)
+        # the first pair compares against the exact block: the only term anchored to the truth, so it can be
+        # weighted up (cfg.first_scale_weight) against self-consistent but wrong solutions at many scales
+        total = total + sum((cfg.first_scale_weight if i == 0 else 1.0) * scale_loss(g, m, site, cfg, generator)
+                            for i, (g, m) in enumerate(flow.pairs))
     return total / ensemble
 
 
