@@ -83,6 +83,13 @@ def _key(order: int, T: float) -> str:
     return f"K{order}_T{T:.6g}"
 
 
+def _load_into(opmap, first, site, N: int, state: dict) -> None:
+    """Per-scale parameters are created on the first pass through the flow; create them, then load `state`."""
+    with torch.no_grad():
+        run_flow(first, site, N, opmap)
+    opmap.load_state_dict(state)
+
+
 def run_point(spec, site, first, order: int, T: float, exact: float | None, folder: Path, warm: dict | None):
     """Train (or resume) one (K, T) point; returns the Point and the trained map's state for the next warm start."""
     done = folder / f"{_key(order, T)}.json"
@@ -90,9 +97,7 @@ def run_point(spec, site, first, order: int, T: float, exact: float | None, fold
     opmap = make_map(spec, site, T)
     tr = spec.training
     if done.exists() and state_file.exists():
-        with torch.no_grad():
-            run_flow(first, site, spec.N, opmap)          # create the per-scale parameters, then load them
-        opmap.load_state_dict(torch.load(state_file, weights_only=False))
+        _load_into(opmap, first, site, spec.N, torch.load(state_file, weights_only=False))
         return Point(**json.loads(done.read_text())), opmap.state_dict()
     t0 = time.perf_counter()
     losses = []
