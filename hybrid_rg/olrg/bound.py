@@ -24,6 +24,7 @@ import torch
 
 from .block import Block, SiteModel, grow
 from .correlators import heisenberg_operators
+from .evolution import PREDICTION_MAX_DT
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def scale_bound(grown: Block, mapped: Block, site: SiteModel, T: float, K: int, 
         roundoff = 1e-12 * sum(size)
         if remaining == 0:        # nothing attached after E: the error is the order-0 mismatch itself
             grid = torch.zeros(1, dtype=torch.float64)
-            chi = [_grid_correlators(b.rho, *heisenberg_operators(b, T, grid), 0) for b in (g1, m1)]
+            chi = [_grid_correlators(b.rho, *heisenberg_operators(b, T, grid, max_dt=PREDICTION_MAX_DT), 0) for b in (g1, m1)]
             return ScaleBound(scale, 0, (float((chi[0] - chi[1]).abs()) + roundoff,), 0.0, 0.0, sum(size))
         strengths = torch.tensor([abs(s) for s, _, _ in site.couplings], dtype=torch.float64)
         A = len(site.couplings)
@@ -136,7 +137,7 @@ def scale_bound(grown: Block, mapped: Block, site: SiteModel, T: float, K: int, 
         for k in range(K + 1):
             G = _grid_size(n_grid, k, A, max_tuples)
             grid = torch.linspace(0.0, T, G, dtype=torch.float64)
-            g_chi, m_chi = (_grid_correlators(b.rho, *heisenberg_operators(b, T, grid), k) for b in (g1, m1))
+            g_chi, m_chi = (_grid_correlators(b.rho, *heisenberg_operators(b, T, grid, max_dt=PREDICTION_MAX_DT), k) for b in (g1, m1))
             weight = torch.ones((), dtype=torch.float64)
             for _ in range(k):                   # Π|s_a| over the operator axes
                 weight = weight[..., None] * strengths
@@ -154,8 +155,21 @@ def scale_bound(grown: Block, mapped: Block, site: SiteModel, T: float, K: int, 
     return ScaleBound(scale, remaining, tuple(orders), disc + roundoff, tail, sum(size))
 
 
+def terminal_bound(grown: Block, mapped: Block, T: float) -> ScaleBound:
+    """A terminal map's last step (m_N replaces g_N, nothing attached after): its error |F(g_N) − F(m_N)| is
+    computed exactly, plus the round-off allowance."""
+    with torch.no_grad():
+        size = [_trace_norm(b.rho) * _spectral(b.observable) for b in (grown, mapped)]
+        grid = torch.zeros(1, dtype=torch.float64)
+        chi = [_grid_correlators(b.rho, *heisenberg_operators(b, T, grid, max_dt=PREDICTION_MAX_DT), 0) for b in (grown, mapped)]
+    return ScaleBound(grown.n_sites, 0, (float((chi[0] - chi[1]).abs()),), 1e-12 * sum(size), 0.0, sum(size))
+
+
 def flow_bound(pairs, site: SiteModel, N: int, T: float, K: int, n_grid: int = 101,
-               max_tuples: int = 40_000) -> ErrorBound:
-    """The bound for a whole flow: one ScaleBound per (grown, mapped) pair (FlowResult.pairs)."""
-    return ErrorBound(tuple(scale_bound(g, m, site, T, K, N - g.n_sites - 1, g.n_sites, n_grid, max_tuples)
-                            for g, m in pairs))
+               max_tuples: int = 40_000, terminal: tuple[Block, Block] | None = None) -> ErrorBound:
+    """The bound for a whole flow: one ScaleBound per (grown, mapped) pair (FlowResult.pairs), plus the exact
+    last step of a terminal map (FlowResult.terminal). The triangle inequality adds them."""
+    scales = [scale_bound(g, m, site, T, K, N - g.n_sites - 1, g.n_sites, n_grid, max_tuples) for g, m in pairs]
+    if terminal is not None:
+        scales.append(terminal_bound(*terminal, T))
+    return ErrorBound(tuple(scales))

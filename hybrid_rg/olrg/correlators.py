@@ -18,11 +18,11 @@ from .block import Block
 from .evolution import heisenberg, propagators
 
 
-def heisenberg_operators(block: Block, T: float, grid: torch.Tensor,
-                         substeps: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
+def heisenberg_operators(block: Block, T: float, grid: torch.Tensor, substeps: int = 8,
+                         max_dt: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """O(T) (D, D) and B_a(t_j) for every boundary operator and grid time (A, n_t, D, D)."""
     grid = torch.as_tensor(grid, dtype=torch.float64)
-    U = propagators(block, torch.cat([grid, torch.tensor([float(T)], dtype=torch.float64)]), substeps)
+    U = propagators(block, torch.cat([grid, torch.tensor([float(T)], dtype=torch.float64)]), substeps, max_dt)
     return heisenberg(U[-1], block.observable), torch.stack([heisenberg(U[:-1], B) for B in block.boundary])
 
 

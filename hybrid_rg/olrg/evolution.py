@@ -5,21 +5,27 @@ needed we use the matrix exponential rather than eigh because its gradient stays
 degenerate, which mapped Hamiltonians often are (eigh's backward divides by eigenvalue gaps); without one
 (predictions, bounds) one eigh serves all times.
 
-Time-dependent H(t) = H + Σ c(t) M: U is the time-ordered product of midpoint exponentials,
-U(t + dt) = exp(−i H(t + dt/2) dt) U(t), later times on the LEFT. (The authors' operator ODE dX/dt = i[H(t), X]
-applies H in the reverse order, which is the same only for static H; notes/olrg.md §7.3.) Global error O(dt²)
+Time-dependent H(t) = H + Σ c(t) M: U is the time-ordered product of fourth-order commutator-free Magnus steps
+(two exponentials per step, H at the Gauss points), later times on the LEFT. (The authors' operator ODE dX/dt = i[H(t), X]
+applies H in the reverse order, which is the same only for static H; notes/olrg.md §7.3.) Global error O(dt⁴)
 with dt = (grid spacing)/substeps.
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 
 from .block import Block
 
 
-def propagators(block: Block, times: torch.Tensor, substeps: int = 8) -> torch.Tensor:
-    """U(t_j) for an increasing grid starting at t_0 ≥ 0; shape (len(times), D, D)."""
+PREDICTION_MAX_DT = 0.02      # CF4 step for predictions and bounds: error ~ dt⁴ ‖…‖ ≈ 1e-7 for ‖H‖ ~ 10
+
+
+def propagators(block: Block, times: torch.Tensor, substeps: int = 8, max_dt: float | None = None) -> torch.Tensor:
+    """U(t_j) for an increasing grid starting at t_0 ≥ 0; shape (len(times), D, D). With drives, each grid
+    interval is cut into `substeps` steps, or more if needed to keep every step ≤ max_dt."""
     times = torch.as_tensor(times, dtype=torch.float64)
     if not block.drives:
         if torch.is_grad_enabled() and block.H.requires_grad:
@@ -29,20 +35,55 @@ def propagators(block: Block, times: torch.Tensor, substeps: int = 8) -> torch.T
         return (V[None] * torch.exp(-1j * times[:, None] * w[None, :])[:, None, :]) @ V.conj().T
     if substeps < 1:
         raise ValueError("substeps must be >= 1")
+    # Fourth-order commutator-free Magnus step (Alvermann & Fehske 2011, CF4:2) with H at the two Gauss points
+    # t1,2 = t + (1/2 ∓ √3/6) dt:  U(t+dt) = exp(−i dt (α1 H1 + α2 H2)) · exp(−i dt (α2 H1 + α1 H2)) · U(t),
+    # α1,2 = (3 ∓ 2√3)/12. Global error O(dt⁴) (midpoint: O(dt²)); tested: 1.5e-6 at 20 steps where the
+    # midpoint rule gives 2.6e-3. Every drive is evaluated once on the vector of all Gauss points, all the
+    # exponentials are taken in one batch, then multiplied in order. Zero-length intervals give identity steps.
     edges = torch.cat([torch.zeros(1, dtype=torch.float64), times])
+    lengths = edges[1:] - edges[:-1]
+    counts = torch.full((len(times),), substeps, dtype=torch.long)
+    if max_dt is not None:
+        counts = torch.maximum(counts, torch.ceil(lengths / max_dt).long())
+    dt = (lengths / counts).repeat_interleave(counts)
+    within = torch.cat([torch.arange(int(c), dtype=torch.float64) for c in counts])
+    start = edges[:-1].repeat_interleave(counts) + within * dt
+    last_step = torch.cumsum(counts, 0) - 1                    # the step that ends each grid interval
+    r = math.sqrt(3.0) / 6.0
+    gauss = torch.cat([start + (0.5 - r) * dt, start + (0.5 + r) * dt])
+    Hg = block.H.expand(len(gauss), -1, -1)
+    for c, M in block.drives:
+        Hg = Hg + c(gauss).to(M.dtype)[:, None, None] * M
+    H1, H2 = Hg[: len(dt)], Hg[len(dt):]
+    a1, a2 = (3.0 - 2.0 * math.sqrt(3.0)) / 12.0, (3.0 + 2.0 * math.sqrt(3.0)) / 12.0
+    first = expm_taylor(-1j * dt[:, None, None] * (a2 * H1 + a1 * H2))
+    second = expm_taylor(-1j * dt[:, None, None] * (a1 * H1 + a2 * H2))
+    steps = second @ first
     U = torch.eye(block.dim, dtype=block.H.dtype)
     out = []
-    for j in range(len(times)):
-        t0, t1 = edges[j], edges[j + 1]
-        dt = (t1 - t0) / substeps
-        for m in range(substeps):
-            if dt == 0:
-                break
-            tm = t0 + (m + 0.5) * dt
-            Hm = block.H + sum(c(tm.reshape(1))[0] * M for c, M in block.drives)
-            U = torch.linalg.matrix_exp(-1j * dt * Hm) @ U
-        out.append(U)
+    ends = set(last_step.tolist())
+    for s in range(len(dt)):
+        U = steps[s] @ U
+        if s in ends:
+            out.append(U)
     return torch.stack(out)
+
+
+def expm_taylor(A: torch.Tensor, degree: int = 12) -> torch.Tensor:
+    """exp(A) for a batch of small matrices: degree-12 Taylor after scaling so that max ‖A‖₁ / 2^s ≤ 1/2, then s
+    squarings. Truncation error per step ≤ 2^s · 0.5^13/13! ≈ 2e-14 · 2^s relative (s = 0 for the short midpoint
+    steps used here). Differentiated by autograd through plain matmuls: ~5× cheaper than matrix_exp's backward,
+    which exponentiates doubled (2D × 2D) block matrices (tested equal to matrix_exp to 1e-12)."""
+    norm = float(A.detach().abs().sum(-2).amax()) if A.numel() else 0.0
+    s = max(0, math.ceil(math.log2(norm / 0.5))) if norm > 0.5 else 0
+    A = A / 2 ** s
+    eye = torch.eye(A.shape[-1], dtype=A.dtype)
+    P = eye + A / degree
+    for k in range(degree - 1, 0, -1):
+        P = eye + (A @ P) / k
+    for _ in range(s):
+        P = P @ P
+    return P
 
 
 def heisenberg(U: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
@@ -50,7 +91,7 @@ def heisenberg(U: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
     return U.conj().transpose(-1, -2) @ X @ U
 
 
-def expectation(block: Block, T: float, substeps: int = 8) -> torch.Tensor:
+def expectation(block: Block, T: float, substeps: int = 8, max_dt: float | None = PREDICTION_MAX_DT) -> torch.Tensor:
     """⟨O(T)⟩ = Tr[ρ U(T)† O U(T)] (complex; real for Hermitian O and ρ)."""
-    U = propagators(block, torch.tensor([float(T)], dtype=torch.float64), substeps)[0]
+    U = propagators(block, torch.tensor([float(T)], dtype=torch.float64), substeps, max_dt)[0]
     return torch.trace(block.rho @ heisenberg(U, block.observable))

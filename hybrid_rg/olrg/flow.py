@@ -2,7 +2,9 @@
 
     g_{n0} = exact block,   m_n = map(g_n, n),   g_{n+1} = grow(m_n)      for n = n0 … N−1
 
-The prediction is ⟨O(T)⟩ on g_N. An operator map is any callable (block, scale) -> block; `OperatorMap` is the
+The prediction is ⟨O(T)⟩ on g_N. A map with `terminal = True` (the HEM, so that the whole prediction system is
+device-native) also maps g_N itself: the prediction is then ⟨O(T)⟩ on m_N = map(g_N, N), and the pair (g_N, m_N)
+is compared at the same size (nothing is attached after it). An operator map is any callable (block, scale) -> block; `OperatorMap` is the
 torch base class that learnable maps derive from.
 """
 
@@ -31,9 +33,11 @@ class IdentityMap(OperatorMap):
 @dataclass(frozen=True, eq=False)
 class FlowResult:
     pairs: tuple[tuple[Block, Block], ...]     # (g_n, m_n) for n = n0 … N−1
-    final: Block                               # g_N
+    final: Block                               # g_N, or m_N for a terminal map
+    terminal: tuple[Block, Block] | None = None    # (g_N, m_N) for a terminal map
 
     def prediction(self, T: float, substeps: int = 8) -> torch.Tensor:
+        """⟨O(T)⟩ on the final block (driven blocks: CF4 steps of at most evolution.PREDICTION_MAX_DT)."""
         return expectation(self.final, T, substeps).real
 
 
@@ -45,4 +49,7 @@ def run_flow(first: Block, site: SiteModel, N: int, opmap) -> FlowResult:
         m = opmap(g, n)
         pairs.append((g, m))
         g = grow(m, site)
+    if getattr(opmap, "terminal", False):
+        m = opmap(g, N)
+        return FlowResult(tuple(pairs), m, (g, m))
     return FlowResult(tuple(pairs), g)

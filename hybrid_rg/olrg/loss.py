@@ -74,9 +74,10 @@ def _tuples(cfg: LossConfig, n_ops: int, generator: torch.Generator | None):
 
 
 def scale_loss(grown: Block, mapped: Block, site: SiteModel, cfg: LossConfig,
-               generator: torch.Generator | None = None) -> torch.Tensor:
-    """The loss contribution of one scale (both blocks are grown by one site here)."""
-    g1, m1 = grow(grown, site), grow(mapped, site)
+               generator: torch.Generator | None = None, attach: bool = True) -> torch.Tensor:
+    """The loss contribution of one scale (both blocks are grown by one site here; with attach=False they are
+    compared at their own size, through their own boundary operators: a terminal map's last pair)."""
+    g1, m1 = (grow(grown, site), grow(mapped, site)) if attach else (grown, mapped)
     # Evolve each grown block's operators once; every order and tuple batch below reuses them.
     evolved = [(b.rho, *heisenberg_operators(b, cfg.T, cfg.grid, cfg.substeps)) for b in (g1, m1)]
     total = torch.zeros((), dtype=torch.float64)

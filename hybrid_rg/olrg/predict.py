@@ -39,5 +39,5 @@ def predict(first: Block, site: SiteModel, N: int, opmap, T: float, K: int, ense
         for _ in range(ensemble):
             flow = run_flow(first, site, N, opmap)
             values.append(float(flow.prediction(T)))
-            bounds.append(flow_bound(flow.pairs, site, N, T, K, n_grid, max_tuples))
+            bounds.append(flow_bound(flow.pairs, site, N, T, K, n_grid, max_tuples, flow.terminal))
     return Prediction(T, sum(values) / ensemble, sum(b.value for b in bounds) / ensemble, tuple(bounds))

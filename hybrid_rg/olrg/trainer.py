@@ -42,6 +42,8 @@ def flow_loss(first: Block, site: SiteModel, N: int, opmap, cfg: LossConfig,
         # weighted up (cfg.first_scale_weight) against self-consistent but wrong solutions at many scales
         total = total + sum((cfg.first_scale_weight if i == 0 else 1.0) * scale_loss(g, m, site, cfg, generator)
                             for i, (g, m) in enumerate(flow.pairs))
+        if flow.terminal is not None:
+            total = total + scale_loss(*flow.terminal, site, cfg, generator, attach=False)
     return total / ensemble
 
 
