@@ -133,11 +133,19 @@ def cmd_run(args) -> int:
 
     out = Path(args.out or Path("out") / spec.name)
     print(f"# {spec.name}: {spec.model} {spec.couplings} N={spec.N}, ⟨{spec.observable}⟩×{spec.observable_scale}, "
-          f"map {spec.map['kind']} n0={spec.map['n0']} χ={spec.map['chi']}, orders {spec.training['orders']}, "
+          f"map {spec.map['kind']} n0={spec.map['n0']}"
+          + ("" if spec.map["kind"] == "hem" else f" χ={spec.map['chi']}") + f", orders {spec.training['orders']}, "
           f"{len(spec.times)} times (resumes from {out}/checkpoints)")
     t0 = time.perf_counter()
-    points, method = run_experiment(spec, out)
+    init_from = Path(args.init_from) if getattr(args, "init_from", None) else None
+    if init_from is not None and not (init_from / "checkpoints").is_dir():
+        return _fail(f"--init-from {init_from}: not a finished run folder (no checkpoints/ inside)")
+    try:
+        points, method = run_experiment(spec, out, init_from)
+    except ValueError as err:
+        return _fail(str(err))
     seconds = time.perf_counter() - t0
+    programs = _hem_programs(spec, out)
     print(f"{'K':>2} {'T':>6} {'prediction':>12} {'exact':>12} {'rel.error':>10} {'bound':>10}")
     for p in points:
         rel = "" if p.exact is None else f"{p.error / max(abs(p.exact), 1e-300):10.2e}"
@@ -148,11 +156,29 @@ def cmd_run(args) -> int:
         paper = read_paper(spec.paper_csv) if spec.paper_csv else None
         plot_points(tmp / "result.png", points, f"{spec.name}: {spec.description or spec.model} "
                     f"(reference: {method})", paper, spec.paper_label)
+        if programs:
+            from .pulse.plot import plot_programs
+
+            (tmp / "programs").mkdir()
+            for K, T, prog in programs:
+                (tmp / "programs" / f"K{K}_T{T:.6g}.json").write_text(prog.to_json())
+            plot_programs(tmp / "programs" / "waveforms.png", [(f"K={K} T={T:.3g}", p) for K, T, p in programs])
         write_json(tmp / "provenance.json", provenance(
             inputs={"spec_file": str(Path(args.spec).resolve()), "spec": spec.raw, "reference": method},
             seeds={"training": spec.training["seed"]}, extra={"wall_seconds": seconds}))
-    print(f"wrote {out}/result.csv, result.png, provenance.json ({seconds:.1f} s)")
+    extra = f", programs/ ({len(programs)} pulse programs + waveforms.png)" if programs else ""
+    print(f"wrote {out}/result.csv, result.png, provenance.json{extra} ({seconds:.1f} s)")
     return 0
+
+
+def _hem_programs(spec, out):
+    """Compiled pulse programs of a terminal van der Waals HEM run with a [device]; [] for anything else."""
+    m = spec.map
+    if m["kind"] != "hem" or not m["terminal"] or m["interaction"] != "vdw" or spec.device is None:
+        return []
+    from .pulse.experiment_programs import programs_for_run
+
+    return programs_for_run(spec, out)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -183,6 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run an OLRG experiment spec (TOML): train, predict, bound, compare to exact")
     r.add_argument("spec", help="experiments/<name>.toml")
     r.add_argument("--out", default=None, help="output folder (default out/<name>); rerunning resumes there")
+    r.add_argument("--init-from", default=None, metavar="RUN_DIR",
+                   help="warm start: each point starts from the trained map of RUN_DIR nearest in T")
     r.set_defaults(func=cmd_run)
 
     # The statistical-physics packages register their own subcommands (`hybrid-rg mlrg …`, `hybrid-rg cora …`).
@@ -191,6 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .mlrg.cli import register as register_mlrg
     register_mlrg(sub)
     register_cora(sub)
+    # The hardware runtime: dry-run, submit, status, collect, ls, rerun (hybrid_rg/runtime/cli.py).
+    from .runtime.cli import register as register_runtime
+    register_runtime(sub)
     return p
 
 

@@ -89,7 +89,8 @@ class PWLControl(torch.nn.Module):
         if n_knots < 2:
             raise ValueError(f"n_knots = {n_knots}; a piecewise-linear waveform needs >= 2 knots")
         self.T, self.limits, self.n_knots = float(T), limits, n_knots
-        self.register_buffer("knots", torch.linspace(0.0, float(T), n_knots, dtype=torch.float64))
+        # not saved with the state: a warm start from another T keeps its own knot times
+        self.register_buffer("knots", torch.linspace(0.0, float(T), n_knots, dtype=torch.float64), persistent=False)
         self.delta = self.T / (n_knots - 1)
         g = torch.Generator().manual_seed(seed)
         start = 0.0 if limits.zero_ends else min(max(init, limits.lo), limits.hi)

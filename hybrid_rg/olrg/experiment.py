@@ -24,6 +24,8 @@ from ..utils.progress import progress
 from .block import SiteModel, exact_block
 from .flow import IdentityMap, run_flow
 from .generative import GenerativeMap
+from .hem import DeviceFamily, HamiltonianExpressionMap
+from .hem_limits import RydbergLimits, channel_limits, max_knots
 from .loss import LossConfig
 from .omm import LinearIsometryMap
 from .predict import predict
@@ -72,11 +74,29 @@ def make_map(spec: ExperimentSpec, site: SiteModel, T: float):
     m, seed = spec.map, spec.training["seed"]
     if m["kind"] == "identity":
         return IdentityMap()
+    if m["kind"] == "hem":
+        return make_hem(m, spec.device, T, seed)
     if m["kind"] == "generative":
         return GenerativeMap(m["chi"], width=m["width"], depth=m["depth"], noise_dim=m["noise_dim"],
                              per_operator=m["per_operator"], seed=seed)
     n_steps = spec.training["n_steps"]
     return LinearIsometryMap(m["chi"], init=m["init"], site=site, T=T, n_steps=n_steps, seed=seed)
+
+
+def make_hem(m: dict, device: dict | None, T: float, seed: int) -> HamiltonianExpressionMap:
+    """The HEM of a spec's [map] (and [device]: its limits become the controls' limits, and the number of
+    waveform knots is capped by the device's minimum time step at this T)."""
+    family = dict(interaction=m["interaction"], site_resolved=m["site_resolved"], phase=m["phase"],
+                  local_detuning=m["local_detuning"], learn_positions=m["learn_positions"], min_gap=m["min_gap"],
+                  max_gap=m["max_gap"], gap_init=m["gap_init"])
+    n_knots = m["n_knots"]
+    if device is not None:
+        limits = RydbergLimits.from_snapshot(device["profile"])
+        family.update(channel_limits(limits, device["spacing_um"]))
+        n_knots = min(n_knots, max_knots(limits, device["spacing_um"], T))
+    return HamiltonianExpressionMap(T, DeviceFamily(**family), control=m["control"], width=m["width"],
+                                    depth=m["depth"], n_knots=n_knots, omega_init=m["omega_init"],
+                                    delta_init=m["delta_init"], terminal=m["terminal"], seed=seed)
 
 
 def _key(order: int, T: float) -> str:
@@ -88,6 +108,20 @@ def _load_into(opmap, first, site, N: int, state: dict) -> None:
     with torch.no_grad():
         run_flow(first, site, N, opmap)
     opmap.load_state_dict(state)
+
+
+def init_state(init_from: Path, order: int, T: float) -> dict:
+    """The trained map of a previous run (`hybrid-rg run --init-from RUN_DIR`) closest in T at the same order
+    (any order if none matches): the warm start of a new run."""
+    found = []
+    for f in (Path(init_from) / "checkpoints").glob("K*_T*.pt"):
+        if f.name.endswith(".train.pt"):
+            continue
+        k, t = f.stem[1:].split("_T")
+        found.append((int(k) != order, abs(float(t) - T), f))
+    if not found:
+        raise ValueError(f"--init-from {init_from}: no trained maps in {init_from}/checkpoints (run it first)")
+    return torch.load(min(found)[2], weights_only=False)
 
 
 def run_point(spec, site, first, order: int, T: float, exact: float | None, folder: Path, warm: dict | None):
@@ -104,10 +138,15 @@ def run_point(spec, site, first, order: int, T: float, exact: float | None, fold
     if spec.map["kind"] != "identity":
         if warm is not None:
             with torch.no_grad():
-                    run_flow(first, site, spec.N, opmap)
-            opmap.load_state_dict(warm)
+                run_flow(first, site, spec.N, opmap)
+            try:
+                opmap.load_state_dict(warm)
+            except RuntimeError as err:
+                raise ValueError(f"the warm start does not fit this map (different structure: {str(err)[:200]}…); "
+                                 f"initialise from a run with the same [map] and [device]") from None
         cfg = LossConfig(T=T, K=order, n_steps=tr["n_steps"], n_samples=tr["n_samples"], weights=tr["weights"],
-                         full_grid=tr["optimizer"] == "lbfgs", first_scale_weight=tr["first_scale_weight"])
+                         full_grid=tr["optimizer"] == "lbfgs", first_scale_weight=tr["first_scale_weight"],
+                         substeps=tr["substeps"])
         result = train(first, site, spec.N, opmap, cfg, iterations=tr["iterations"], lr=tr["lr"],
                        optimizer=tr["optimizer"], seed=tr["seed"], loss_target=tr["loss_target"],
                        ensemble=tr["ensemble"], keep_best=tr["keep_best"], checkpoint=folder / f"{_key(order, T)}.train.pt")
@@ -121,8 +160,9 @@ def run_point(spec, site, first, order: int, T: float, exact: float | None, fold
     return point, opmap.state_dict()
 
 
-def run_experiment(spec: ExperimentSpec, out: Path) -> tuple[list[Point], str]:
-    """All (K, T) points of the spec, resuming from `out/checkpoints`; returns the points and the reference method."""
+def run_experiment(spec: ExperimentSpec, out: Path, init_from: Path | None = None) -> tuple[list[Point], str]:
+    """All (K, T) points of the spec, resuming from `out/checkpoints`; returns the points and the reference method.
+    init_from: a previous run whose trained maps start each point (nearest T), instead of a cold start."""
     site = site_model(spec)
     obs = parse_observables(spec.observable, spec.N)[0]
     first = exact_block(site, spec.map["n0"], obs.operator(spec.map["n0"]) * spec.observable_scale)
@@ -136,6 +176,8 @@ def run_experiment(spec: ExperimentSpec, out: Path) -> tuple[list[Point], str]:
     for K, j in bar:
         if j == 0 or not spec.training["warm_start"]:
             warm = None
+        if init_from is not None and warm is None:
+            warm = init_state(init_from, K, spec.times[j])
         T = spec.times[j]
         point, warm = run_point(spec, site, first, K, T, None if exact is None else float(exact[j]), folder, warm)
         points.append(point)

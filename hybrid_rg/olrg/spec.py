@@ -2,8 +2,12 @@
 
     [target]    model, N, couplings (tfim: J h g; xxz: J delta hz), observable ("zz:0,1"), observable_scale
     [times]     T ("0.1:2.0:20" or a list)
-    [map]       kind (linear | generative | identity), n0, chi, init (linear), width/depth/noise_dim/per_operator/
-                ensemble (generative)
+    [map]       kind (linear | generative | hem | identity), n0, chi, init (linear), width/depth/noise_dim/
+                per_operator (generative); for hem: interaction (nearest | vdw), control (mlp | pwl), width, depth,
+                n_knots, site_resolved, phase, local_detuning, learn_positions, min_gap, max_gap, gap_init,
+                omega_init, delta_init, terminal
+    [device]    (hem only) profile ("quera_aquila"), spacing_um: the device's limits become the controls' limits,
+                and a terminal vdw map is compiled to a pulse program per T
     [training]  orders (list of Dyson orders K; one run per K and T), iterations, lr, optimizer, n_samples,
                 n_steps, weights, seed, loss_target, warm_start (default false), ensemble, keep_best (default
                 true), first_scale_weight (weight of the one loss term anchored to the exact block, default 1)
@@ -26,13 +30,19 @@ from ..operators import parse_observables
 from ..utils.timegrid import parse_time_grid
 
 MODEL_FIELDS = {"tfim": {"J": 1.0, "h": 1.0, "g": 0.0}, "xxz": {"J": 1.0, "delta": 1.0, "hz": 0.0}}
-MAP_KINDS = ("linear", "generative", "identity")
+MAP_KINDS = ("linear", "generative", "hem", "identity")
+HEM_DEFAULTS = {"interaction": "nearest", "control": "mlp", "width": 4, "depth": 4, "n_knots": 8,
+                "site_resolved": False, "phase": False, "local_detuning": False, "learn_positions": False,
+                "min_gap": 0.5, "max_gap": 2.0, "gap_init": 1.0, "omega_init": 2.0, "delta_init": 0.0,
+                "terminal": False}
+DEVICE_PROFILES = ("quera_aquila",)
 SECTIONS = {
     "target": {"model", "N", "J", "h", "g", "delta", "hz", "observable", "observable_scale"},
     "times": {"T"},
-    "map": {"kind", "n0", "chi", "init", "width", "depth", "noise_dim", "per_operator"},
+    "map": {"kind", "n0", "chi", "init", "width", "depth", "noise_dim", "per_operator"} | set(HEM_DEFAULTS),
+    "device": {"profile", "spacing_um"},
     "training": {"orders", "iterations", "lr", "optimizer", "n_samples", "n_steps", "weights", "seed",
-                 "loss_target", "warm_start", "ensemble", "keep_best", "first_scale_weight"},
+                 "loss_target", "warm_start", "ensemble", "keep_best", "first_scale_weight", "substeps"},
     "reference": {"method"},
     "bound": {"n_grid", "max_tuples"},
     "paper": {"csv", "label"},
@@ -57,6 +67,7 @@ class ExperimentSpec:
     training: dict
     reference: str
     bound: dict
+    device: dict | None = None
     paper_csv: Path | None = None
     paper_label: str = "paper"
     description: str = ""
@@ -132,6 +143,12 @@ def parse_spec(raw: dict, base: Path = Path("."), default_name: str = "experimen
                "noise_dim": mp.get("noise_dim"), "per_operator": _get(mp, "per_operator", True, bool, "map")}
     if map_cfg["init"] not in ("nrg", "rdm", "random"):
         raise SpecError(f"map.init = '{map_cfg['init']}': choose nrg, rdm or random")
+    device = None
+    if mp_kind == "hem":
+        map_cfg.update(_hem_map(mp, N))
+        device = _device(raw.get("device"), map_cfg)
+    elif "device" in raw:
+        raise SpecError("[device] applies to map.kind = 'hem' only (an OMM runs classically)")
 
     observable = _get(target, "observable", "zz:0,1", str, "target")
     try:
@@ -153,6 +170,12 @@ def parse_spec(raw: dict, base: Path = Path("."), default_name: str = "experimen
     if (times <= 0).any():
         raise SpecError(f"times.T contains {float(times.min())}: OLRG final times must be positive")
 
+    if device is not None:
+        _check_device_times(device, times, map_cfg)
+    if mp_kind == "hem" and model == "tfim" and couplings["J"] > 0:
+        raise SpecError(f"target.J = {couplings['J']}: a ferromagnetic bond −J Z Z needs an attractive interaction "
+                        f"(Z Z = 4 n n − 2 n − 2 n' + 1), and Rydberg atoms repel; use J = {-couplings['J']} "
+                        f"(⟨S^z_1 S^z_2⟩(t) from |0…0⟩ is the same, notes/olrg.md §5.1)")
     orders = tr.get("orders", [2])
     if isinstance(orders, int) and not isinstance(orders, bool):
         orders = [orders]
@@ -170,8 +193,10 @@ def parse_spec(raw: dict, base: Path = Path("."), default_name: str = "experimen
                 "warm_start": _get(tr, "warm_start", False, bool, "training"),
                 "ensemble": _get(tr, "ensemble", 1, int, "training"),
                 "keep_best": _get(tr, "keep_best", True, bool, "training"),
-                "first_scale_weight": _get(tr, "first_scale_weight", 1.0, float, "training")}
-    for key in ("iterations", "n_samples", "n_steps", "ensemble"):
+                "first_scale_weight": _get(tr, "first_scale_weight", 1.0, float, "training"),
+                # CF4 steps per loss-grid interval for driven (HEM) blocks; static blocks ignore it
+                "substeps": _get(tr, "substeps", 2, int, "training")}
+    for key in ("iterations", "n_samples", "n_steps", "ensemble", "substeps"):
         if training[key] < (0 if key == "iterations" else 1):
             raise SpecError(f"training.{key} = {training[key]}: must be >= {0 if key == 'iterations' else 1}")
     if training["optimizer"] not in ("adam", "adamw", "lbfgs"):
@@ -205,5 +230,62 @@ def parse_spec(raw: dict, base: Path = Path("."), default_name: str = "experimen
                           observable=observable, observable_scale=_get(target, "observable_scale", 1.0, float,
                                                                         "target"),
                           times=tuple(round(float(t), 12) for t in times), map=map_cfg, training=training, reference=reference,
-                          bound=bound, paper_csv=paper_csv, paper_label=str(paper.get("label", "paper")),
+                          bound=bound, device=device, paper_csv=paper_csv, paper_label=str(paper.get("label", "paper")),
                           description=str(raw.get("description", "")), raw=raw)
+
+
+def _hem_map(mp: dict, N: int) -> dict:
+    kinds = {k: type(v) for k, v in HEM_DEFAULTS.items()}
+    cfg = {k: _get(mp, k, v, float if kinds[k] is float else kinds[k], "map") for k, v in HEM_DEFAULTS.items()}
+    if cfg["interaction"] not in ("nearest", "vdw"):
+        raise SpecError(f"map.interaction = '{cfg['interaction']}': choose nearest (the paper's V = 1 between "
+                        f"neighbours) or vdw (C6/r^6 between all pairs)")
+    if cfg["control"] not in ("mlp", "pwl"):
+        raise SpecError(f"map.control = '{cfg['control']}': choose mlp (the paper's pulses) or pwl (what hardware "
+                        f"accepts)")
+    if cfg["learn_positions"] and cfg["interaction"] != "vdw":
+        raise SpecError("map.learn_positions needs map.interaction = 'vdw'")
+    if not 0 < cfg["min_gap"] <= cfg["gap_init"] <= cfg["max_gap"]:
+        raise SpecError(f"need 0 < map.min_gap <= map.gap_init <= map.max_gap (got {cfg['min_gap']}, "
+                        f"{cfg['gap_init']}, {cfg['max_gap']})")
+    for key in ("width", "depth", "n_knots"):
+        if cfg[key] < (2 if key == "n_knots" else 1):
+            raise SpecError(f"map.{key} = {cfg[key]}: must be >= {2 if key == 'n_knots' else 1}")
+    if N > 12:
+        raise SpecError(f"target.N = {N}: the HEM keeps every qubit (dimension 2^N); use N <= 12")
+    return cfg
+
+
+def _device(section, map_cfg: dict) -> dict | None:
+    if section is None:
+        return None
+    profile = _get(section, "profile", "quera_aquila", str, "device")
+    if profile not in DEVICE_PROFILES:
+        raise SpecError(f"device.profile = '{profile}': choose one of {', '.join(DEVICE_PROFILES)}")
+    spacing = _get(section, "spacing_um", 10.0, float, "device")
+    if not spacing > 0:
+        raise SpecError(f"device.spacing_um = {spacing}: must be positive")
+    if map_cfg["control"] != "pwl":
+        raise SpecError("[device] limits (slew rates, Ω(0) = Ω(T) = 0) need map.control = 'pwl'; an MLP pulse "
+                        "cannot enforce them")
+    return {"profile": profile, "spacing_um": spacing}
+
+
+def _check_device_times(device: dict, times, map_cfg: dict) -> None:
+    """Every T must last at least one device time step and at most the longest program, at this spacing."""
+    from .hem_limits import RydbergLimits, energy_scale
+
+    try:
+        lim = RydbergLimits.from_snapshot(device["profile"])
+    except ValueError as err:
+        raise SpecError(f"device.profile: {err}") from None
+    if device["spacing_um"] < lim.min_spacing_um:
+        raise SpecError(f"device.spacing_um = {device['spacing_um']} is below the device's minimum spacing "
+                        f"{lim.min_spacing_um} µm")
+    E = energy_scale(device["spacing_um"], lim.c6_rad_per_us_um6)
+    for T in times:
+        us = T / E
+        if us < lim.min_time_step_us or us > lim.max_duration_us:
+            raise SpecError(f"times.T = {T} lasts {us:.4g} µs at device.spacing_um = {device['spacing_um']} "
+                            f"(energy scale {E:.4g} rad/µs); the device accepts {lim.min_time_step_us} … "
+                            f"{lim.max_duration_us} µs: change the spacing (larger spacing = longer program) or T")

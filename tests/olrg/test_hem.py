@@ -17,7 +17,8 @@ from hybrid_rg.olrg.predict import predict
 from hybrid_rg.olrg.trainer import train
 from hybrid_rg.operators import Coefficient, PauliExpr, to_dense
 from hybrid_rg.operators.rydberg import rydberg_hamiltonian
-from hybrid_rg.pulse.units import RydbergLimits, channel_limits, compile_hem, energy_scale
+from hybrid_rg.olrg.hem_limits import RydbergLimits, channel_limits, energy_scale
+from hybrid_rg.pulse.units import compile_hem
 
 SITE = SiteModel.tfim(J=-1.0, h=1.0)          # antiferromagnetic: representable with repulsive V (hem.py)
 OBS = PauliExpr.term(2, "ZZ", (0, 1), 0.25)
@@ -183,3 +184,60 @@ def test_nearest_neighbour_hem_refuses_to_compile():
         run_flow(exact_block(SITE, 2, OBS), SITE, 3, hem)
     with pytest.raises(ValueError, match="vdw"):
         compile_hem(hem, 3, spacing_um=10.0)
+
+
+def test_hem_spec_runs_writes_programs_and_warm_starts(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    spec = tmp_path / "hem.toml"
+    spec.write_text("""
+[target]
+N = 3
+J = -1.0
+observable = "zz:0,1"
+observable_scale = 0.25
+[times]
+T = [0.4]
+[map]
+kind = "hem"
+n0 = 2
+interaction = "vdw"
+control = "pwl"
+n_knots = 4
+terminal = true
+[device]
+spacing_um = 11.0
+[training]
+orders = [1]
+iterations = 2
+n_steps = 6
+n_samples = 4
+""")
+    run = lambda *a: subprocess.run([sys.executable, "-m", "hybrid_rg.cli", "run", str(spec), *a],
+                                    capture_output=True, text=True, timeout=300)
+    r = run("--out", str(tmp_path / "a"))
+    assert r.returncode == 0, r.stderr
+    prog = json.loads((tmp_path / "a" / "programs" / "K1_T0.4.json").read_text())
+    assert prog["format"] == "hybrid-rg.rydberg-program/1" and len(prog["positions_um"]) == 3
+    assert (tmp_path / "a" / "programs" / "waveforms.png").stat().st_size > 1000
+    r = run("--out", str(tmp_path / "b"), "--init-from", str(tmp_path / "a"))
+    assert r.returncode == 0, r.stderr
+    r = run("--out", str(tmp_path / "c"), "--init-from", str(tmp_path / "nowhere"))
+    assert r.returncode == 2 and "checkpoints" in r.stderr and not (tmp_path / "c" / "result.csv").exists()
+
+
+def test_hem_spec_errors_name_the_field():
+    from hybrid_rg.olrg.spec import SpecError, parse_spec
+
+    base = {"target": {"N": 4, "J": -1.0}, "map": {"kind": "hem", "n0": 2}}
+    with pytest.raises(SpecError, match="target.J"):
+        parse_spec({**base, "target": {"N": 4}})
+    with pytest.raises(SpecError, match="map.interaction"):
+        parse_spec({**base, "map": {"kind": "hem", "n0": 2, "interaction": "dipolar"}})
+    with pytest.raises(SpecError, match="control = 'pwl'"):
+        parse_spec({**base, "device": {"spacing_um": 11.0}})
+    with pytest.raises(SpecError, match="µs"):
+        parse_spec({**base, "map": {"kind": "hem", "n0": 2, "control": "pwl"}, "times": {"T": [0.01]},
+                    "device": {"spacing_um": 11.0}})

@@ -1,0 +1,64 @@
+"""Budget caps, checked inside the same write transaction that records the intents they pay for.
+
+Three caps, in US dollars of estimated cost (the device snapshot's per-task and per-shot prices):
+
+    campaign            all entries of one campaign, ever              (submit --budget-usd)
+    device_daily        one device, one UTC day                        (submit --device-daily-usd)
+    daily               every device, one UTC day                      (submit --daily-usd)
+
+An entry's estimate counts from the moment its intent is written (a crash cannot free money that may have been
+spent) until it is REJECTED by the device. A paid submission with no campaign cap is refused: overspending by
+omission is the failure users report most. Caps are stored in the ledger, so every later process obeys them.
+"""
+
+from __future__ import annotations
+
+from .records import utc_now
+
+
+class BudgetExceeded(RuntimeError):
+    """A submission would pass a cap; nothing was written or submitted."""
+
+
+COUNTED = "state != 'REJECTED'"
+
+
+def set_cap(conn, scope: str, key: str, cap_usd: float) -> None:
+    if not (cap_usd >= 0):
+        raise ValueError(f"a budget cap must be a number >= 0 (got {cap_usd})")
+    conn.execute("INSERT INTO budgets VALUES (?, ?, ?, ?) ON CONFLICT(scope, key) DO UPDATE SET cap_usd = "
+                 "excluded.cap_usd, set_utc = excluded.set_utc", (scope, key, float(cap_usd), utc_now()))
+
+
+def cap(conn, scope: str, key: str) -> float | None:
+    row = conn.execute("SELECT cap_usd FROM budgets WHERE scope = ? AND key = ?", (scope, key)).fetchone()
+    return None if row is None else float(row[0])
+
+
+def spent(conn, campaign: str | None = None, device: str | None = None, day: str | None = None) -> float:
+    where, args = [COUNTED], []
+    for col, val in (("campaign", campaign), ("device", device), ("day_utc", day)):
+        if val is not None:
+            where.append(f"{col} = ?")
+            args.append(val)
+    return float(conn.execute(f"SELECT COALESCE(SUM(cost_estimate_usd), 0) FROM entries WHERE "
+                              f"{' AND '.join(where)}", args).fetchone()[0])
+
+
+def check(conn, campaign: str, device: str, day: str, new_usd: float) -> None:
+    """Raise BudgetExceeded if adding `new_usd` passes any cap; call inside the intent's write transaction."""
+    if new_usd <= 0:
+        return
+    checks = [("campaign", campaign, f"campaign {campaign!r}", spent(conn, campaign=campaign), "--budget-usd"),
+              ("device_daily", device, f"device {device!r} on {day}", spent(conn, device=device, day=day),
+               "--device-daily-usd"),
+              ("daily", "*", f"all devices on {day}", spent(conn, day=day), "--daily-usd")]
+    if cap(conn, "campaign", campaign) is None:
+        raise BudgetExceeded(f"refused: this batch costs an estimated ${new_usd:.2f} and campaign {campaign!r} has "
+                             f"no budget; pass --budget-usd X (a cap for the whole campaign). Nothing was submitted")
+    for scope, key, label, used, flag in checks:
+        limit = cap(conn, scope, key)
+        if limit is not None and used + new_usd > limit + 1e-9:
+            raise BudgetExceeded(f"refused: the budget for {label} is ${limit:.2f}; ${used:.2f} is already committed "
+                                 f"and this batch needs ${new_usd:.2f} more (total ${used + new_usd:.2f}). Nothing "
+                                 f"was submitted. Raise the cap with {flag}, or submit fewer tasks or shots")

@@ -1,0 +1,240 @@
+"""`hybrid-rg dry-run | submit | status | collect | ls | rerun` (registered by hybrid_rg.cli).
+
+    hybrid-rg dry-run programs.json --device quera_aquila --shots 100 --out out/dry   validate, cost, simulate, report
+    hybrid-rg submit programs.json --device quera_aquila --shots 100 --budget-usd 20 --tag t1
+    hybrid-rg status [ID ...] [--tag T] [--batch B]      ask the provider once about pending entries
+    hybrid-rg collect [ID ...] [--tag T] --timeout-s 600  poll (bounded) until final; results go into the ledger
+    hybrid-rg ls [--tag T] [--json]                      what the ledger holds (no network)
+    hybrid-rg rerun ID                                   repeat a simulator entry, check the counts bit for bit
+
+The ledger is --ledger, else $HYBRID_RG_LEDGER, else ~/.local/share/hybrid-rg/ledger.sqlite. Exit status: 0 done;
+1 a dry run found invalid programs / a rerun differed; 2 bad input or an unusable ledger (one line, nothing written
+or submitted); 3 refused by a budget cap; 4 not finished (timeout or interrupted submission: the same command
+resumes).
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..utils.cli_errors import fail as _fail
+
+SPEC_HELP = "a JSON file with one RydbergProgram or a list of them, or an experiment spec (.toml)"
+
+
+def _options(pairs) -> dict:
+    out = {}
+    for pair in pairs or ():
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--adapter-opt {pair!r}: expected KEY=VALUE")
+        out[key] = value
+    return out
+
+
+def _ledger(args, readonly=False):
+    from .ledger import Ledger
+
+    return Ledger(args.ledger, readonly=readonly, create=not readonly)
+
+
+def _selected(args, ledger, pending_only=False):
+    from . import records
+
+    return records.select(ledger.conn, ids=tuple(args.ids or ()), tags=tuple(args.tag or ()), batch=args.batch,
+                          campaign=args.campaign, pending_only=pending_only)
+
+
+def _table(entries) -> None:
+    print(f"{'id':>4} {'state':10} {'device':14} {'campaign':10} {'batch':15} {'tags':12} {'cost$':>7} task / reason")
+    for e in entries:
+        tail = e.task_id or "-"
+        if e.failure_reason:
+            tail += f"  ({e.failure_reason[:80]})"
+        print(f"{e.id:>4} {e.state:10} {e.device[:14]:14} {e.campaign[:10]:10} {e.batch[:15]:15} "
+              f"{','.join(e.tags)[:12]:12} {e.cost_estimate_usd:7.2f} {tail}")
+
+
+def cmd_dry_run(args) -> int:
+    from .devices_link import DevicesUnavailable
+    from .dryrun import dry_run
+    from .programs import load_programs
+
+    try:
+        programs = load_programs(args.spec)
+        out = args.out or f"out/dry-run-{args.device}"
+        r = dry_run(programs, args.device, args.shots, args.seed, out)
+    except (ValueError, DevicesUnavailable) as err:
+        return _fail(str(err))
+    bad = sum(not rep.ok for rep in r.reports)
+    print(f"{len(programs)} program(s) for {r.spec.name}: {len(programs) - bad} valid, {bad} invalid; estimated cost "
+          f"${r.total_usd:.2f} ({args.shots} shots each); simulated on {r.simulator}")
+    for k, rep in enumerate(r.reports):
+        if not rep.ok:
+            print(f"  program {k}: {rep}")
+    print(f"wrote {out}/report.md, report.png, results.json, provenance.json")
+    return 0 if bad == 0 else 1
+
+
+def cmd_submit(args) -> int:
+    from .budget import BudgetExceeded
+    from .devices_link import DevicesUnavailable
+    from .ledger import LedgerError
+    from .programs import load_programs
+    from .submit import SubmitError, SubmitRequest, submit
+
+    try:
+        req = SubmitRequest(tuple(load_programs(args.spec)), args.device, args.shots, args.seed, args.campaign,
+                            args.batch, tuple(args.tag or ()), args.adapter, _options(args.adapter_opt),
+                            args.budget_usd, args.device_daily_usd, args.daily_usd)
+        ledger = _ledger(args)
+    except (ValueError, LedgerError) as err:
+        return _fail(str(err))
+    try:
+        out = submit(ledger, req)
+    except BudgetExceeded as err:
+        print(f"hybrid-rg: {err}")
+        return 3
+    except SubmitError as err:
+        print(f"hybrid-rg: {err}")
+        return 4
+    except (ValueError, LedgerError, DevicesUnavailable) as err:
+        return _fail(str(err))
+    except Exception as err:                        # e.g. CredentialsMissing from an adapter: one clear line
+        if type(err).__name__ == "CredentialsMissing":
+            return _fail(str(err))
+        raise
+    finally:
+        ledger.close()
+    _table(out.entries)
+    print(f"batch {out.batch}: {out.submitted} submitted, {out.reattached} already submitted (reattached), "
+          f"{out.recovered} recovered by intent key, {out.unknown} unknown; ledger {ledger.path}")
+    return 0
+
+
+def _poll(args, timeout_s: float, interval_s: float) -> int:
+    from .collect import collect
+    from .ledger import LedgerError
+
+    try:
+        ledger = _ledger(args)
+        entries = _selected(args, ledger, pending_only=not (args.ids or args.tag or args.batch or args.campaign))
+    except LedgerError as err:
+        return _fail(str(err))
+    try:
+        out = collect(ledger, entries, timeout_s=timeout_s, poll_interval_s=interval_s)
+    except LedgerError as err:
+        return _fail(str(err))
+    finally:
+        ledger.close()
+    _table(out.entries)
+    waiting = [e for e in out.entries if not e.final]
+    for e in out.entries:
+        if e.state == "COMPLETED" and e.result and args.command == "collect":
+            from .observables import summary
+
+            obs = summary(e.result["counts"])
+            print(f"  entry {e.id}: <n_i> = " + ", ".join(f"{m:.3f}±{s:.3f}" for m, s in zip(obs["density"],
+                                                                                         obs["density_err"])))
+    if waiting:
+        print(f"{len(waiting)} entr{'y' if len(waiting) == 1 else 'ies'} not finished; run 'hybrid-rg collect' "
+              f"again later (nothing is lost)")
+        return 4 if args.command == "collect" else 0
+    return 0
+
+
+def cmd_status(args) -> int:
+    return _poll(args, 0.0, 0.0)
+
+
+def cmd_collect(args) -> int:
+    if args.timeout_s < 0 or args.poll_interval_s <= 0:
+        return _fail(f"--timeout-s {args.timeout_s} must be >= 0 and --poll-interval-s {args.poll_interval_s} > 0")
+    return _poll(args, args.timeout_s, args.poll_interval_s)
+
+
+def cmd_ls(args) -> int:
+    from .ledger import LedgerError
+
+    try:
+        ledger = _ledger(args, readonly=True)
+        entries = _selected(args, ledger)
+    except LedgerError as err:
+        return _fail(str(err))
+    ledger.close()
+    if args.json:
+        print(json.dumps([{k: v for k, v in e.__dict__.items() if k != "program_json"} for e in entries], indent=1))
+    else:
+        _table(entries)
+    return 0
+
+
+def cmd_rerun(args) -> int:
+    from .ledger import LedgerError
+    from .rerun import RerunError, rerun
+
+    try:
+        ledger = _ledger(args)
+        out = rerun(ledger, args.id)
+    except (LedgerError, RerunError) as err:
+        return _fail(str(err))
+    ledger.close()
+    verdict = "identical (bit for bit)" if out.identical else "DIFFERENT"
+    print(f"entry {args.id} rerun on {out.entry.adapter} (seed {out.entry.seed}, {out.entry.shots} shots): {verdict}")
+    for line in out.drift:
+        print(f"  drift since the entry was written: {line}")
+    return 0 if out.identical else 1
+
+
+def _selectors(p) -> None:
+    p.add_argument("ids", nargs="*", type=int, help="ledger entry ids")
+    p.add_argument("--tag", action="append", help="entries with this tag (repeatable: all must match)")
+    p.add_argument("--batch", default=None)
+    p.add_argument("--campaign", default=None)
+    p.add_argument("--ledger", default=None, help="ledger file (default $HYBRID_RG_LEDGER or ~/.local/share/...)")
+
+
+def register(sub) -> None:
+    d = sub.add_parser("dry-run", help="validate, estimate the cost, simulate and report, without credentials")
+    d.add_argument("spec", help=SPEC_HELP)
+    d.add_argument("--device", required=True, help="device snapshot name (e.g. quera_aquila) or path")
+    d.add_argument("--shots", type=int, default=100)
+    d.add_argument("--seed", type=int, default=0, help="batch seed (task seeds derive from it, as in submit)")
+    d.add_argument("--out", default=None, help="report folder (default out/dry-run-DEVICE)")
+    d.set_defaults(func=cmd_dry_run)
+
+    s = sub.add_parser("submit", help="submit programs through the ledger (idempotent; budget-capped)")
+    s.add_argument("spec", help=SPEC_HELP)
+    s.add_argument("--device", required=True)
+    s.add_argument("--adapter", default=None, help="adapter name (default: the snapshot's own)")
+    s.add_argument("--adapter-opt", action="append", metavar="KEY=VALUE", help="adapter option (never credentials)")
+    s.add_argument("--shots", type=int, default=100)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--campaign", default="default")
+    s.add_argument("--batch", default=None, help="batch name (default: derived from the request)")
+    s.add_argument("--tag", action="append")
+    s.add_argument("--budget-usd", type=float, default=None, help="cap for the whole campaign")
+    s.add_argument("--device-daily-usd", type=float, default=None, help="cap for this device per UTC day")
+    s.add_argument("--daily-usd", type=float, default=None, help="cap for all devices per UTC day")
+    s.add_argument("--ledger", default=None)
+    s.set_defaults(func=cmd_submit)
+
+    st = sub.add_parser("status", help="ask the provider once about ledger entries (default: all pending)")
+    _selectors(st)
+    st.set_defaults(func=cmd_status)
+
+    c = sub.add_parser("collect", help="poll until ledger entries finish (bounded, resumable); store results")
+    _selectors(c)
+    c.add_argument("--timeout-s", type=float, default=60.0)
+    c.add_argument("--poll-interval-s", type=float, default=5.0)
+    c.set_defaults(func=cmd_collect)
+
+    ls = sub.add_parser("ls", help="list ledger entries (reads the ledger only)")
+    _selectors(ls)
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=cmd_ls)
+
+    r = sub.add_parser("rerun", help="repeat a simulator entry and check it matches bit for bit")
+    r.add_argument("id", type=int)
+    r.add_argument("--ledger", default=None)
+    r.set_defaults(func=cmd_rerun)

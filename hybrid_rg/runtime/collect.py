@@ -1,0 +1,97 @@
+"""Status and collection: ask the provider about ledger entries, store what it says, from any process.
+
+Polling is bounded (a total `timeout_s`, a `poll_interval_s` between rounds) and resumable: every answer is written
+to the ledger as it arrives, so an interrupted `collect` loses nothing and the next one continues where it stopped.
+Failure reasons are stored as a field (the provider's text), never only printed. Results are stored with the entry.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+
+from ..devices.protocol import TaskFailed, TaskState
+from . import devices_link, records
+from .ledger import Ledger
+
+
+@dataclass
+class CollectOutcome:
+    entries: list = field(default_factory=list)
+    polls: int = 0
+    timed_out: bool = False
+
+    @property
+    def pending(self) -> list:
+        return [e for e in self.entries if not e.final]
+
+
+class _Devices:
+    """One adapter object per (adapter, options), built on first use."""
+
+    def __init__(self, given=None):
+        self._cache = dict(given or {})
+
+    def __call__(self, entry):
+        key = (entry.adapter, json.dumps(entry.adapter_options, sort_keys=True))
+        if key not in self._cache:
+            self._cache[key] = devices_link.get_device(entry.adapter, **entry.adapter_options)
+        return self._cache[key]
+
+
+def _failure_reason(task) -> str:
+    reason = getattr(task, "failure_reason", None)
+    if reason:
+        return str(reason)
+    try:
+        task.result(timeout_s=0)
+    except TaskFailed as err:
+        return str(err)
+    except Exception as err:                        # the provider gave no reason we can read
+        return f"no reason given ({type(err).__name__}: {err})"
+    return "no reason given"
+
+
+def poll_once(ledger: Ledger, entry, device, result_timeout_s: float = 30.0):
+    """One question to the provider about one entry; the answer is written before this returns."""
+    if entry.task_id is None or entry.final:
+        return entry
+    task = device.task(entry.task_id)
+    state = task.state()
+    fields = {"state": state.value, "polls": entry.polls + 1}
+    if state == TaskState.COMPLETED:
+        try:
+            result = task.result(timeout_s=result_timeout_s)
+        except TimeoutError:
+            fields["state"] = "RUNNING"
+        else:
+            fields.update(result={**result.to_dict(), "collected_utc": records.utc_now()},
+                          finished_utc=records.utc_now(), failure_reason=None)
+    elif state in (TaskState.FAILED, TaskState.CANCELLED):
+        fields.update(failure_reason=_failure_reason(task), finished_utc=records.utc_now())
+    with ledger.write() as conn:
+        records.update(conn, entry.id, **fields)
+        if fields["state"] in records.FINAL:
+            records.event(conn, entry.id, fields["state"].lower(), fields.get("failure_reason"))
+    return records.by_id(ledger.conn, entry.id)
+
+
+def collect(ledger: Ledger, entries, *, timeout_s: float = 60.0, poll_interval_s: float = 2.0,
+            devices=None) -> CollectOutcome:
+    """Poll until every entry is final or `timeout_s` has passed (timeout_s = 0: one round, as `status` does)."""
+    get = _Devices(devices)
+    deadline = time.monotonic() + max(0.0, timeout_s)
+    out = CollectOutcome(list(entries))
+    while True:
+        for k, entry in enumerate(out.entries):
+            if entry.task_id is not None and not entry.final:
+                out.entries[k] = poll_once(ledger, entry, get(entry),
+                                           result_timeout_s=max(0.0, deadline - time.monotonic()))
+                out.polls += 1
+        if not any(e.task_id is not None and not e.final for e in out.entries):
+            return out
+        if time.monotonic() + poll_interval_s > deadline:
+            out.timed_out = True
+            return out
+        time.sleep(poll_interval_s)

@@ -1,0 +1,46 @@
+"""Where a batch of pulse programs comes from: a JSON file (one program or a list) or an experiment spec (TOML).
+
+A TOML spec is compiled by `hybrid_rg.pulse.experiment_programs.programs_from_spec` (training or resuming its run
+in out/<name> first), imported only when needed. Errors name
+the file and what is wrong with it; `ProgramsError` is a ValueError so the CLI turns it into one line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..pulse.program import ProgramError, RydbergProgram
+
+
+class ProgramsError(ValueError):
+    pass
+
+
+def load_programs(path: str | Path) -> list[RydbergProgram]:
+    path = Path(path)
+    if not path.is_file():
+        raise ProgramsError(f"{str(path)!r} is not a file; pass a JSON program file or an experiment spec (.toml)")
+    if path.suffix == ".toml":
+        from ..olrg.spec import SpecError
+        from ..pulse.experiment_programs import programs_from_spec
+
+        try:
+            programs = list(programs_from_spec(path))
+        except (SpecError, ValueError) as err:
+            raise ProgramsError(f"{path}: {err}") from err
+    else:
+        try:
+            data = json.loads(path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise ProgramsError(f"{path} is not valid JSON ({err}); expected a RydbergProgram or a list of them")
+        items = data if isinstance(data, list) else [data]
+        programs = []
+        for k, item in enumerate(items):
+            try:
+                programs.append(RydbergProgram.from_dict(item))
+            except (ProgramError, AttributeError) as err:
+                raise ProgramsError(f"{path}: program {k}: {err}") from err
+    if not programs:
+        raise ProgramsError(f"{path} holds no programs")
+    return programs

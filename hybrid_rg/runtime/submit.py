@@ -1,0 +1,167 @@
+"""Submit a batch through the ledger: validate all, reserve budget and write intents, then submit, then record ids.
+
+    outcome = submit(ledger, SubmitRequest(programs, device="quera_aquila", shots=100, seed=7, campaign="c1",
+                                           budget_usd=50.0))
+
+Order of events for every program, each step durable before the next starts:
+  1. the whole batch is validated against the device snapshot (nothing is written if one program is invalid);
+  2. one transaction checks the budget caps and writes every intent of the batch (all or none);
+  3. the adapter submits with the intent key as client token; 4. the task id is recorded.
+Running the same request again (after success, a refusal or a SIGKILL anywhere) reattaches: intents with a task id
+are left alone, intents without one are looked up on the device by their key and resubmitted only if the device
+has never seen them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from . import budget, devices_link, records
+from .idempotency import batch_id, intent_key, submit_one, supports_tokens, task_seed
+from .ledger import Ledger, check_free_space
+
+SECRET_OPTION = re.compile(r"key|secret|token|passw|credential", re.IGNORECASE)
+
+
+class ValidationFailed(ValueError):
+    """A program of the batch violates the device snapshot; nothing was written or submitted."""
+
+
+class SubmitError(RuntimeError):
+    """The device failed while submitting; the ledger says what is known and the same command resumes."""
+
+
+@dataclass(frozen=True)
+class SubmitRequest:
+    programs: tuple
+    device: str
+    shots: int
+    seed: int = 0
+    campaign: str = "default"
+    batch: str | None = None
+    tags: tuple[str, ...] = ()
+    adapter: str | None = None
+    adapter_options: dict = field(default_factory=dict)
+    budget_usd: float | None = None
+    device_daily_usd: float | None = None
+    daily_usd: float | None = None
+
+
+@dataclass
+class SubmitOutcome:
+    batch: str
+    entries: list = field(default_factory=list)
+    submitted: int = 0          # new tasks created by this call
+    reattached: int = 0         # already had a task id
+    recovered: int = 0          # an orphaned intent found on the device by its key
+    unknown: int = 0            # orphaned intents the device cannot be asked about
+
+
+def _check_request(req: SubmitRequest) -> None:
+    if not req.programs:
+        raise ValueError("the batch is empty; pass at least one program")
+    if int(req.shots) < 1:
+        raise ValueError(f"shots = {req.shots}; must be >= 1")
+    bad = [k for k in req.adapter_options if SECRET_OPTION.search(k)]
+    if bad:
+        raise ValueError(f"adapter options {bad} look like credentials; the ledger records adapter options, so "
+                         f"credentials must come from the environment or the provider's config files instead")
+
+
+def submit(ledger: Ledger, req: SubmitRequest, device=None) -> SubmitOutcome:
+    _check_request(req)
+    from ..utils.provenance import provenance
+
+    spec = devices_link.load_spec(req.device)
+    reports = devices_link.validate_batch(req.programs, spec, req.shots)
+    bad = [f"program {k}: {r}" for k, r in enumerate(reports) if not r.ok]
+    if bad:
+        raise ValidationFailed(f"{len(bad)} of {len(reports)} programs violate {spec.name}'s limits (nothing was "
+                               f"submitted): " + " | ".join(bad))
+    adapter = req.adapter or devices_link.default_adapter(spec)
+    device = device if device is not None else devices_link.get_device(adapter, **req.adapter_options)
+    digests = [p.digest() for p in req.programs]
+    batch = req.batch or batch_id(req.campaign, spec.name, adapter, req.shots, req.seed, digests)
+    per_task_usd = devices_link.estimate_cost_usd(spec, 1, req.shots)
+    day = datetime.now(timezone.utc).date().isoformat()
+    seeds = [task_seed(req.seed, k) for k in range(len(req.programs))]
+    keys = [intent_key(batch, k, d, req.shots, s) for k, (d, s) in enumerate(zip(digests, seeds))]
+    prov = provenance(inputs={"device": spec.name, "spec_digest": spec.digest(), "adapter": adapter,
+                              "adapter_options": req.adapter_options, "shots": req.shots, "batch": batch},
+                      seeds={"batch_seed": req.seed})
+    check_free_space(ledger.path)
+
+    fresh: set[int] = set()
+    with ledger.write() as conn:
+        for scope, key, value in (("campaign", req.campaign, req.budget_usd),
+                                  ("device_daily", spec.name, req.device_daily_usd), ("daily", "*", req.daily_usd)):
+            if value is not None:
+                budget.set_cap(conn, scope, key, value)
+        existing = {e.intent_key: e for e in records.select(conn, batch=batch)}
+        if existing and set(existing) != set(keys):
+            raise ValueError(f"batch {batch!r} already holds other programs, shots or seeds; pass another --batch "
+                             f"name (or none, to derive one from the request)")
+        if not existing:
+            budget.check(conn, req.campaign, spec.name, day, per_task_usd * len(keys))
+            for k, (program, key) in enumerate(zip(req.programs, keys)):
+                fresh.add(records.insert_intent(conn, {
+                    "intent_key": key, "batch": batch, "position": k, "campaign": req.campaign,
+                    "tags": tuple(req.tags), "device": spec.name, "spec_digest": spec.digest(), "adapter": adapter,
+                    "adapter_options": req.adapter_options, "program_digest": digests[k],
+                    "program_json": program.to_json(None), "shots": int(req.shots), "seed": seeds[k],
+                    "cost_estimate_usd": per_task_usd, "day_utc": day,
+                    "provenance": {**prov, "seeds": {"batch_seed": req.seed, "task_seed": seeds[k]}}}))
+
+    out = SubmitOutcome(batch)
+    paid = per_task_usd > 0
+    for program, key in zip(req.programs, keys):
+        entry = records.by_key(ledger.conn, key)
+        if entry.task_id is not None or entry.state in ("REJECTED", "UNKNOWN"):
+            out.reattached += entry.task_id is not None
+            out.unknown += entry.state == "UNKNOWN"
+            continue
+        if entry.id not in fresh:                       # an intent left by an earlier (crashed) run
+            if supports_tokens(device):
+                task = device.find_task_by_token(key)
+                if task is not None:
+                    _record(ledger, entry.id, task.id, "recovered")
+                    out.recovered += 1
+                    continue
+            elif paid:
+                with ledger.write() as conn:
+                    records.update(conn, entry.id, state="UNKNOWN", failure_reason=(
+                        f"a crash left this intent unconfirmed and {adapter} cannot be asked whether it received "
+                        f"it; check the provider's console, it was not resubmitted"))
+                    records.event(conn, entry.id, "unknown")
+                out.unknown += 1
+                continue
+        try:
+            task = submit_one(device, program, entry.shots, entry.seed, key)
+        except ValueError as err:                       # refused before a task existed (validation, bad input)
+            with ledger.write() as conn:
+                records.update(conn, entry.id, state="REJECTED", failure_reason=f"{type(err).__name__}: {err}")
+                records.event(conn, entry.id, "rejected", str(err))
+            continue
+        except Exception as err:                        # ambiguous (network, provider): keep the intent
+            with ledger.write() as conn:
+                records.update(conn, entry.id, failure_reason=f"submission interrupted: {type(err).__name__}: {err}")
+            raise SubmitError(f"submitting ledger entry {entry.id} to {adapter} failed ({type(err).__name__}: "
+                              f"{err}); run the same command again to resume (the intent key {key} prevents a "
+                              f"double submission)") from err
+        _record(ledger, entry.id, task.id, "submitted")
+        out.submitted += 1
+    out.entries = records.select(ledger.conn, batch=batch)
+    return out
+
+
+def _record(ledger: Ledger, entry_id: int, task_id: str, how: str) -> None:
+    with ledger.write() as conn:
+        current = conn.execute("SELECT task_id FROM entries WHERE id = ?", (entry_id,)).fetchone()[0]
+        if current is None:
+            records.update(conn, entry_id, task_id=task_id, state="SUBMITTED", submitted_utc=records.utc_now(),
+                           failure_reason=None)
+            records.event(conn, entry_id, how, task_id)
+        elif current != task_id:
+            records.event(conn, entry_id, "conflict", f"device returned {task_id}, ledger holds {current}")
