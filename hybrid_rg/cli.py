@@ -172,13 +172,17 @@ def cmd_run(args) -> int:
 
 
 def _hem_programs(spec, out):
-    """Compiled pulse programs of a terminal van der Waals HEM run with a [device]; [] for anything else."""
+    """Compiled pulse programs of a terminal van der Waals HEM run with a [device], put on the device's grids;
+    [] for anything else."""
     m = spec.map
     if m["kind"] != "hem" or not m["terminal"] or m["interaction"] != "vdw" or spec.device is None:
         return []
+    from .devices.discretize import discretize
+    from .devices.spec import load_device_spec
     from .pulse.experiment_programs import programs_for_run
 
-    return programs_for_run(spec, out)
+    device = load_device_spec(spec.device["profile"])      # onto the device's time and value grids
+    return [(K, T, discretize(p, device)) for K, T, p in programs_for_run(spec, out)]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -219,6 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .mlrg.cli import register as register_mlrg
     register_mlrg(sub)
     register_cora(sub)
+    # Devices: `hybrid-rg devices` (snapshots) and `hybrid-rg validate PROGRAM.json --device D`.
+    from .devices.cli import register as register_devices
+    register_devices(sub)
     # The hardware runtime: dry-run, submit, status, collect, ls, rerun (hybrid_rg/runtime/cli.py).
     from .runtime.cli import register as register_runtime
     register_runtime(sub)

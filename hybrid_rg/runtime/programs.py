@@ -25,8 +25,13 @@ def load_programs(path: str | Path) -> list[RydbergProgram]:
         from ..olrg.spec import SpecError
         from ..pulse.experiment_programs import programs_from_spec
 
+        from ..devices.discretize import discretize
+        from ..devices.spec import load_device_spec
+        from ..olrg.spec import load_spec
+
         try:
-            programs = list(programs_from_spec(path))
+            device = load_device_spec(load_spec(path).device["profile"])
+            programs = [discretize(p, device) for p in programs_from_spec(path)]   # onto the device's grids
         except (SpecError, ValueError) as err:
             raise ProgramsError(f"{path}: {err}") from err
     else:

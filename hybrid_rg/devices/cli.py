@@ -1,0 +1,70 @@
+"""`hybrid-rg devices` and `hybrid-rg validate` (registered by hybrid_rg.cli through `register(sub)`).
+
+    hybrid-rg devices                                      list the capability snapshots (devices/*.toml)
+    hybrid-rg validate PROGRAM.json --device quera_aquila  print the validation report
+                       [--shots N] [--discretize]          (--discretize: validate the program snapped to the grids)
+
+Exit status of validate: 0 valid, 1 violations, 2 bad input (unreadable file, not a program, unknown device),
+which prints one line and writes nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..utils.cli_errors import fail as _fail
+
+
+def cmd_devices(args) -> int:
+    from .spec import list_device_specs
+
+    print(f"{'name':14s} {'kind':9s} {'atoms':>5s} {'stands in':12s} {'$/task':>7s} {'$/shot':>7s} {'date':10s} digest")
+    for s in list_device_specs():
+        print(f"{s.name:14s} {s.kind:9s} {str(s.max_atoms or '-'):>5s} {s.simulator:12s} "
+              f"{s.price_per_task_usd:7.2f} {s.price_per_shot_usd:7.3f} {s.date:10s} {s.digest()[:12]}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from ..pulse.program import ProgramError, RydbergProgram
+    from .discretize import DiscretizationError, discretize
+    from .spec import DeviceSpecError, load_device_spec
+    from .validation import validate
+
+    path = Path(args.program)
+    if not path.is_file():
+        return _fail(f"program file {args.program!r} does not exist")
+    try:
+        spec = load_device_spec(args.device)
+    except DeviceSpecError as err:
+        return _fail(str(err))
+    try:
+        program = RydbergProgram.from_json(path.read_text())
+    except (ProgramError, UnicodeDecodeError) as err:
+        return _fail(f"{args.program}: {err}")
+    if args.shots is not None and args.shots < 1:
+        return _fail(f"--shots {args.shots}; give a positive number of shots")
+    if args.discretize:
+        try:
+            program = discretize(program, spec)
+        except DiscretizationError as err:
+            print(f"discretization failed: {err}")
+            return 1
+    report = validate(program, spec, args.shots)
+    print(report)
+    return 0 if report.ok else 1
+
+
+def register(sub) -> None:
+    """Add `devices` and `validate` to the top-level subparsers `sub`."""
+    d = sub.add_parser("devices", help="list the device capability snapshots (devices/*.toml)")
+    d.set_defaults(func=cmd_devices)
+    v = sub.add_parser("validate", help="validate a pulse program (JSON) against a device snapshot, offline")
+    v.add_argument("program", help="a RydbergProgram JSON file")
+    v.add_argument("--device", default="quera_aquila", help="snapshot name or path (default quera_aquila)")
+    v.add_argument("--shots", type=int, default=None)
+    v.add_argument("--discretize", action="store_true", help="snap the program onto the device grids first")
+    v.set_defaults(func=cmd_validate)
+
+
+__all__ = ["register"]

@@ -1,0 +1,71 @@
+"""Devices by name, built lazily (no SDK is imported until its device is asked for), and cost estimates.
+
+    get_device("emulator"), get_device("braket_local", blockade_radius_um=6.2), get_device("braket_aquila")
+
+Names: emulator, braket_local, braket_aquila, pennylane, dynamics, ibm_aer, ibm_heron. Options go to the
+adapter's constructor (e.g. `directory=` for local adapters, which keeps tasks on disk for reattachment).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from .spec import DeviceSpec, load_device_spec
+
+_DEVICES = {   # name -> (module, class, snapshot)
+    "emulator": ("hybrid_rg.devices.emulator", "EmulatorDevice", "emulator"),
+    "braket_local": ("hybrid_rg.devices.adapters.braket_local", "BraketLocalDevice", "braket_local"),
+    "braket_aquila": ("hybrid_rg.devices.adapters.braket_aws", "BraketAwsDevice", "quera_aquila"),
+    "pennylane": ("hybrid_rg.devices.adapters.pennylane_pulse", "PennyLaneDevice", "pennylane"),
+    "dynamics": ("hybrid_rg.devices.adapters.dynamics", "DynamicsDevice", "dynamics"),
+    "ibm_aer": ("hybrid_rg.devices.adapters.ibm_digital", "IbmAerDevice", "ibm_aer"),
+    "ibm_heron": ("hybrid_rg.devices.adapters.ibm_digital", "IbmRuntimeDevice", "ibm_heron"),
+}
+DEVICE_NAMES = tuple(_DEVICES)
+
+
+class SpecValidated:
+    """Wraps a device that does not validate against a snapshot itself (the emulator checks only its own
+    limits): the whole batch is validated against `spec` before the inner device sees it."""
+
+    def __init__(self, inner, spec: DeviceSpec):
+        self.inner, self.spec, self.name = inner, spec, getattr(inner, "name", spec.name)
+
+    def run(self, programs, shots: int, seed: int | None = None):
+        from .validation import require_valid
+        programs = list(programs)
+        require_valid(programs, self.spec, shots)
+        return self.inner.run(programs, shots, seed)
+
+    def task(self, task_id: str):
+        return self.inner.task(task_id)
+
+
+def get_device(name: str, **options):
+    """The device adapter called `name`, built with `options` (`directory=` keeps local tasks on disk)."""
+    if name not in _DEVICES:
+        raise ValueError(f"no device named {name!r}; known devices: {list(DEVICE_NAMES)}")
+    module, cls, spec_name = _DEVICES[name]
+    if name == "emulator" and "directory" in options:
+        options["results_dir"] = options.pop("directory")
+    device = getattr(importlib.import_module(module), cls)(**options)
+    if not hasattr(device, "spec"):
+        device = SpecValidated(device, load_device_spec(spec_name))
+    return device
+
+
+def device_spec(name: str) -> DeviceSpec:
+    """The snapshot a device validates against (quera_aquila for braket_aquila, ...)."""
+    if name not in _DEVICES:
+        raise ValueError(f"no device named {name!r}; known devices: {list(DEVICE_NAMES)}")
+    return load_device_spec(_DEVICES[name][2])
+
+
+def estimate_cost_usd(spec: DeviceSpec, n_tasks: int, shots: int) -> float:
+    """Provider charges for n_tasks tasks of `shots` shots each: n_tasks × (per task + shots × per shot)."""
+    if n_tasks < 0 or shots < 0:
+        raise ValueError(f"n_tasks = {n_tasks}, shots = {shots}; both must be >= 0")
+    return n_tasks * (spec.price_per_task_usd + shots * spec.price_per_shot_usd)
+
+
+__all__ = ["get_device", "device_spec", "estimate_cost_usd", "DEVICE_NAMES"]

@@ -1,0 +1,1 @@
+"""Test kits shipped with the package: `conformance` is the suite every Device adapter must pass."""

@@ -1,0 +1,74 @@
+"""Registry, cost estimates, missing extras, and the `devices` / `validate` commands."""
+
+import argparse
+
+import pytest
+
+from hybrid_rg.devices.cli import register
+from hybrid_rg.devices.registry import DEVICE_NAMES, device_spec, estimate_cost_usd, get_device
+from hybrid_rg.devices.spec import load_device_spec
+from hybrid_rg.pulse.program import RydbergProgram, Waveform, chain_positions
+from hybrid_rg.testing.conformance import check_missing_extra, standard_program
+
+
+def test_cost_estimate_for_aquila_and_simulators():
+    aquila = load_device_spec("quera_aquila")
+    assert abs(estimate_cost_usd(aquila, 10, 100) - 10 * (0.30 + 100 * 0.01)) < 1e-9
+    assert estimate_cost_usd(load_device_spec("emulator"), 10, 1000) == 0.0
+    with pytest.raises(ValueError):
+        estimate_cost_usd(aquila, -1, 10)
+
+
+def test_registry_names_and_specs():
+    assert {"emulator", "braket_local", "braket_aquila", "pennylane", "dynamics", "ibm_aer", "ibm_heron"} == set(DEVICE_NAMES)
+    assert device_spec("braket_aquila").name == "quera_aquila"
+    with pytest.raises(ValueError, match="known devices"):
+        get_device("aquila")
+
+
+def test_missing_extra_names_the_extra():
+    check_missing_extra()
+
+
+def _main(argv):
+    parser = argparse.ArgumentParser(prog="hybrid-rg")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_devices_lists_the_snapshots(capsys):
+    assert _main(["devices"]) == 0
+    out = capsys.readouterr().out
+    for name in ("quera_aquila", "ibm_heron", "emulator", "braket_local", "pennylane", "dynamics"):
+        assert name in out
+    assert load_device_spec("quera_aquila").digest()[:12] in out
+
+
+def test_validate_exit_codes(tmp_path, capsys):
+    ok = tmp_path / "ok.json"
+    ok.write_text(standard_program().to_json())
+    assert _main(["validate", str(ok), "--device", "quera_aquila"]) == 0
+    assert "valid" in capsys.readouterr().out
+    p = standard_program()
+    bad = tmp_path / "bad.json"
+    bad.write_text(RydbergProgram(chain_positions(2, 3.0), p.amplitude, p.detuning, p.phase).to_json())
+    assert _main(["validate", str(bad), "--device", "quera_aquila"]) == 1
+    out = capsys.readouterr().out
+    assert "positions.spacing" in out and "4.0 µm" in out
+    off = tmp_path / "off.json"
+    off.write_text(RydbergProgram(chain_positions(2, 6.13), p.amplitude, p.detuning, p.phase).to_json())
+    assert _main(["validate", str(off)]) == 1
+    assert _main(["validate", str(off), "--discretize"]) == 0
+    capsys.readouterr()
+    junk = tmp_path / "junk.json"
+    junk.write_text("{not json")
+    for argv in (["validate", str(junk)], ["validate", str(tmp_path / "none.json")],
+                 ["validate", str(ok), "--device", "nowhere"], ["validate", str(ok), "--shots", "0"]):
+        assert _main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith("hybrid-rg: error:") and err.count("\n") == 1
+    assert not any(p.name.startswith(".") for p in tmp_path.iterdir())     # nothing written
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text('{"format": "something-else"}')
+    assert _main(["validate", str(wrong)]) == 2
