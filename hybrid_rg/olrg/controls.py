@@ -83,25 +83,40 @@ class MLPControl(torch.nn.Module):
 
 
 class PWLControl(torch.nn.Module):
+    """ramp > 0 puts knots at ramp and T − ramp, so a zero-ended channel (Ω) rises to its plateau within `ramp`
+    (e.g. the device's minimum time step) instead of within a whole knot interval; the other knots are equally
+    spaced between them."""
+
     def __init__(self, n_out: int, T: float, limits: ChannelLimits = ChannelLimits(), n_knots: int = 8,
-                 init: float = 0.0, seed: int = 0):
+                 init: float = 0.0, seed: int = 0, ramp: float = 0.0):
         super().__init__()
         if n_knots < 2:
             raise ValueError(f"n_knots = {n_knots}; a piecewise-linear waveform needs >= 2 knots")
+        if ramp < 0 or (ramp > 0 and (n_knots < 4 or 2 * ramp >= T)):
+            raise ValueError(f"ramp = {ramp} needs n_knots >= 4 and 2·ramp < T = {T}")
         self.T, self.limits, self.n_knots = float(T), limits, n_knots
+        knots = torch.linspace(0.0, float(T), n_knots, dtype=torch.float64)
+        if ramp > 0:
+            knots = torch.cat([torch.zeros(1, dtype=torch.float64),
+                               torch.linspace(ramp, T - ramp, n_knots - 2, dtype=torch.float64),
+                               torch.full((1,), float(T), dtype=torch.float64)])
         # not saved with the state: a warm start from another T keeps its own knot times
-        self.register_buffer("knots", torch.linspace(0.0, float(T), n_knots, dtype=torch.float64), persistent=False)
-        self.delta = self.T / (n_knots - 1)
+        self.register_buffer("knots", knots, persistent=False)
+        self.spans = (knots[1:] - knots[:-1])[:, None]                    # (n_knots − 1, 1)
         g = torch.Generator().manual_seed(seed)
         start = 0.0 if limits.zero_ends else min(max(init, limits.lo), limits.hi)
         self.start = torch.nn.Parameter(torch.full((n_out,), start, dtype=torch.float64),
                                         requires_grad=not limits.zero_ends)
-        # increments: from the start value toward `init` within the slew limit, plus a little seeded noise
-        self.raw = torch.nn.Parameter(0.01 * torch.randn(n_knots - 1, n_out, dtype=torch.float64, generator=g))
+        # increments: from the start value toward `init` within the slew limit, plus a little seeded noise that
+        # breaks ties between outputs (the raw increments are multiplied by slew × span, which can be large)
+        self.raw = torch.nn.Parameter(1e-4 * torch.randn(n_knots - 1, n_out, dtype=torch.float64, generator=g))
         self._init_ramp(init)
 
-    def _step_scale(self) -> float:
-        return self.limits.slew * self.delta if math.isfinite(self.limits.slew) else 1.0
+    def _step_scale(self) -> torch.Tensor:
+        """The largest change allowed across each knot interval (n_knots − 1, 1)."""
+        if math.isfinite(self.limits.slew):
+            return self.limits.slew * self.spans
+        return torch.ones_like(self.spans)
 
     def _init_ramp(self, init: float) -> None:
         """Raw parameters whose waveform heads for `init` as fast as the slew limit allows."""
@@ -109,8 +124,10 @@ class PWLControl(torch.nn.Module):
             v = self.values().clone()
             target = torch.full_like(v[0], init)
             for k in range(self.n_knots - 1):
-                want = ((target - v[k]) / self._step_scale()).clamp(-0.95, 0.95)
-                self.raw[k] += torch.atanh(want) if math.isfinite(self.limits.slew) else target - v[k]
+                if math.isfinite(self.limits.slew):
+                    self.raw[k] += torch.atanh(((target - v[k]) / self._step_scale()[k]).clamp(-0.95, 0.95))
+                else:
+                    self.raw[k] += target - v[k]
                 v = self.values()
 
     def _bounds(self, k: int) -> tuple[float, float]:
@@ -131,16 +148,15 @@ class PWLControl(torch.nn.Module):
 
     def forward(self, t: torch.Tensor) -> torch.Tensor:
         v = self.values()
-        pos = (t / self.delta).clamp(0.0, self.n_knots - 1 - 1e-12)
-        k = pos.floor().long()
-        w = (pos - k).unsqueeze(-1)
+        k = (torch.searchsorted(self.knots, t.contiguous(), right=True) - 1).clamp(0, self.n_knots - 2)
+        w = ((t - self.knots[k]) / self.spans[k, 0]).clamp(0.0, 1.0).unsqueeze(-1)
         return (1 - w) * v[k] + w * v[k + 1]
 
 
 def make_control(kind: str, n_out: int, T: float, limits: ChannelLimits, width: int, depth: int, n_knots: int,
-                 init: float, seed: int) -> torch.nn.Module:
+                 init: float, seed: int, ramp: float = 0.0) -> torch.nn.Module:
     if kind == "mlp":
         return MLPControl(n_out, T, limits, width, depth, init, seed)
     if kind == "pwl":
-        return PWLControl(n_out, T, limits, n_knots, init, seed)
+        return PWLControl(n_out, T, limits, n_knots, init, seed, ramp)
     raise ValueError(f"control '{kind}' unknown; choose 'mlp' (the paper's) or 'pwl' (what hardware accepts)")

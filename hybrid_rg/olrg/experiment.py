@@ -24,8 +24,8 @@ from ..utils.progress import progress
 from .block import SiteModel, exact_block
 from .flow import IdentityMap, run_flow
 from .generative import GenerativeMap
-from .hem import DeviceFamily, HamiltonianExpressionMap
-from .hem_limits import RydbergLimits, channel_limits, max_knots
+from .hem import DeviceFamily, HamiltonianExpressionMap, tfim_embedding
+from .hem_limits import RydbergLimits, channel_limits, max_knots, ramp_time
 from .loss import LossConfig
 from .omm import LinearIsometryMap
 from .predict import predict
@@ -75,7 +75,7 @@ def make_map(spec: ExperimentSpec, site: SiteModel, T: float):
     if m["kind"] == "identity":
         return IdentityMap()
     if m["kind"] == "hem":
-        return make_hem(m, spec.device, T, seed)
+        return make_hem(m, spec.device, T, seed, site)
     if m["kind"] == "generative":
         return GenerativeMap(m["chi"], width=m["width"], depth=m["depth"], noise_dim=m["noise_dim"],
                              per_operator=m["per_operator"], seed=seed)
@@ -83,7 +83,8 @@ def make_map(spec: ExperimentSpec, site: SiteModel, T: float):
     return LinearIsometryMap(m["chi"], init=m["init"], site=site, T=T, n_steps=n_steps, seed=seed)
 
 
-def make_hem(m: dict, device: dict | None, T: float, seed: int) -> HamiltonianExpressionMap:
+def make_hem(m: dict, device: dict | None, T: float, seed: int, site: SiteModel | None = None
+             ) -> HamiltonianExpressionMap:
     """The HEM of a spec's [map] (and [device]: its limits become the controls' limits, and the number of
     waveform knots is capped by the device's minimum time step at this T)."""
     family = dict(interaction=m["interaction"], site_resolved=m["site_resolved"], phase=m["phase"],
@@ -93,10 +94,15 @@ def make_hem(m: dict, device: dict | None, T: float, seed: int) -> HamiltonianEx
     if device is not None:
         limits = RydbergLimits.from_snapshot(device["profile"])
         family.update(channel_limits(limits, device["spacing_um"]))
-        n_knots = min(n_knots, max_knots(limits, device["spacing_um"], T))
+        omega = tfim_embedding(site)["omega"] if m["hem_init"] == "embed" else m["omega_init"]
+        ramp = ramp_time(limits, device["spacing_um"], omega) if m["control"] == "pwl" else 0.0
+        if n_knots >= 4 and 2 * ramp < T:       # Ω rises within `ramp`, not within a whole knot interval
+            family["ramp"] = ramp
+        n_knots = min(n_knots, max_knots(limits, device["spacing_um"], T, family.get("ramp", 0.0)))
     return HamiltonianExpressionMap(T, DeviceFamily(**family), control=m["control"], width=m["width"],
                                     depth=m["depth"], n_knots=n_knots, omega_init=m["omega_init"],
-                                    delta_init=m["delta_init"], terminal=m["terminal"], seed=seed)
+                                    delta_init=m["delta_init"], terminal=m["terminal"], seed=seed,
+                                    init=m["hem_init"], site=site)
 
 
 def _key(order: int, T: float) -> str:

@@ -33,7 +33,7 @@ from functools import lru_cache
 
 import torch
 
-from .block import DTYPE, Block, pauli
+from .block import DTYPE, Block, SiteModel, pauli
 from .controls import ChannelLimits, make_control
 from .flow import OperatorMap
 
@@ -62,6 +62,7 @@ class DeviceFamily:
     min_gap: float = 0.5          # in units of a: V_nn ≤ 64
     max_gap: float = 2.0
     gap_init: float = 1.0
+    ramp: float = 0.0             # PWL controls: knots at ramp and T − ramp (Ω's rise and fall), see controls.py
     omega: ChannelLimits = field(default_factory=lambda: ChannelLimits(lo=0.0))
     delta: ChannelLimits = field(default_factory=ChannelLimits)
     local: ChannelLimits = field(default_factory=ChannelLimits)
@@ -76,13 +77,43 @@ class DeviceFamily:
                              f"{self.max_gap})")
 
 
+def tfim_embedding(site: SiteModel) -> dict:
+    """Device values that reproduce an antiferromagnetic TFIM block exactly up to van der Waals tails.
+
+    s Z Z = s (4 n n' − 2 n − 2 n' + 1) and c Z = c (1 − 2 n): a bond of strength s > 0 is V = 4s (a gap of
+    (4s)^(-1/6) spacings) plus −2s n on each of its ends; the field c_X X is Ω/2 X with Ω = 2|c_X| (the sign of
+    X is a gauge choice: conjugating the block by Z on every site leaves ρ = |0…0⟩, Z-type boundaries and
+    observables unchanged). So Δ_i = 2 s · (bonds of site i) + 2 c_Z: 2s + 2c_Z at the block's two ends and
+    4s + 2c_Z inside, which a global Δ plus Aquila's local detuning (pattern 1 inside, 0 at the ends) give."""
+    if site.model != "tfim" or len(site.couplings) != 1 or site.couplings[0][0] <= 0:
+        raise ValueError("init = 'embed' needs an antiferromagnetic TFIM target (target.model = 'tfim', J < 0)")
+    s = site.couplings[0][0]
+    cx = sum(c for c, p in site.onsite if p == "X")
+    cz = sum(c for c, p in site.onsite if p == "Z")
+    return {"gap": (4 * s) ** (-1 / 6), "omega": 2 * abs(cx), "delta_end": 2 * s + 2 * cz,
+            "delta_inside": 4 * s + 2 * cz, "local": 2 * s}
+
+
 class HamiltonianExpressionMap(OperatorMap):
+    """init = "default": Ω = omega_init, Δ = delta_init, gaps at family.gap_init, no local detuning (the paper's
+    start); init = "embed": `tfim_embedding(site)`, the device values of the target block itself, so the flow
+    starts near exact for a van der Waals family and training corrects the tails and the drive's ramps."""
+
     def __init__(self, T: float, family: DeviceFamily = DeviceFamily(), control: str = "mlp", width: int = 4,
                  depth: int = 4, n_knots: int = 8, omega_init: float = 2.0, delta_init: float = 0.0,
-                 terminal: bool = False, seed: int = 0):
+                 terminal: bool = False, seed: int = 0, init: str = "default", site: SiteModel | None = None):
         super().__init__()
         if not T > 0:
             raise ValueError(f"T = {T}; the pulses need a positive duration")
+        if init not in ("default", "embed"):
+            raise ValueError(f"init '{init}' unknown; choose default or embed")
+        self.embed = tfim_embedding(site) if init == "embed" else None
+        if self.embed is not None:
+            omega_init = self.embed["omega"]
+            delta_init = self.embed["delta_end" if family.local_detuning else "delta_inside"]
+            gap = min(max(self.embed["gap"], family.min_gap), family.max_gap)
+            if family.interaction == "vdw":
+                family = replace(family, gap_init=gap)
         self.T, self.family, self.control = float(T), family, control
         self.width, self.depth, self.n_knots = width, depth, n_knots
         self.omega_init, self.delta_init, self.terminal, self.seed = omega_init, delta_init, terminal, seed
@@ -96,14 +127,19 @@ class HamiltonianExpressionMap(OperatorMap):
         k = self.seed * 1000 + 10 * n
         n_out = n if f.site_resolved else 1
         mk = lambda lim, init, s: make_control(self.control, n_out, self.T, lim, self.width, self.depth,
-                                               self.n_knots, init, k + s)
+                                               self.n_knots, init, k + s, f.ramp)
         chans = {"omega": mk(f.omega, self.omega_init, 0), "delta": mk(f.delta, self.delta_init, 1)}
         if f.phase:
             chans["phase"] = mk(ChannelLimits(-math.pi, math.pi), 0.0, 2)
         if f.local_detuning:
+            local = self.embed["local"] if self.embed else 0.0
             chans["local"] = make_control(self.control, 1, self.T, f.local, self.width, self.depth, self.n_knots,
-                                          0.0, k + 3)
-            self.patterns[key] = torch.nn.Parameter(torch.zeros(n, dtype=torch.float64))
+                                          local, k + 3, f.ramp)
+            logits = torch.zeros(n, dtype=torch.float64)
+            if self.embed:               # pattern ≈ 1 inside the block, ≈ 0 at its two ends
+                logits[:] = 8.0
+                logits[0] = logits[-1] = -8.0
+            self.patterns[key] = torch.nn.Parameter(logits)
         self.controls[key] = torch.nn.ModuleDict(chans)
         if f.learn_positions and n > 1:
             x = (f.gap_init - f.min_gap) / (f.max_gap - f.min_gap)

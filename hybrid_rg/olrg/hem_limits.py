@@ -69,7 +69,18 @@ def channel_limits(limits: RydbergLimits, spacing_um: float) -> dict[str, Channe
     return out
 
 
-def max_knots(limits: RydbergLimits, spacing_um: float, T: float) -> int:
-    """The most equally spaced knots a waveform of dimensionless duration T can have on the device."""
-    duration = T / energy_scale(spacing_um, limits.c6_rad_per_us_um6)
-    return max(2, int(math.floor(duration / limits.min_time_step_us + 1e-9)) + 1)
+def ramp_time(limits: RydbergLimits, spacing_um: float, omega: float) -> float:
+    """Dimensionless time for Ω to rise from 0 to `omega` (dimensionless): at the slew limit, and never shorter
+    than one device time step."""
+    E = energy_scale(spacing_um, limits.c6_rad_per_us_um6)
+    return max(limits.min_time_step_us * E, omega / (limits.rabi_slew_rad_per_us2 / E ** 2))
+
+
+def max_knots(limits: RydbergLimits, spacing_um: float, T: float, ramp: float = 0.0) -> int:
+    """The most knots a waveform of dimensionless duration T can have on the device: equally spaced, or with
+    ramp knots at `ramp` and T − ramp and the rest equally spaced between them."""
+    E = energy_scale(spacing_um, limits.c6_rad_per_us_um6)
+    step = limits.min_time_step_us * E                      # the device's minimum time step, dimensionless
+    if ramp > 0:
+        return max(2, int(math.floor((T - 2 * ramp) / step + 1e-9)) + 3)
+    return max(2, int(math.floor(T / step + 1e-9)) + 1)

@@ -5,7 +5,8 @@
     [map]       kind (linear | generative | hem | identity), n0, chi, init (linear), width/depth/noise_dim/
                 per_operator (generative); for hem: interaction (nearest | vdw), control (mlp | pwl), width, depth,
                 n_knots, site_resolved, phase, local_detuning, learn_positions, min_gap, max_gap, gap_init,
-                omega_init, delta_init, terminal
+                omega_init, delta_init, terminal, hem_init (default | embed: start from the device values of
+                the target block itself, hem.tfim_embedding)
     [device]    (hem only) profile ("quera_aquila"), spacing_um: the device's limits become the controls' limits,
                 and a terminal vdw map is compiled to a pulse program per T
     [training]  orders (list of Dyson orders K; one run per K and T), iterations, lr, optimizer, n_samples,
@@ -34,7 +35,7 @@ MAP_KINDS = ("linear", "generative", "hem", "identity")
 HEM_DEFAULTS = {"interaction": "nearest", "control": "mlp", "width": 4, "depth": 4, "n_knots": 8,
                 "site_resolved": False, "phase": False, "local_detuning": False, "learn_positions": False,
                 "min_gap": 0.5, "max_gap": 2.0, "gap_init": 1.0, "omega_init": 2.0, "delta_init": 0.0,
-                "terminal": False}
+                "terminal": False, "hem_init": "default"}
 DEVICE_PROFILES = ("quera_aquila",)
 SECTIONS = {
     "target": {"model", "N", "J", "h", "g", "delta", "hz", "observable", "observable_scale"},
@@ -243,6 +244,9 @@ def _hem_map(mp: dict, N: int) -> dict:
     if cfg["control"] not in ("mlp", "pwl"):
         raise SpecError(f"map.control = '{cfg['control']}': choose mlp (the paper's pulses) or pwl (what hardware "
                         f"accepts)")
+    if cfg["hem_init"] not in ("default", "embed"):
+        raise SpecError(f"map.hem_init = '{cfg['hem_init']}': choose default (the paper's start) or embed (the "
+                        f"device values of the target block itself)")
     if cfg["learn_positions"] and cfg["interaction"] != "vdw":
         raise SpecError("map.learn_positions needs map.interaction = 'vdw'")
     if not 0 < cfg["min_gap"] <= cfg["gap_init"] <= cfg["max_gap"]:

@@ -37,11 +37,11 @@ def test_pwl_control_stays_inside_range_slew_and_zero_ends_for_any_parameters():
     lim = ChannelLimits(lo=0.0, hi=3.0, slew=4.0, zero_ends=True)
     g = torch.Generator().manual_seed(1)
     for trial in range(20):
-        c = PWLControl(2, T=1.5, limits=lim, n_knots=9, init=2.5, seed=trial)
+        c = PWLControl(2, T=1.5, limits=lim, n_knots=9, init=2.5, seed=trial, ramp=0.05 * (trial % 2))
         with torch.no_grad():
             c.raw.copy_(5 * torch.randn(c.raw.shape, dtype=torch.float64, generator=g))
             v = c.values()
-        slope = (v[1:] - v[:-1]).abs().max() / c.delta
+        slope = ((v[1:] - v[:-1]).abs() / c.spans).max()
         assert float(v.min()) >= 0.0 and float(v.max()) <= 3.0
         assert float(slope) <= 4.0 + 1e-12
         assert float(v[0].abs().max()) == 0.0 and float(v[-1].abs().max()) < 1e-12
@@ -267,3 +267,22 @@ def test_cf4_propagator_converges_at_fourth_order():
     ref = propagators(block, T, substeps=4000)[0]
     e1, e2 = (float((propagators(block, T, substeps=n)[0] - ref).abs().max()) for n in (20, 40))
     assert e1 < 1e-4 and 10 < e1 / e2 < 20
+
+
+def test_tfim_embedding_starts_the_flow_near_exact():
+    """With V = 4s, Δ = 2s·bonds and Ω = 2|h| the device block is the TFIM block up to van der Waals tails
+    (V_nnn = 4/64): untrained, the flow is already accurate; the paper's start (V = 1, Δ = 0) is not."""
+    from hybrid_rg.olrg.hem import tfim_embedding
+
+    T, N = 0.8, 5
+    first = exact_block(SITE, 2, OBS)
+    fam = DeviceFamily(interaction="vdw", learn_positions=True, local_detuning=True, min_gap=0.7, max_gap=1.4)
+    errors = {}
+    for init in ("embed", "default"):
+        hem = HamiltonianExpressionMap(T, fam, control="mlp", init=init, site=SITE, terminal=True)
+        with torch.no_grad():
+            errors[init] = abs(float(run_flow(first, SITE, N, hem).prediction(T)) - _exact(N, T))
+    assert errors["embed"] < 2e-3 and errors["default"] > 20 * errors["embed"]
+    assert abs(tfim_embedding(SITE)["gap"] - 4 ** (-1 / 6)) < 1e-12
+    with pytest.raises(ValueError, match="antiferromagnetic"):
+        tfim_embedding(SiteModel.tfim(J=1.0))
