@@ -1,6 +1,6 @@
 """HEM warm start against a cold start: iterations to reach a loss target (issue 4 §5).
 
-A van der Waals HEM (PWL pulses inside Aquila's limits at 11 µm, terminal) is trained at T_prev, then at T from
+A van der Waals HEM (PWL pulses inside Aquila's limits at 13 µm, terminal) is trained at T_prev, then at T from
 (a) its own initialisation (cold) and (b) the T_prev map (warm, what `hybrid-rg run --init-from` and
 `training.warm_start` do). Both run the same optimiser with the same seed until the loss target or the iteration
 cap. Prints one JSON line per T with the iterations each needed and their loss curves' endpoints.
@@ -27,7 +27,7 @@ from hybrid_rg.utils.threads import limit_torch_threads
 
 MAP = HEM_DEFAULTS | {"kind": "hem", "interaction": "vdw", "control": "pwl", "n_knots": 8, "learn_positions": True,
                       "min_gap": 0.7, "max_gap": 1.4, "terminal": True}
-DEVICE = {"profile": "quera_aquila", "spacing_um": 11.0}
+DEVICE = {"profile": "quera_aquila", "spacing_um": 13.0}
 
 
 def fit(first, site, N, T, state, target, cap):
