@@ -176,6 +176,10 @@ def test_compiled_program_reproduces_the_dimensionless_prediction_in_physical_un
                             delta=coeff(prog.detuning), phi=0.0, c6=prog.c6_rad_per_us_um6)
     zz = evolve(H, product_state(N), [prog.duration_us], {"o": PauliExpr.term(N, "ZZ", (0, 1), 0.25)})["o"][0].real
     assert abs(zz - predicted) < 1e-6
+    # and the package's own emulator (its own integrator, in physical units) on the same program
+    from hybrid_rg.devices.emulator import evolve_probabilities, zz_expectation
+
+    assert abs(zz_expectation(evolve_probabilities(prog, tol=1e-9), 0, 1) / 4 - predicted) < 1e-6
 
 
 def test_nearest_neighbour_hem_refuses_to_compile():
