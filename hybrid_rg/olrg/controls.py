@@ -8,8 +8,9 @@ Two parameterisations, each a torch module mapping a tensor of times (S,) to val
   PWLControl  piecewise-linear between `n_knots` equally spaced knots on [0, T]: what hardware accepts. Range,
               slew rate and (optionally) zero end points are enforced by construction, so every parameter value
               the optimiser visits is a legal waveform:
-                  v_0 = start,  v_{k+1} = clamp(v_k + s·δ·tanh(u_k), lo_k+1, hi_k+1)
-              with s the slew limit and δ the knot spacing; with zero_ends, hi_k = min(hi, s·(T − t_k)) (and
+                  v_0 = start,  v_{k+1} = clamp(v_k + S·tanh(u_k/S), lo_k+1, hi_k+1)
+              with s the slew limit and δ the knot spacing (written S·tanh(u/S), S = s·δ, so one unit of u is
+              one unit of value near 0); with zero_ends, hi_k = min(hi, s·(T − t_k)) (and
               lo_k = max(lo, −s·(T − t_k))) so the waveform can always ramp back to 0 at T within the slew limit.
               Clamping toward a value already inside the range only shortens a step, so the slew limit survives.
 
@@ -125,7 +126,8 @@ class PWLControl(torch.nn.Module):
             target = torch.full_like(v[0], init)
             for k in range(self.n_knots - 1):
                 if math.isfinite(self.limits.slew):
-                    self.raw[k] += torch.atanh(((target - v[k]) / self._step_scale()[k]).clamp(-0.95, 0.95))
+                    S = self._step_scale()[k]
+                    self.raw[k] += S * torch.atanh(((target - v[k]) / S).clamp(-0.95, 0.95))
                 else:
                     self.raw[k] += target - v[k]
                 v = self.values()
@@ -139,7 +141,10 @@ class PWLControl(torch.nn.Module):
 
     def values(self) -> torch.Tensor:
         """The waveform's values at the knots, (n_knots, n_out)."""
-        steps = (self._step_scale() * torch.tanh(self.raw) if math.isfinite(self.limits.slew) else self.raw)
+        # S·tanh(raw/S): a change of the value per unit of raw of 1 near 0 whatever the slew limit S allows, so the
+        # optimiser's step sizes mean the same for every spacing and T (S·tanh(raw) made them ~S times larger)
+        S = self._step_scale()
+        steps = S * torch.tanh(self.raw / S) if math.isfinite(self.limits.slew) else self.raw
         vals = [self.start]
         for k in range(self.n_knots - 1):
             lo, hi = self._bounds(k + 1)
