@@ -35,7 +35,12 @@ def cmd_run(args) -> int:
     seconds = time.perf_counter() - t0
     write(args.out, spec, cols, summary, seconds)
     print(json.dumps({k: v for k, v in summary.items() if k != "notes"}, indent=1, default=float))
-    if "rep" in cols:
+    if "error_pct" in cols:
+        for i, r in enumerate(cols["rep"]):
+            print(f"{r:6s} J0*={cols['J0_star'][i]:.5f} ({cols['error_pct'][i]:+.2f} % vs 0.764285; paper "
+                  f"{cols['paper_J0_star'][i]}) critical fixed point found: {bool(cols['fp_found'][i])} "
+                  f"({cols['seconds'][i]:.0f} s)")
+    elif "Delta1_1x1" in cols:
         for i, r in enumerate(cols["rep"]):
             print(f"{r:6s} J0*={cols['J0_star'][i]:.5f} (paper {cols['paper_J0_star'][i]}) "
                   f"Δ1(1x1)={cols['Delta1_1x1'][i]:.4f} λt={cols['lambda_t'][i]:.4f} gsd={cols['gsd'][i]:.3f}")

@@ -16,9 +16,9 @@ import numpy as np
 J0C = 0.5 * np.arccosh(1 + np.sqrt(2))
 PAPER_J0 = {"A1": 0.8253, "A1+E": 0.7961, "2A1+E": 0.7700}  # Fig. 8 medians
 PAPER_DELTA1 = {"A1": 0.0848, "A1+E": 0.1176, "2A1+E": 0.1203}  # Fig. 12 medians (as published)
-FIGURES = ("fig5", "fig8")
+FIGURES = ("fig5", "fig7", "fig8", "fig10", "critical")
 KEYS = {"figure", "reps", "geometry", "models", "iterations", "batch", "lr", "steps", "step_mode", "seed",
-        "cylinder_L"}
+        "cylinder_L", "j0", "bracket", "tol", "train_mode", "samples", "sweeps", "cd_k"}
 
 
 def load_spec(path: str | Path) -> dict:
@@ -51,6 +51,14 @@ def load_spec(path: str | Path) -> dict:
             raise ValueError(f"spec {path}: {k} = {v!r} must be a {'non-negative' if k == 'seed' else 'positive'} "
                              "integer")
     spec.setdefault("lr", 0.01)
+    if spec.setdefault("train_mode", "exact") not in ("exact", "cd"):
+        raise ValueError(f"spec {path}: train_mode = {spec['train_mode']!r}; use 'exact' (KL by enumeration) or 'cd'")
+    for k in ("j0", "bracket"):
+        v = spec.get(k)
+        if v is not None and (not isinstance(v, list) or not all(isinstance(x, (int, float)) for x in v)
+                              or (k == "bracket" and (len(v) != 2 or not v[0] < v[1]))):
+            raise ValueError(f"spec {path}: {k} = {v!r} must be a list of numbers" +
+                             (" [lo, hi] with lo < hi" if k == "bracket" else ""))
     if spec.setdefault("step_mode", "euler") not in ("euler", "ode"):
         raise ValueError(f"spec {path}: step_mode = {spec['step_mode']!r}; use 'euler' or 'ode'")
     return spec
@@ -71,8 +79,15 @@ def run_fig5(spec: dict) -> tuple[dict, dict]:
     Cs, betas, stars = [], [], []
     for k in range(spec["models"]):
         m = Monotone(1, [6, 12, 8], seed=spec["seed"] + k)
-        train_exact(pair, m, iterations=spec["iterations"], batch=spec["batch"], lr=spec["lr"],
-                    mode=spec["step_mode"], seed=spec["seed"] + k)
+        if spec["train_mode"] == "cd":  # the authors' recipe: Gibbs samples, CD-k (notes §A.3)
+            from .cd import train_monotone_cd
+
+            train_monotone_cd(pair, m, iterations=spec["iterations"], batch=spec["batch"],
+                              samples=spec.get("samples", 1000), sweeps=spec.get("sweeps", 20), k=spec.get("cd_k", 1),
+                              lr=spec["lr"], mode=spec["step_mode"], seed=spec["seed"] + k)
+        else:
+            train_exact(pair, m, iterations=spec["iterations"], batch=spec["batch"], lr=spec["lr"],
+                        mode=spec["step_mode"], seed=spec["seed"] + k)
         Cs.append(m(grid[:, None]).detach().numpy())
         betas.append(-m.grad(grid[:, None], create_graph=False)[:, 0].numpy())
         stars.append(critical_from_monotone(m, grid[40:130], spec["steps"], spec["step_mode"]))
@@ -82,6 +97,8 @@ def run_fig5(spec: dict) -> tuple[dict, dict]:
     cols = {"J0": grid.numpy(), "C_mean": Cs.mean(0), "C_sd": Cs.std(0), "beta_mean": betas.mean(0),
             "beta_sd": betas.std(0), "beta_exact_map": exact_beta}
     summary = {"J0_star_models": stars, "J0_star_median": float(np.median(stars)),
+               "J0_star_mean_sd": [float(np.mean(stars)), float(np.std(stars, ddof=1)) if len(stars) > 1 else 0.0],
+               "paper_J0_star_mean_sd_A1": [0.828, 0.014], "train_mode": spec["train_mode"],
                "J0_star_exact_map": None, "paper_J0_star": "0.82 ± 0.02 (Fig. 5); 0.8253 median (Fig. 8)",
                "J0c_exact_ising": J0C}
     from .rgmap import fixed_point
@@ -130,7 +147,10 @@ def run_fig8(spec: dict) -> tuple[dict, dict]:
 
 
 def run(spec: dict) -> tuple[dict, dict]:
-    return {"fig5": run_fig5, "fig8": run_fig8}[spec["figure"]](spec)
+    from .experiments_flow import run_critical, run_fig7, run_fig10
+
+    return {"fig5": run_fig5, "fig7": run_fig7, "fig8": run_fig8, "fig10": run_fig10,
+            "critical": run_critical}[spec["figure"]](spec)
 
 
 def write(out: str | Path, spec: dict, cols: dict, summary: dict, seconds: float) -> None:

@@ -9,6 +9,8 @@ that training back-propagates through it (double backprop). Fixed points are sad
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
@@ -58,16 +60,81 @@ class Monotone(nn.Module):
             out.append(self.step(out[-1], mode).detach())
         return out
 
-    def newton(self, J: torch.Tensor, steps: int = 100, step_size: float = 1.0, tol: float = 1e-12) -> torch.Tensor:
-        """Saddle point of C near J: J ← J − s (∇²C)⁻¹ ∇C (solve, not an explicit inverse)."""
-        J = J.detach().clone()
-        for _ in range(steps):
-            g = self.grad(J, create_graph=False)
-            if float(g.abs().max()) < tol:
+    def newton(self, J: torch.Tensor, steps: int = 100, step_size: float = 1.0, tol: float = 1e-10) -> torch.Tensor:
+        """Saddle point of C near J (guarded: see `newton_saddle`); raises when it does not converge."""
+        out = newton_saddle(self, J, max_iter=steps, tol=tol, max_step=step_size)
+        if not out.converged:
+            raise ValueError(f"Newton on ∇C = 0 failed from J = {J.detach().numpy().round(4).tolist()}: "
+                             f"{out.message}; start closer to the critical flow or train C longer")
+        return out.J
+
+
+@dataclass(frozen=True)
+class NewtonResult:
+    J: torch.Tensor
+    grad_norm: float
+    converged: bool
+    message: str
+    iterations: int
+    hessian_eigenvalues: tuple[float, ...]  # one negative eigenvalue = a saddle with one relevant direction
+
+
+def newton_saddle(model: "Monotone", J: torch.Tensor, *, max_iter: int = 100, tol: float = 1e-10,
+                  max_step: float = 0.25, j_max: float = 20.0) -> NewtonResult:
+    """Newton on ∇C(J) = 0 with a trust region on the step length and a line search on |∇C|.
+
+    The paper's route (the authors' code: plain J ← J − s (∇²C)⁻¹∇C). An untrained or flat C has a nearly singular
+    Hessian and plain Newton runs to |J| ~ 1e12; here each step is capped at `max_step`, shrunk until |∇C| decreases
+    (Levenberg–Marquardt regularised when the Newton direction fails), and the iteration stops with a reason when
+    |J| exceeds `j_max` or no step helps.
+    """
+    J = J.detach().clone().reshape(-1)
+    n = len(J)
+    eye = torch.eye(n, dtype=torch.float64)
+    grad = lambda v: model.grad(v[None], create_graph=False)[0]  # noqa: E731
+    g = grad(J)
+    gn = float(g.norm())
+    message, it = "max_iter reached", 0
+    for it in range(1, max_iter + 1):
+        if gn < tol:
+            message = "converged"
+            break
+        H = torch.autograd.functional.hessian(lambda v: model(v[None])[0], J)
+        accepted = False
+        for lam in (0.0, 1e-6, 1e-4, 1e-2, 1e-1, 1.0, 10.0):
+            A = H.T @ H + lam * eye if lam else H
+            rhs = H.T @ g if lam else g
+            try:
+                step = -torch.linalg.solve(A, rhs)
+            except RuntimeError:
+                continue
+            if not bool(torch.isfinite(step).all()):
+                continue
+            norm = float(step.norm())
+            if norm > max_step:
+                step = step * (max_step / norm)
+            t = 1.0
+            while t > 1e-4:
+                trial = J + t * step
+                g2 = grad(trial)
+                if float(g2.norm()) < (1 - 1e-4 * t) * gn:
+                    accepted = True
+                    break
+                t *= 0.5
+            if accepted:
                 break
-            H = torch.autograd.functional.hessian(lambda v: self(v), J)
-            J = J - step_size * torch.linalg.solve(H, g)
-        return J
+        if not accepted:
+            message = f"no step decreases |∇C| (stuck at {gn:.3g}): a flat or saddle-free region of C"
+            break
+        J, g, gn = trial, g2, float(g2.norm())
+        if float(J.abs().max()) > j_max:
+            message = f"|J| = {float(J.abs().max()):.3g} exceeds {j_max}: C has no saddle in reach (diverging)"
+            break
+    if gn < tol:
+        message = "converged"
+    H = torch.autograd.functional.hessian(lambda v: model(v[None])[0], J)
+    ev = tuple(float(x) for x in torch.linalg.eigvalsh(0.5 * (H + H.T)))
+    return NewtonResult(J, gn, gn < tol, message, it, ev)
 
 
 def critical_from_monotone(model: Monotone, J0_grid: torch.Tensor, steps: int, mode: str = "euler") -> float:
