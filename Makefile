@@ -35,6 +35,8 @@ demo: install
 
 test: install
 	$(PY) -m pytest -q
+	@# the many-worker calibration test needs PostgreSQL: a throwaway server on loopback, always torn down
+	eval "$$(.ci/postgres.sh start)" && { $(PY) -m pytest -q -m postgres tests/calibration; rc=$$?; .ci/postgres.sh stop; exit $$rc; }
 
 test-all: install
 	$(PY) -m pytest -q -m "slow or not slow"
@@ -43,6 +45,9 @@ bench: install
 	$(PY) benchmarks/free_fermion_vs_krylov.py
 	$(PY) benchmarks/import_time.py
 	$(PY) benchmarks/olrg_vs_tebd.py
+	$(PY) benchmarks/emulator_vs_braket.py
+	$(PY) benchmarks/hem_warm_start.py
+	$(PY) benchmarks/calibration_warm_start.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -229,6 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     # The hardware runtime: dry-run, submit, status, collect, ls, rerun (hybrid_rg/runtime/cli.py).
     from .runtime.cli import register as register_runtime
     register_runtime(sub)
+    # Pulse calibration campaigns with optuna (hybrid_rg/calibration/cli.py).
+    from .calibration.cli import register as register_calibration
+    register_calibration(sub)
     return p
 
 

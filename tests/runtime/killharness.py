@@ -1,4 +1,5 @@
-"""SIGKILL harness: forked children submit and collect through one ledger; the parent kills them at random times.
+"""SIGKILL harness: children (from a forkserver) submit and collect through one ledger; the parent kills them at
+random times.
 
 `run_kills(workdir, n_kills, seed)` returns the figures the issue asks for (kills, lost task ids, duplicate
 submissions, budget overruns) measured independently on the fake provider's own state. Also a script:
@@ -56,15 +57,43 @@ def child(ledger_path: Path, provider: Path, batch_no: int) -> int:
         return 1
 
 
-def _fork_child(ledger_path, provider, batch_no) -> int:
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            code = child(ledger_path, provider, batch_no)
-        finally:
-            os._exit(code)
-    return pid
+PRELOAD = ["hybrid_rg.runtime.collect", "hybrid_rg.runtime.submit", "hybrid_rg.runtime.fake_remote",
+           "hybrid_rg.runtime.ledger", "tests.runtime.helpers"]
+_CTX = None
+
+
+def _context():
+    """A forkserver: children fork from a clean single-threaded server that imported the runtime once. A plain
+    os.fork from the pytest process (which by then may run torch, jax or database threads) can leave the child
+    waiting forever on a lock one of those threads held (seen once: a child stuck in futex_wait)."""
+    global _CTX
+    if _CTX is None:
+        import multiprocessing as mp
+
+        _CTX = mp.get_context("forkserver")
+        _CTX.set_forkserver_preload(PRELOAD)
+    return _CTX
+
+
+def _entry(ledger_path, provider, batch_no) -> None:
+    os._exit(child(Path(ledger_path), Path(provider), batch_no))
+
+
+def _fork_child(ledger_path, provider, batch_no):
+    p = _context().Process(target=_entry, args=(str(ledger_path), str(provider), batch_no))
+    p.start()
+    return p
+
+
+def _wait(p, timeout: float = 300.0) -> int:
+    """The exit code (negative: killed by that signal); a child still running after `timeout` is killed and
+    counted as a bad exit (99), so a hang fails the audit instead of the whole test run."""
+    p.join(timeout)
+    if p.exitcode is None:
+        p.kill()
+        p.join()
+        return 99
+    return p.exitcode
 
 
 def _in_window(ledger_path: Path, device: FakeRemoteDevice) -> int:
@@ -79,32 +108,29 @@ def run_kills(workdir: Path, n_kills: int, seed: int = 0) -> dict:
     ledger_path, provider = workdir / "ledger.sqlite", workdir / "provider"
     device = FakeRemoteDevice(provider)
     rng = random.Random(seed)
+    warm = _context().Process(target=os.getpid)                 # start the forkserver before timing a child
+    warm.start()
+    warm.join()
     t0 = time.monotonic()
-    pid = _fork_child(ledger_path, provider, 0)                 # an unkilled run measures a child's duration
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
+    assert _wait(_fork_child(ledger_path, provider, 0)) == 0    # an unkilled run measures a child's duration
     duration = time.monotonic() - t0
     kills = in_window = outcomes_bad = 0
     batch_no, attempts = 1, 0
     while kills < n_kills:
-        pid = _fork_child(ledger_path, provider, batch_no)
+        p = _fork_child(ledger_path, provider, batch_no)
         time.sleep(rng.uniform(0.0, 1.2 * duration))
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done == 0:
-            os.kill(pid, signal.SIGKILL)
-            _, status = os.waitpid(pid, 0)
+        if p.exitcode is None:
+            os.kill(p.pid, signal.SIGKILL)
+        code = _wait(p)
         attempts += 1
-        if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
+        if code == -signal.SIGKILL:
             kills += 1
             in_window += _in_window(ledger_path, device) > 0
             continue                                             # the same batch again: it must resume
-        code = os.waitstatus_to_exitcode(status)
         outcomes_bad += code not in (0, 3)
         batch_no += 1
     for b in range(batch_no + 1):                                 # recovery: every batch once more, unkilled
-        pid = _fork_child(ledger_path, provider, b)
-        _, status = os.waitpid(pid, 0)
-        outcomes_bad += os.waitstatus_to_exitcode(status) not in (0, 3)
+        outcomes_bad += _wait(_fork_child(ledger_path, provider, b)) not in (0, 3)
     return {**audit(ledger_path, device), "kills": kills, "kills_in_accept_window": in_window,
             "attempts": attempts, "batches": batch_no + 1, "child_duration_s": round(duration, 4),
             "bad_exits": outcomes_bad, "wall_s": round(time.monotonic() - t0, 2)}

@@ -7,7 +7,7 @@ import pytest
 
 from hybrid_rg.runtime.fake_remote import FakeRemoteDevice
 
-from .killharness import BATCH, PER_TASK_USD, _fork_child, audit, run_kills
+from .killharness import BATCH, PER_TASK_USD, _fork_child, _wait, audit, run_kills
 
 
 def _check(fig, n_kills):
@@ -37,8 +37,8 @@ def test_two_processes_submit_into_one_ledger_at_once(tmp_path):
         # the same batch from two processes, and two different batches of one campaign (cap: 3 of 4 batches)
         base = 4 * round_
         batches = (base, base, base + 1, base + 2, base + 3)
-        pids = [_fork_child(ledger, provider, b) for b in batches]
-        codes = [os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]) for p in pids]
+        children = [_fork_child(ledger, provider, b) for b in batches]
+        codes = [_wait(p) for p in children]
         assert codes.count(1) == 0, codes
         refused = {b for b, c in zip(batches, codes) if c == 3}
         assert len(refused) == 1, codes                   # exactly one of the four batches refused

@@ -1,0 +1,108 @@
+"""`hybrid-rg calibrate …` (registered by hybrid_rg.cli). Heavy imports go inside the command functions.
+
+    hybrid-rg calibrate SPEC [--workers N]             start, or resume, the campaign (same as `start` / `resume`)
+    hybrid-rg calibrate status SPEC                    trials by state, best trial, how to open optuna-dashboard
+    hybrid-rg calibrate report SPEC [--out DIR]        history.csv/png, importances.png, best_program.png, report.md
+    hybrid-rg calibrate best SPEC --export PROGRAM.json  the best validated pulse program (the ledger's copy)
+
+Common options: --root (campaign folders, default out/calibration), --ledger (else $HYBRID_RG_LEDGER, else
+~/.local/share/hybrid-rg/ledger.sqlite). Exit status: 0 done; 2 bad input or refused storage (one line, nothing
+written); 3 refused by the campaign's budget cap; 4 results not ready yet (run the same command again: nothing is
+lost and nothing is paid twice).
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..utils.cli_errors import fail as _fail
+
+ACTIONS = ("start", "resume", "status", "report", "best")
+
+
+def _ledger_path(args):
+    from ..runtime.ledger import default_path
+
+    return args.ledger or default_path()
+
+
+def _parse(args):
+    from .spec import load_campaign
+
+    words = list(args.words)
+    action = words.pop(0) if words and words[0] in ACTIONS else "start"
+    if len(words) != 1:
+        raise ValueError(f"expected one campaign spec (calibration/*.toml) after {action!r}; got {words or 'none'}")
+    return action, load_campaign(words[0])
+
+
+def cmd_calibrate(args) -> int:
+    from ..runtime.ledger import LedgerError
+    from .spec import CampaignSpecError
+
+    try:
+        action, cspec = _parse(args)
+        if action in ("start", "resume"):
+            return _start(cspec, args)
+        if action == "status":
+            from .report import status
+
+            print(json.dumps(status(cspec, args.root), indent=1, default=str))
+            return 0
+        if action == "report":
+            from .report import write_report
+
+            out = args.out or f"{args.root}/{cspec.name}/report"
+            summary = write_report(cspec, args.root, out, _ledger_path(args))
+            print(json.dumps({k: summary[k] for k in ("states", "best", "importances")}, indent=1, default=str))
+            print(f"wrote {out}/report.md, history.csv, history.png" + (", importances.png" if summary["importances"]
+                                                                       else "") + ", best_program.png")
+            return 0
+        if not args.export:
+            raise ValueError("calibrate best needs --export PROGRAM.json")
+        from .report import export_best
+
+        print(json.dumps(export_best(cspec, args.root, _ledger_path(args), args.export), indent=1))
+        return 0
+    except (CampaignSpecError, LedgerError, ValueError) as err:
+        return _fail(str(err))
+
+
+def _start(cspec, args) -> int:
+    from ..runtime.budget import BudgetExceeded
+    from ..utils.threads import limit_torch_threads
+    from .workers import run_workers
+
+    limit_torch_threads()
+    workers = args.workers or cspec.storage["workers"]
+    try:
+        outs = run_workers(cspec, root=args.root, ledger_path=_ledger_path(args), workers=workers)
+    except BudgetExceeded as err:
+        print(f"hybrid-rg: {err}")
+        return 3
+    pending = sorted(n for o in outs for n in o.pending)
+    stopped = [o.stopped for o in outs if o.stopped]
+    told = sum(len(o.told) for o in outs)
+    print(f"campaign {cspec.name}: {outs[0].complete if len(outs) == 1 else max(o.complete for o in outs)}/"
+          f"{cspec.budget['n_trials']} trials complete ({told} told by this run; taken over: "
+          f"{sorted(n for o in outs for n in o.taken_over)})")
+    if stopped:
+        print(f"stopped: {stopped[0]}")
+        return 3
+    if pending:
+        print(f"waiting for results of trials {pending}; run the same command again later")
+        return 4
+    return 0
+
+
+def register(sub) -> None:
+    """Add `calibrate` to the top-level `sub` (an argparse subparsers action)."""
+    c = sub.add_parser("calibrate", help="pulse-calibration campaigns with optuna (start/resume, status, report, best)",
+                       description=__doc__.split("\n\n")[1] if __doc__ else None)
+    c.add_argument("words", nargs="+", metavar="[start|resume|status|report|best] SPEC")
+    c.add_argument("--root", default="out/calibration", help="folder holding each campaign's folder")
+    c.add_argument("--ledger", default=None, help="the runtime ledger (default $HYBRID_RG_LEDGER or ~/.local/share)")
+    c.add_argument("--workers", type=int, default=None, help="worker processes (an RDB storage for more than 1)")
+    c.add_argument("--out", default=None, help="report folder (default ROOT/NAME/report)")
+    c.add_argument("--export", default=None, help="best: write the best validated program to this JSON file")
+    c.set_defaults(func=cmd_calibrate)
