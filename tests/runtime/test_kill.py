@@ -1,7 +1,6 @@
 """SIGKILL at random points across submit and collect (forked children), and two submitters at once:
 0 lost task ids, 0 duplicate submissions, budget never exceeded — measured on the fake provider's own records."""
 
-import os
 
 import pytest
 
