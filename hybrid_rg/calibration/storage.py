@@ -22,8 +22,8 @@ import pickle
 from pathlib import Path
 
 from .spec import CampaignSpec, CampaignSpecError
+from ..utils.filesystems import NETWORK_FILESYSTEMS, filesystem_type
 
-NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "afs", "glusterfs", "lustre", "9p"}
 
 
 class StorageRefused(CampaignSpecError):
@@ -42,19 +42,6 @@ def storage_url(cspec: CampaignSpec, root: str | Path) -> str:
     if st["url"]:
         return str(st["url"])
     return "sqlite:///" + str((campaign_dir(cspec, root) / "study.db").resolve())
-
-
-def _fs_type(path: Path) -> str:
-    best, kind = "", ""
-    try:
-        with open("/proc/self/mounts") as fh:
-            for line in fh:
-                parts = line.split()
-                if len(parts) > 2 and str(path).startswith(parts[1]) and len(parts[1]) > len(best):
-                    best, kind = parts[1], parts[2]
-    except OSError:
-        pass
-    return kind
 
 
 def file_of(url: str) -> Path | None:
@@ -76,7 +63,7 @@ def check_policy(url: str, workers: int) -> None:
         raise StorageRefused(f"storage {url}: an in-memory or relative SQLite URL is not a durable campaign; use "
                              f"sqlite:////absolute/path.db")
     if path is not None:
-        fs = _fs_type(path.resolve().parent if not path.exists() else path.resolve())
+        fs = filesystem_type(path.resolve().parent if not path.exists() else path.resolve())
         if fs in NETWORK_FILESYSTEMS:
             raise StorageRefused(f"the campaign storage {path} is on a network filesystem ({fs}), where SQLite and "
                                  f"journal files get corrupted; put it on a local disk, or use a postgresql:// URL")

@@ -18,10 +18,11 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..utils.filesystems import NETWORK_FILESYSTEMS, filesystem_type
+
 APPLICATION_ID = 0x48524731            # b"HRG1"
 SCHEMA_VERSION = 1
 MIN_FREE_BYTES = int(os.environ.get("HYBRID_RG_LEDGER_MIN_FREE_BYTES", 1 << 20))
-NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "afs", "glusterfs", "lustre"}
 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -54,19 +55,6 @@ def default_path() -> Path:
     return Path(env) if env else Path.home() / ".local" / "share" / "hybrid-rg" / "ledger.sqlite"
 
 
-def _fs_type(path: Path) -> str:
-    best, kind = "", ""
-    try:
-        with open("/proc/self/mounts") as fh:
-            for line in fh:
-                parts = line.split()
-                if len(parts) > 2 and str(path).startswith(parts[1]) and len(parts[1]) > len(best):
-                    best, kind = parts[1], parts[2]
-    except OSError:
-        pass
-    return kind
-
-
 def _check_header(path: Path) -> None:
     with open(path, "rb") as fh:
         head = fh.read(100)
@@ -95,8 +83,8 @@ def _check_writable(path: Path) -> None:
         why = f"the file is marked read-only (mode {stat.S_IMODE(path.stat().st_mode):o})"
     elif not os.access(target, os.W_OK) or not os.access(path.parent, os.W_OK):
         why = "no write permission on the file or its folder"
-    elif _fs_type(path.resolve()) in NETWORK_FILESYSTEMS:
-        why = f"it is on a network filesystem ({_fs_type(path.resolve())}) where SQLite locking is unreliable"
+    elif filesystem_type(path.resolve()) in NETWORK_FILESYSTEMS:
+        why = f"it is on a network filesystem ({filesystem_type(path.resolve())}) where SQLite locking is unreliable"
     if why:
         raise LedgerError(f"cannot write the ledger {path}: {why}; nothing was submitted. Use a writable local "
                           f"path (--ledger or HYBRID_RG_LEDGER)")

@@ -112,7 +112,7 @@ def test_storage_policy(tmp_path, monkeypatch):
     open_campaign(spec, tmp_path / "root").close()                 # the lock went with the first holder
     from hybrid_rg.calibration import storage
 
-    monkeypatch.setattr(storage, "_fs_type", lambda path: "nfs4")
+    monkeypatch.setattr(storage, "filesystem_type", lambda path: "nfs4")
     with pytest.raises(StorageRefused, match="network filesystem"):
         open_campaign(spec, tmp_path / "root")
     changed = spec.with_changes(objective={"loss_order": 1})
