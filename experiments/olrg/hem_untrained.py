@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 
-import numpy as np
 import torch
 
 from hybrid_rg.olrg.block import exact_block

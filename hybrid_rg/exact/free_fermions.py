@@ -19,9 +19,8 @@ product state |0…0⟩ is not (it breaks fermion parity) but equals (|cat₊⟩
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 import scipy.linalg as sla

@@ -108,7 +108,6 @@ def run_fig5(spec: dict) -> tuple[dict, dict]:
 
 def run_fig8(spec: dict) -> tuple[dict, dict]:
     """Per representation, exact mode: fixed point of J = R(J) by Newton, critical J0*, GSD and Δ at J*."""
-    import torch
 
     from .analysis import central_charge, gsd, scaling_dimensions, weight_tensor
     from .irreps import Rep

@@ -14,7 +14,6 @@ or a sequence with one number or Coefficient per atom (site-resolved).
 from __future__ import annotations
 
 import math
-from typing import Sequence
 
 import numpy as np
 

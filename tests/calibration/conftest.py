@@ -1,7 +1,2 @@
-"""Calibration tests: campaign specs written into tmp_path, the `postgres` marker."""
-
-import pytest
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "postgres: needs a PostgreSQL server (HYBRID_RG_POSTGRES_URL; .ci/postgres.sh)")
+"""Calibration tests: campaign specs are written into tmp_path. The `postgres` marker is registered in pyproject.toml
+(`make test` starts a server for it with .ci/postgres.sh)."""

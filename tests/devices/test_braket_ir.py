@@ -14,7 +14,7 @@ pytest.importorskip("braket.ahs")
 
 from hybrid_rg.devices.braket_ir import (counts_from_braket, from_ahs, program_from_ir_json, program_to_ir_json,
                                          to_ahs)
-from hybrid_rg.devices.emulator import evolve_probabilities, sample
+from hybrid_rg.devices.emulator import evolve_probabilities
 from hybrid_rg.pulse.program import LocalDetuning, ProgramError, RydbergProgram, Waveform, chain_positions
 
 GOLDEN = Path(__file__).parent / "golden" / "ahs_program_3atoms.json"

@@ -7,7 +7,7 @@ import pytest
 from hybrid_rg.devices.cli import register
 from hybrid_rg.devices.registry import DEVICE_NAMES, device_spec, estimate_cost_usd, get_device
 from hybrid_rg.devices.spec import load_device_spec
-from hybrid_rg.pulse.program import RydbergProgram, Waveform, chain_positions
+from hybrid_rg.pulse.program import RydbergProgram, chain_positions
 from hybrid_rg.testing.conformance import check_missing_extra, standard_program
 
 

@@ -1,7 +1,6 @@
 """The error bound is never below the true error: per scale (against exact growth of the remaining sites) and
 for the whole flow (against Krylov), for linear, generative and driven (time-dependent) blocks."""
 
-import numpy as np
 import pytest
 import torch
 

@@ -1,7 +1,6 @@
 """The Hamiltonian expression map: controls inside device limits, the device Hamiltonian against the independent
 PauliExpr builder, forward time order against an independent ODE solver, the bound, and the physical compile."""
 
-import math
 
 import numpy as np
 import pytest

@@ -6,7 +6,6 @@ import math
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from hybrid_rg.pulse.program import RydbergProgram, Waveform, chain_positions
@@ -47,7 +46,7 @@ def test_dry_run_report_predicts_within_shot_noise(tmp_path, capsys):
     pi_pulse, idle, bad = res["programs"]
     assert pi_pulse["valid"] and idle["valid"] and not bad["valid"] and bad["run"] is None
     assert "amplitude" in bad["violations"]
-    dens, err = pi_pulse["run"]["observables"]["density"], pi_pulse["run"]["observables"]["density_err"]
+    dens = pi_pulse["run"]["observables"]["density"]
     assert all(abs(d - 1.0) < 1e-9 for d in dens)                 # an exact π pulse on far-apart atoms
     assert idle["run"]["observables"]["zz"] == [1.0] and idle["run"]["observables"]["density"] == [0.0, 0.0]
     half = dry_run([_square(2, math.pi / 2, 0.0, 1.0)], "fake_aquila", 400, 3)        # π/2: ⟨n⟩ = 1/2
