@@ -85,6 +85,26 @@ def test_second_order_path_matches_too(reference):
     assert float(np.linalg.norm(ev.state.numpy() - exact)) <= ev.error <= 1e-4
 
 
+def _is_doubled_level(program: RydbergProgram, steps: int) -> bool:
+    from hybrid_rg.devices.emulator.integrator import _start_step_us
+    base = Grid.for_program(program, _start_step_us(program)).n_steps
+    return steps % base == 0 and ((steps // base) & (steps // base - 1)) == 0
+
+
+@pytest.mark.parametrize("order", [4, 6])
+def test_fractional_levels_and_every_order_state_an_honest_error(reference, order):
+    """Stated ≥ true on both refinement paths (doubled level and the extra level between two doublings)."""
+    p, exact, ref_err = reference
+    fractional = 0
+    for tol in (3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 1e-6):
+        ev = evolve(p, tol=tol, order=order)
+        true_err = float(np.linalg.norm(ev.state.numpy() - exact))
+        assert ref_err < 0.1 * ev.error, (tol, ref_err, ev.error)
+        assert true_err <= ev.error <= tol, (order, tol, true_err, ev.error)
+        fractional += not _is_doubled_level(p, ev.steps)
+    assert fractional >= 2, fractional                              # the extra-level path is exercised
+
+
 def test_zz_and_z_exact(reference):
     p, exact, _ = reference
     probs = evolve_probabilities(p, tol=1e-6)
@@ -105,6 +125,37 @@ def test_norm_is_conserved():
         assert abs(float(propagate(p, grid, order).norm()) - 1.0) < 1e-12
     ev = evolve(p, tol=1e-4)
     assert abs(float(ev.state.norm()) - 1.0) <= ev.error
+
+
+@pytest.mark.parametrize("n", [7, 13])
+def test_many_atoms_far_apart_evolve_as_a_product_state(n):
+    """13 atoms: the state is multiplied in blocks of rows (integrator._GEMM_ROWS) and by groups of unequal size.
+    Atoms 100 µm apart barely interact (V ≤ 6e-6 rad/µs), so each evolves alone; the truth is a 2×2 expm
+    product per atom (each atom has its own local detuning, so a mixed-up atom order shows)."""
+    T = 0.6
+    p = RydbergProgram(tuple((100.0 * k, 0.0) for k in range(n)), Waveform((0.0, 0.2, T), (0.0, 12.0, 7.0)),
+                       Waveform((0.0, T), (-8.0, 9.0)), Waveform((0.0, 0.3, T), (0.0, 0.8, 0.8), "constant"),
+                       LocalDetuning(tuple(np.linspace(0.0, 1.0, n)), Waveform((0.0, T), (6.0, 2.0))))
+    grid = Grid.for_program(p, 0.01)
+    psi = propagate(p, grid, order=4).numpy()
+    x, y, nr = np.array([[0, 1], [1, 0]]), np.array([[0, -1j], [1j, 0]]), np.diag([0.0, 1.0])
+    knots = sorted({t for w in p.waveforms().values() for t in w.times_us})
+    dts = np.concatenate([np.full(400, (t1 - t0) / 400) for t0, t1 in zip(knots, knots[1:])])
+    ts = np.concatenate([t0 + (np.arange(400) + 0.5) * (t1 - t0) / 400 for t0, t1 in zip(knots, knots[1:])])
+    om, ph = p.amplitude(ts), p.phase(ts)
+    de = p.detuning(ts)[None, :] + np.asarray(p.local_detuning.pattern)[:, None] * p.local_detuning.magnitude(ts)
+    H = ((om / 2 * np.cos(ph))[None, :, None, None] * x - (om / 2 * np.sin(ph))[None, :, None, None] * y
+         - de[:, :, None, None] * nr)                            # (atoms, midpoints, 2, 2)
+    w, v = np.linalg.eigh(H)                                     # exp(−iH dt) through eigenvectors
+    U = np.einsum("...ab,...b,...cb->...ac", v, np.exp(-1j * w * dts[None, :, None]), v.conj())
+    a = np.zeros((n, 2), complex)
+    a[:, 0] = 1.0
+    for k in range(len(ts)):
+        a = np.einsum("iab,ib->ia", U[:, k], a)
+    truth = np.ones(1, complex)
+    for a_i in a:
+        truth = np.kron(truth, a_i)                              # atom 0 is the most significant bit
+    assert float(np.linalg.norm(psi - truth)) < 1e-4, float(np.linalg.norm(psi - truth))
 
 
 def test_bitstring_convention_atom0_first_one_is_rydberg():

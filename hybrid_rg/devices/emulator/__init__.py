@@ -1,4 +1,5 @@
-"""A torch state-vector emulator of Rydberg pulse programs (`RydbergProgram`), complex128, forward time order.
+"""A state-vector emulator of Rydberg pulse programs (`RydbergProgram`), complex128, forward time order (numpy
+inner loop, torch tensors in and out).
 
     evolve(program, tol)            -> Evolution (final state, stated error, steps)      integrator.py
     evolve_probabilities(program)   -> probabilities of all 2^n bitstrings               observables.py

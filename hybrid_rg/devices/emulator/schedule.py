@@ -27,7 +27,8 @@ from ...pulse.program import RydbergProgram
 
 @dataclass(frozen=True)
 class Grid:
-    """Steps per knot interval; `refined(level)` doubles every interval's count `level` times."""
+    """Steps per knot interval; `refined(level)` doubles every interval's count `level` times, `multiplied(q)`
+    multiplies it by q."""
 
     knots_us: tuple[float, ...]
     steps: tuple[int, ...]          # one entry per interval
@@ -42,6 +43,10 @@ class Grid:
 
     def refined(self, level: int) -> "Grid":
         return Grid(self.knots_us, tuple(s << level for s in self.steps))
+
+    def multiplied(self, q: int) -> "Grid":
+        """Every interval's count times q: the same step ratio in every interval (what Richardson needs)."""
+        return Grid(self.knots_us, tuple(s * int(q) for s in self.steps))
 
     @property
     def n_steps(self) -> int:
@@ -62,31 +67,36 @@ class Grid:
         return np.concatenate(mids), np.concatenate(widths)
 
 
+def single_atom_unitaries(program: RydbergProgram, mids_us: np.ndarray, widths_us: np.ndarray) -> np.ndarray:
+    """exp(−i h_i(t_mid) dt) for every step and atom: complex128 array of shape (steps, atoms, 2, 2), or of
+    shape (steps, 1, 2, 2) when every atom sees the same drive (no local detuning), which the integrator uses to
+    build one Kronecker product per step for all its groups of atoms."""
+    omega = np.asarray(program.amplitude(mids_us), dtype=np.float64)
+    phi = np.asarray(program.phase(mids_us), dtype=np.float64)
+    delta = np.asarray(program.detuning(mids_us), dtype=np.float64)[:, None]
+    if program.local_detuning is not None:
+        loc = np.asarray(program.local_detuning.magnitude(mids_us), dtype=np.float64)
+        delta = delta + loc[:, None] * np.asarray(program.local_detuning.pattern, dtype=np.float64)[None, :]
+    h = np.asarray(widths_us, dtype=np.float64)[:, None]
+    ax = np.broadcast_to((0.5 * omega * np.cos(phi))[:, None], delta.shape)
+    ay = np.broadcast_to((-0.5 * omega * np.sin(phi))[:, None], delta.shape)
+    az = 0.5 * delta
+    theta = h * np.sqrt(ax ** 2 + ay ** 2 + az ** 2)
+    c = np.cos(theta)
+    s = h * np.sinc(theta / math.pi)                    # sin(θ)/|a|, finite at a = 0
+    glob = np.exp(0.5j * delta * h)                     # exp(−i c0 dt), c0 = −δ/2
+    u = np.empty((*theta.shape, 2, 2), dtype=np.complex128)
+    u[..., 0, 0] = c - 1j * s * az
+    u[..., 1, 1] = c + 1j * s * az
+    u[..., 0, 1] = -s * ay - 1j * s * ax                # −i s (ax − i ay)
+    u[..., 1, 0] = s * ay - 1j * s * ax                 # −i s (ax + i ay)
+    return u * glob[..., None, None]
+
+
 def single_atom_propagators(program: RydbergProgram, mids_us: np.ndarray, widths_us: np.ndarray) -> torch.Tensor:
     """exp(−i h_i(t_mid) dt) for every step and atom: complex128 tensor of shape (steps, atoms, 2, 2)."""
-    omega = torch.as_tensor(program.amplitude(mids_us), dtype=torch.float64)
-    phi = torch.as_tensor(program.phase(mids_us), dtype=torch.float64)
-    delta = torch.as_tensor(program.detuning(mids_us), dtype=torch.float64)[:, None]
-    if program.local_detuning is not None:
-        loc = torch.as_tensor(program.local_detuning.magnitude(mids_us), dtype=torch.float64)
-        pattern = torch.as_tensor(program.local_detuning.pattern, dtype=torch.float64)
-        delta = delta + loc[:, None] * pattern[None, :]
-    else:
-        delta = delta.expand(-1, program.n_atoms)
-    h = torch.as_tensor(widths_us, dtype=torch.float64)[:, None]
-    ax = (0.5 * omega * torch.cos(phi))[:, None].expand_as(delta)
-    ay = (-0.5 * omega * torch.sin(phi))[:, None].expand_as(delta)
-    az = 0.5 * delta
-    theta = h * torch.sqrt(ax ** 2 + ay ** 2 + az ** 2)
-    c = torch.cos(theta)
-    s = h * torch.sinc(theta / math.pi)                 # sin(θ)/|a|, finite at a = 0
-    glob = torch.polar(torch.ones_like(theta), 0.5 * delta * h)   # exp(−i c0 dt), c0 = −δ/2
-    u = torch.empty(*theta.shape, 2, 2, dtype=torch.complex128)
-    u[..., 0, 0] = torch.complex(c, -s * az)
-    u[..., 1, 1] = torch.complex(c, s * az)
-    u[..., 0, 1] = torch.complex(-s * ay, -s * ax)      # −i s (ax − i ay)
-    u[..., 1, 0] = torch.complex(s * ay, -s * ax)       # −i s (ax + i ay)
-    return u * glob[..., None, None]
+    u = single_atom_unitaries(program, mids_us, widths_us)
+    return torch.from_numpy(np.ascontiguousarray(np.broadcast_to(u, (u.shape[0], program.n_atoms, 2, 2))))
 
 
 def interaction_diagonal(program: RydbergProgram) -> torch.Tensor:
