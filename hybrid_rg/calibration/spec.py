@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..utils.toml_files import read_toml
 
 DEFAULTS = {
     "device": {"name": "emulator", "adapter": None, "shots": 1000, "options": {}},
@@ -117,12 +118,7 @@ def _check(spec: CampaignSpec) -> None:
 
 def load_campaign(path: str | Path) -> CampaignSpec:
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise CampaignSpecError(f"no campaign spec at {path}; pass a calibration/*.toml file") from None
-    except tomllib.TOMLDecodeError as err:
-        raise CampaignSpecError(f"{path} is not valid TOML: {err}") from None
+    raw = read_toml(path, CampaignSpecError, "calibration/hem_emulator.toml")
     unknown = set(raw) - TOP - set(DEFAULTS)
     if unknown:
         raise CampaignSpecError(f"{path}: unknown fields or tables {sorted(unknown)}; known: "

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import time
-import tomllib
 from pathlib import Path
 
 import numpy as np
+
+from ..utils.toml_files import read_toml
 
 J0C = 0.5 * np.arccosh(1 + np.sqrt(2))
 PAPER_J0 = {"A1": 0.8253, "A1+E": 0.7961, "2A1+E": 0.7700}  # Fig. 8 medians
@@ -23,12 +24,7 @@ KEYS = {"figure", "reps", "geometry", "models", "iterations", "batch", "lr", "st
 
 def load_spec(path: str | Path) -> dict:
     path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"spec file {str(path)!r} does not exist; pass a TOML file such as experiments/mlrg/fig5.toml")
-    try:
-        spec = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as err:
-        raise ValueError(f"spec {path} is not valid TOML ({err}); fix the file") from None
+    spec = read_toml(path, ValueError, "experiments/mlrg/fig5.toml")
     unknown = sorted(set(spec) - KEYS)
     if unknown:
         raise ValueError(f"spec {path} has unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(KEYS))}")

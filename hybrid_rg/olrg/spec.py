@@ -22,13 +22,13 @@ Every error names the field and the fix; nothing is written for a bad spec.
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..exact.krylov import MAX_KRYLOV_SITES
 from ..operators import parse_observables
 from ..utils.timegrid import parse_time_grid
+from ..utils.toml_files import read_toml
 
 MODEL_FIELDS = {"tfim": {"J": 1.0, "h": 1.0, "g": 0.0}, "xxz": {"J": 1.0, "delta": 1.0, "hz": 0.0}}
 MAP_KINDS = ("linear", "generative", "hem", "identity")
@@ -92,12 +92,7 @@ def _get(section: dict, key: str, default, kind, where: str):
 
 def load_spec(path: str | Path) -> ExperimentSpec:
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise SpecError(f"spec file {path} not found") from None
-    except tomllib.TOMLDecodeError as err:
-        raise SpecError(f"{path}: not valid TOML ({err})") from None
+    raw = read_toml(path, SpecError, "experiments/olrg/order.toml")
     return parse_spec(raw, base=path.parent, default_name=path.stem)
 
 
