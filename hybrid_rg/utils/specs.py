@@ -1,0 +1,147 @@
+"""The one spec layer: typed pydantic models, one TOML reader, one error format.
+
+Every spec file of hybrid-rg (OLRG experiments, MLRG runs, CORA runs, calibration campaigns, exact requests) is a
+`SpecModel`: unknown fields are refused (`extra="forbid"`), numbers must be finite, a bool is never taken for an
+int, choices are `Literal`s and ranges are `Field(ge=…, le=…)`. Model validators are kept for the physics
+cross-checks only (n0 < N, χ ≤ 2^(N−1), …).
+
+`load_spec_file(path, Model)` reads the TOML and validates it; any problem becomes one `SpecError` line:
+
+    experiments/olrg/order.toml: map.chi = 0: must be >= 1 (fix the value in [map])
+
+Code then reads attributes (`spec.map.chi`), never `spec.section["key"]`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ..errors import SpecError
+
+M = TypeVar("M", bound="SpecModel")
+
+
+class SpecModel(BaseModel):
+    """Base of every spec section: strict, closed, immutable."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False,
+                              validate_default=True)
+
+
+def read_toml(path: str | Path, example: str = "") -> dict:
+    """The TOML table of a spec file; SpecError if it is missing, not text or not valid TOML."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        hint = f"; pass a TOML file such as {example}" if example else ""
+        raise SpecError(f"spec file {str(path)!r} not found{hint}") from None
+    except PermissionError:
+        raise SpecError(f"spec file {str(path)!r} cannot be read (permission denied)") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"{path}: not a text file (a spec is UTF-8 TOML); pass the .toml file") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise SpecError(f"{path}: not valid TOML ({err}); fix the file") from None
+
+
+# What to do about each kind of pydantic error, in words a spec author understands.
+_FIXES = {
+    "extra_forbidden": "remove it or check its spelling",
+    "missing": "add it",
+    "literal_error": "use one of the listed values",
+    "int_type": "write a whole number",
+    "float_type": "write a number",
+    "bool_type": "write true or false",
+    "string_type": "write a quoted string",
+    "finite_number": "write a finite number",
+    "greater_than": "raise it",
+    "greater_than_equal": "raise it",
+    "less_than": "lower it",
+    "less_than_equal": "lower it",
+    "too_short": "give more entries",
+    "too_long": "give fewer entries",
+}
+
+
+def _field_path(loc: tuple) -> str:
+    """pydantic's location tuple as a TOML path: ('map', 'chi') → map.chi, ('training', 'orders', 0) →
+    training.orders[0]."""
+    path = ""
+    for item in loc:
+        if isinstance(item, int):
+            path += f"[{item}]"
+        elif not str(item).startswith(("function-", "tagged-union[")):
+            path += f".{item}" if path else str(item)
+    return path or "(spec)"
+
+
+def describe(err: ValidationError, model: type[BaseModel] | None = None, source: str | Path | None = None) -> str:
+    """One line for the first problem of a pydantic ValidationError (and how many more there are)."""
+    first = err.errors(include_url=False)[0]
+    where = _field_path(first["loc"])
+    msg = first["msg"]
+    if msg.startswith(("Value error, ", "Assertion failed, ")):
+        msg = msg.split(", ", 1)[1]
+    msg = msg[0].lower() + msg[1:] if msg else msg
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        text = f"unknown field '{where}'"
+        allowed = _allowed_here(model, first["loc"]) if model is not None else []
+        if allowed:
+            text += f"; allowed here: {', '.join(allowed)}"
+    elif kind == "missing":
+        text = f"{where}: required field missing"
+    else:
+        text = f"{where} = {first.get('input')!r}: {msg}"
+    fix = _FIXES.get(kind)
+    if fix:
+        text += f" ({fix})"
+    more = err.error_count() - 1
+    if more:
+        text += f" [and {more} more problem{'s' if more > 1 else ''}]"
+    return f"{source}: {text}" if source else text
+
+
+def _allowed_here(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The field names the model accepts at the place of an unknown field (best effort, for the message)."""
+    for key in loc[:-1]:
+        field = model.model_fields.get(key) if isinstance(key, str) else None
+        ann = getattr(field, "annotation", None)
+        sub = _model_in(ann)
+        if sub is None:
+            return []
+        model = sub
+    return sorted(model.model_fields)
+
+
+def _model_in(ann: Any):
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    for arg in getattr(ann, "__args__", ()) or ():
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def parse_spec(raw: dict, model: type[M], source: str | Path | None = None, context: dict | None = None) -> M:
+    """Validate a TOML table against a SpecModel; SpecError (one line, file and field) on any problem."""
+    try:
+        return model.model_validate(raw, context=context)
+    except ValidationError as err:
+        raise SpecError(describe(err, model, source)) from None
+
+
+def load_spec_file(path: str | Path, model: type[M], example: str = "", context: dict | None = None) -> M:
+    """Read a TOML spec file and validate it against `model`. `context` reaches the model's validators (e.g. the
+    spec's folder, for paths relative to it)."""
+    path = Path(path)
+    raw = read_toml(path, example)
+    ctx = {"spec_path": path, "base": path.parent, **(context or {})}
+    return parse_spec(raw, model, source=path, context=ctx)
