@@ -13,6 +13,11 @@ Two parameterisations, each a torch module mapping a tensor of times (S,) to val
               one unit of value near 0); with zero_ends, hi_k = min(hi, s·(T − t_k)) (and
               lo_k = max(lo, −s·(T − t_k))) so the waveform can always ramp back to 0 at T within the slew limit.
               Clamping toward a value already inside the range only shortens a step, so the slew limit survives.
+              A device rounds knot times and values onto its grids (`devices.discretize`): each end of an interval
+              moves by up to half a grid step, so a slope at the limit can come out above it (Aquila: 254.95
+              against 250 rad/µs² for a 24 ns ramp). With the grids in the limits (`time_grid`, `value_grid`) the
+              largest step over an interval of length δ is S = s·(δ − time_grid) − value_grid, so every slope
+              stays within s after rounding: valid by construction on the device, not only before compilation.
 
 Limits are dimensionless here (units of the nearest-neighbour interaction); `pulse.units` converts device limits.
 """
@@ -31,10 +36,24 @@ class ChannelLimits:
     hi: float = math.inf
     slew: float = math.inf          # max |dc/dt|
     zero_ends: bool = False         # c(0) = c(T) = 0 (Aquila's Rabi amplitude)
+    time_grid: float = 0.0          # the device's time resolution (dimensionless): knot times are rounded to it
+    value_grid: float = 0.0         # the device's value resolution (dimensionless): knot values are rounded to it
 
     def __post_init__(self):
         if not self.lo < self.hi or not self.slew > 0:
             raise ValueError(f"channel limits need lo < hi and slew > 0 (got {self})")
+        if not (self.time_grid >= 0 and self.value_grid >= 0):
+            raise ValueError(f"channel limits need grids >= 0 (got {self})")
+
+    def max_step(self, span):
+        """The largest change of value across a knot interval of length `span` whose slope stays within `slew`
+        after both ends are rounded onto the device's grids (0 for an interval no longer than one time step)."""
+        return (self.slew * (span - self.time_grid) - self.value_grid).clamp(min=0.0) if torch.is_tensor(span) \
+            else max(0.0, self.slew * (span - self.time_grid) - self.value_grid)
+
+    def ramp(self, value: float) -> float:
+        """The shortest interval over which the channel can change by `value` (on the grids, at the slew limit)."""
+        return (abs(value) + self.value_grid) / self.slew + self.time_grid
         if self.zero_ends and not (self.lo <= 0.0 <= self.hi):
             raise ValueError(f"zero_ends needs 0 within [lo, hi] = [{self.lo}, {self.hi}]")
 
@@ -108,6 +127,13 @@ class PWLControl(torch.nn.Module):
         start = 0.0 if limits.zero_ends else min(max(init, limits.lo), limits.hi)
         self.start = torch.nn.Parameter(torch.full((n_out,), start, dtype=torch.float64),
                                         requires_grad=not limits.zero_ends)
+        if math.isfinite(limits.slew) and not bool((self._step_scale() > 0).all()):
+            raise ValueError(f"a knot interval of {float(self.spans.min()):.3g} is no longer than the time grid "
+                             f"{limits.time_grid:.3g}: use fewer knots or a longer T")
+        # room to ramp back to 0 from each knot: the largest steps of all later intervals (zero-ended channels)
+        steps = self._step_scale()[:, 0] if math.isfinite(limits.slew) else torch.full((n_knots - 1,), math.inf)
+        self.register_buffer("room", torch.cat([steps.flip(0).cumsum(0).flip(0), steps.new_zeros(1)]),
+                             persistent=False)
         # increments: from the start value toward `init` within the slew limit, plus a little seeded noise that
         # breaks ties between outputs (the raw increments are multiplied by slew × span, which can be large)
         self.raw = torch.nn.Parameter(1e-4 * torch.randn(n_knots - 1, n_out, dtype=torch.float64, generator=g))
@@ -116,7 +142,7 @@ class PWLControl(torch.nn.Module):
     def _step_scale(self) -> torch.Tensor:
         """The largest change allowed across each knot interval (n_knots − 1, 1)."""
         if math.isfinite(self.limits.slew):
-            return self.limits.slew * self.spans
+            return self.limits.max_step(self.spans)
         return torch.ones_like(self.spans)
 
     def _init_ramp(self, init: float) -> None:
@@ -135,7 +161,7 @@ class PWLControl(torch.nn.Module):
     def _bounds(self, k: int) -> tuple[float, float]:
         lo, hi = self.limits.lo, self.limits.hi
         if self.limits.zero_ends:
-            room = self.limits.slew * (self.T - float(self.knots[k]))
+            room = float(self.room[k])
             lo, hi = max(lo, -room), min(hi, room)
         return lo, hi
 

@@ -36,6 +36,10 @@ class RydbergLimits:
     min_time_step_us: float = 0.01
     max_duration_us: float = 4.0
     min_spacing_um: float = 4.0
+    # the grids a program is rounded onto before submission (devices.discretize); the controls keep a margin for it
+    time_resolution_us: float = 0.001
+    rabi_resolution_rad_per_us: float = 0.0004
+    detuning_resolution_rad_per_us: float = 2e-7
 
     @classmethod
     def from_snapshot(cls, name: str = "quera_aquila") -> "RydbergLimits":
@@ -48,7 +52,9 @@ class RydbergLimits:
                    lim["detuning_min_rad_per_us"], lim["detuning_max_rad_per_us"],
                    lim["detuning_slew_max_rad_per_us2"],
                    lim.get("local_detuning_max_rad_per_us", 0.0) if lim.get("local_detuning") else 0.0,
-                   lim["time_delta_min_us"], lim["duration_max_us"], lim["spacing_radial_min_um"])
+                   lim["time_delta_min_us"], lim["duration_max_us"], lim["spacing_radial_min_um"],
+                   lim["time_resolution_us"], lim["rabi_resolution_rad_per_us"],
+                   lim["detuning_resolution_rad_per_us"])
 
 
 def energy_scale(spacing_um: float, c6_rad_per_us_um6: float = C6_AQUILA_RAD_PER_US_UM6) -> float:
@@ -59,28 +65,34 @@ def energy_scale(spacing_um: float, c6_rad_per_us_um6: float = C6_AQUILA_RAD_PER
 
 
 def channel_limits(limits: RydbergLimits, spacing_um: float) -> dict[str, ChannelLimits]:
-    """The HEM's dimensionless limits for atoms `spacing_um` apart (Ω starts and ends at 0, as Aquila requires)."""
+    """The HEM's dimensionless limits for atoms `spacing_um` apart (Ω starts and ends at 0, as Aquila requires),
+    with the device's time and value grids, so slopes stay within the slew limits after rounding onto them."""
     E = energy_scale(spacing_um, limits.c6_rad_per_us_um6)
-    out = {"omega": ChannelLimits(0.0, limits.rabi_max_rad_per_us / E, limits.rabi_slew_rad_per_us2 / E ** 2, True),
+    tau = limits.time_resolution_us * E
+    out = {"omega": ChannelLimits(0.0, limits.rabi_max_rad_per_us / E, limits.rabi_slew_rad_per_us2 / E ** 2, True,
+                                  tau, limits.rabi_resolution_rad_per_us / E),
            "delta": ChannelLimits(limits.detuning_min_rad_per_us / E, limits.detuning_max_rad_per_us / E,
-                                  limits.detuning_slew_rad_per_us2 / E ** 2)}
+                                  limits.detuning_slew_rad_per_us2 / E ** 2, False,
+                                  tau, limits.detuning_resolution_rad_per_us / E)}
     if limits.local_detuning_max_rad_per_us > 0:
         out["local"] = ChannelLimits(0.0, limits.local_detuning_max_rad_per_us / E)
     return out
 
 
 def ramp_time(limits: RydbergLimits, spacing_um: float, omega: float) -> float:
-    """Dimensionless time for Ω to rise from 0 to `omega` (dimensionless): at the slew limit, and never shorter
-    than one device time step."""
+    """Dimensionless time for Ω to rise from 0 to `omega` (dimensionless): at the slew limit after rounding onto
+    the device's grids, and never shorter than one device time step after rounding (a step plus one grid)."""
     E = energy_scale(spacing_um, limits.c6_rad_per_us_um6)
-    return max(limits.min_time_step_us * E, omega / (limits.rabi_slew_rad_per_us2 / E ** 2))
+    return max((limits.min_time_step_us + limits.time_resolution_us) * E,
+               channel_limits(limits, spacing_um)["omega"].ramp(omega))
 
 
 def max_knots(limits: RydbergLimits, spacing_um: float, T: float, ramp: float = 0.0) -> int:
     """The most knots a waveform of dimensionless duration T can have on the device: equally spaced, or with
     ramp knots at `ramp` and T − ramp and the rest equally spaced between them."""
     E = energy_scale(spacing_um, limits.c6_rad_per_us_um6)
-    step = limits.min_time_step_us * E                      # the device's minimum time step, dimensionless
+    # the device's minimum time step plus one grid step (rounding may shorten an interval by that), dimensionless
+    step = (limits.min_time_step_us + limits.time_resolution_us) * E
     if ramp > 0:
         return max(2, int(math.floor((T - 2 * ramp) / step + 1e-9)) + 3)
     return max(2, int(math.floor(T / step + 1e-9)) + 1)
