@@ -8,17 +8,17 @@
 SQLite and journal files on a network filesystem are refused (#815 "database disk image is malformed", #5138).
 RDB storages get a heartbeat and `RetryHeartbeatStaleTrialCallback`: a trial whose worker vanished is failed after
 the grace period and re-enqueued with the same parameters (the campaign maps the retry to the same ledger batch,
-so it reattaches instead of paying again). The sampler is pickled into the study's system attributes after every
-ask and tell, per worker, and restored on resume (optuna PR #3992): seeds are explicit and recorded, never
-silently changed.
+so it reattaches instead of paying again). The sampler's random streams are saved into the study's system
+attributes after every ask and tell, per worker, and restored on resume (optuna PR #3992 pickles the whole
+sampler; a pickle read back from a database could run code, so only the Mersenne-Twister states are stored, as
+JSON numbers): seeds are explicit and recorded, never silently changed.
 """
 
 from __future__ import annotations
 
-import base64
 import fcntl
+import json
 import os
-import pickle
 from pathlib import Path
 
 from .spec import CampaignSpec, CampaignSpecError
@@ -139,11 +139,36 @@ def worker_seed(cspec: CampaignSpec, worker: int) -> int:
     return int(cspec.sampler["seed"]) + int(worker)
 
 
+def _streams(sampler) -> list:
+    """The numpy RandomStates a sampler draws from: its own and, for TPE, its start-up random sampler's."""
+    owners = [sampler, getattr(sampler, "_random_sampler", None)]
+    return [o._rng.rng for o in owners if o is not None and hasattr(o, "_rng")]
+
+
 def save_sampler(study, worker: int, sampler) -> None:
-    blob = base64.b64encode(pickle.dumps(sampler)).decode()
-    study._storage.set_study_system_attr(study._study_id, f"hybrid_rg:sampler:{worker}", blob)
+    states = []
+    for rng in _streams(sampler):
+        name, keys, pos, has_gauss, gauss = rng.get_state()
+        states.append([name, keys.tolist(), int(pos), int(has_gauss), float(gauss)])
+    study._storage.set_study_system_attr(study._study_id, f"hybrid_rg:sampler:{worker}", json.dumps(states))
 
 
-def load_sampler(storage, study_id: int, worker: int):
+def load_sampler(storage, study_id: int, worker: int, sampler) -> bool:
+    """Restore `sampler`'s random streams as `save_sampler` stored them; False if nothing was stored. Anything
+    but the JSON written by save_sampler is refused (the study is not used)."""
+    import numpy as np
+
     blob = storage.get_study_system_attrs(study_id).get(f"hybrid_rg:sampler:{worker}")
-    return None if blob is None else pickle.loads(base64.b64decode(blob))
+    if blob is None:
+        return False
+    rngs = _streams(sampler)
+    try:
+        states = json.loads(blob)
+        if not isinstance(states, list) or len(states) != len(rngs):
+            raise ValueError("wrong number of streams")
+        for rng, (name, keys, pos, has_gauss, gauss) in zip(rngs, states):
+            rng.set_state((str(name), np.asarray(keys, dtype=np.uint32), int(pos), int(has_gauss), float(gauss)))
+    except (ValueError, TypeError) as err:
+        raise CampaignSpecError(f"the study's saved sampler state for worker {worker} is not what hybrid-rg "
+                                f"writes ({err}); it was not used. Start the campaign under another name") from None
+    return True

@@ -119,7 +119,8 @@ def open_campaign(cspec: CampaignSpec, root: str | Path, *, worker: int = 0, wor
         else:
             _initialise(camp)
         if not readonly:
-            study.sampler = load_sampler(study._storage, study._study_id, worker) or make_sampler(cspec, seed)
+            study.sampler = make_sampler(cspec, seed)
+            load_sampler(study._storage, study._study_id, worker, study.sampler)
         return camp
     except BaseException:
         if lock is not None:

@@ -29,14 +29,13 @@ def build_model(spec: CoraSpec):
 
 
 def load_model(run_dir):
-    import torch
-
+    from ..utils.checkpoints import load_checkpoint
     from .model import Cora
 
     path = Path(run_dir) / "model.pt"
     if not path.is_file():
         raise ValueError(f"{run_dir} has no model.pt: give a run dir written by `hybrid-rg cora fit`")
-    blob = torch.load(path, weights_only=True)
+    blob = load_checkpoint(path)
     model = Cora.from_config(blob["config"])
     model.load_state_dict(blob["state"])
     return model

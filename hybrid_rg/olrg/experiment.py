@@ -20,6 +20,7 @@ import torch
 
 from ..exact.runner import ExactRequest, RequestError, run_exact
 from ..operators import parse_observables
+from ..utils.checkpoints import load_checkpoint
 from ..utils.progress import progress
 from .block import SiteModel, exact_block
 from .flow import IdentityMap, run_flow
@@ -127,7 +128,7 @@ def init_state(init_from: Path, order: int, T: float) -> dict:
         found.append((int(k) != order, abs(float(t) - T), f))
     if not found:
         raise ValueError(f"--init-from {init_from}: no trained maps in {init_from}/checkpoints (run it first)")
-    return torch.load(min(found)[2], weights_only=False)
+    return load_checkpoint(min(found)[2])
 
 
 def run_point(spec, site, first, order: int, T: float, exact: float | None, folder: Path, warm: dict | None):
@@ -137,7 +138,7 @@ def run_point(spec, site, first, order: int, T: float, exact: float | None, fold
     opmap = make_map(spec, site, T)
     tr = spec.training
     if done.exists() and state_file.exists():
-        _load_into(opmap, first, site, spec.N, torch.load(state_file, weights_only=False))
+        _load_into(opmap, first, site, spec.N, load_checkpoint(state_file))
         return Point(**json.loads(done.read_text())), opmap.state_dict()
     t0 = time.perf_counter()
     losses = []

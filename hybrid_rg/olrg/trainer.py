@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from ..utils.checkpoints import load_checkpoint
 from ..utils.progress import progress
 from .block import Block, SiteModel
 from .flow import run_flow
@@ -63,7 +64,7 @@ def _save(path: Path, opmap, opt, result: TrainResult, generator: torch.Generato
 
 
 def _load(path: Path, opmap, opt, result: TrainResult, generator: torch.Generator) -> None:
-    state = torch.load(path, weights_only=False)
+    state = load_checkpoint(path)
     opmap.load_state_dict(state["map"])
     opt.load_state_dict(state["optimizer"])
     result.losses[:] = state["losses"]

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-
 from ..olrg.block import exact_block
 from ..olrg.experiment import _key, _load_into, make_map, run_experiment, site_model
 from ..olrg.spec import ExperimentSpec, load_spec
 from ..operators import parse_observables
+from ..utils.checkpoints import load_checkpoint
 from .program import RydbergProgram
 from .units import compile_hem
 
@@ -44,7 +43,7 @@ def programs_for_run(spec: ExperimentSpec, run_dir: Path) -> list[tuple[int, flo
                 raise ValueError(f"{run_dir}: point K={K}, T={T} has no trained map; run "
                                  f"'hybrid-rg run' on the spec first")
             hem = make_map(spec, site, T)
-            _load_into(hem, first, site, spec.N, torch.load(state, weights_only=False))
+            _load_into(hem, first, site, spec.N, load_checkpoint(state))
             prog = compile_hem(hem, spec.N, spec.device["spacing_um"])
             meta = dict(prog.metadata) | {"experiment": spec.name, "order": str(K), "T": repr(T)}
             out.append((K, T, RydbergProgram(prog.positions_um, prog.amplitude, prog.detuning, prog.phase,
