@@ -1,4 +1,4 @@
-"""Device capability snapshots: `devices/<name>.toml` loaded as a frozen, hashable `DeviceSpec`.
+"""Device capability snapshots: `hybrid_rg/devices/snapshots/<name>.toml` loaded as a frozen, hashable `DeviceSpec`.
 
 A snapshot is what a device promised on a given date, taken from a named source and stored in the repository,
 so that validation runs offline, is reproducible, and can be cited by digest in a run's provenance (users of
@@ -20,7 +20,8 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
 
-SNAPSHOT_DIR = Path(__file__).resolve().parents[2] / "devices"
+# Package data (pyproject: tool.setuptools.package-data), so an installed wheel finds its snapshots too.
+SNAPSHOT_DIR = Path(__file__).resolve().parent / "snapshots"
 KINDS = ("rydberg", "digital", "simulator")
 
 
@@ -154,7 +155,7 @@ def spec_from_dict(data: dict, path: str = "<dict>") -> DeviceSpec:
 
 
 def load_device_spec(name_or_path: str | Path) -> DeviceSpec:
-    """Load `devices/<name>.toml` by name, or any snapshot by path."""
+    """Load `hybrid_rg/devices/snapshots/<name>.toml` by name, or any snapshot by path."""
     path = Path(name_or_path)
     if path.suffix != ".toml":
         path = SNAPSHOT_DIR / f"{name_or_path}.toml"

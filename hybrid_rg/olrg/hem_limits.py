@@ -18,12 +18,12 @@ from ..operators.rydberg import C6_AQUILA_RAD_PER_US_UM6
 from .controls import ChannelLimits
 
 
-SNAPSHOTS = Path(__file__).resolve().parents[2] / "devices"      # the device snapshots at the repository root
+SNAPSHOTS = Path(__file__).resolve().parents[1] / "devices" / "snapshots"     # package data: read, not imported
 
 
 @dataclass(frozen=True)
 class RydbergLimits:
-    """A Rydberg device's drive limits in physical units; `from_snapshot` reads them from devices/<name>.toml
+    """A Rydberg device's drive limits in physical units; `from_snapshot` reads them from devices/snapshots/<name>.toml
     (the defaults are QuEra Aquila's values as recorded there)."""
 
     c6_rad_per_us_um6: float = C6_AQUILA_RAD_PER_US_UM6

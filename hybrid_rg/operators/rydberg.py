@@ -20,7 +20,7 @@ import numpy as np
 from .expression import Coefficient, PauliExpr
 
 # QuEra Aquila's van der Waals coefficient for the 70S1/2 state, in rad/µs·µm^6 (Braket publishes
-# 5.42e-24 rad·m^6/s; device snapshots in devices/ carry the value with its source).
+# 5.42e-24 rad·m^6/s; device snapshots in devices/snapshots/ carry the value with its source).
 C6_AQUILA_RAD_PER_US_UM6 = 5.42e6
 
 
