@@ -20,7 +20,8 @@ import math
 from dataclasses import dataclass, field
 import numpy as np
 
-from ..operators.rydberg import C6_AQUILA_RAD_PER_US_UM6
+# chain_positions is the operators layer's (one definition), named here too because programs are built on it.
+from ..operators.rydberg import C6_AQUILA_RAD_PER_US_UM6, chain_positions
 
 INTERPOLATIONS = ("linear", "constant")
 
@@ -183,11 +184,6 @@ class RydbergProgram:
         d = self.to_dict()
         d.pop("metadata")
         return hashlib.sha256(json.dumps(d, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
-def chain_positions(n: int, spacing_um: float) -> tuple[tuple[float, float], ...]:
-    """n atoms on a line along x, `spacing_um` apart, the first at the origin."""
-    return tuple((k * float(spacing_um), 0.0) for k in range(n))
 
 
 __all__ = ["Waveform", "LocalDetuning", "RydbergProgram", "ProgramError", "chain_positions"]
