@@ -54,8 +54,9 @@ def atomic_file(target: str | os.PathLike):
         with atomic_file(run_dir / "state.pt") as tmp:
             torch.save(state, tmp)
 
-    The temporary name keeps `target`'s suffix, because some writers (np.save) append theirs otherwise; it is not
-    created here, so the file gets the writer's usual permissions.
+    The temporary name starts with a dot (hidden, and outside patterns such as `K*_T*.pt` that readers glob for)
+    and keeps `target`'s suffix, because some writers (np.save) append theirs otherwise; it is not created here,
+    so the file gets the writer's usual permissions.
     """
     target = Path(target)
     tmp = target.with_name(f".{target.stem}.tmp-{os.getpid()}-{secrets.token_hex(4)}{target.suffix}")
