@@ -15,7 +15,7 @@ STAMP  := $(VENV)/.installed-$(HASH)
 export OPENBLAS_NUM_THREADS ?= 1
 export MPLBACKEND ?= Agg
 
-.PHONY: install demo test test-all bench clean
+.PHONY: install demo lint wheel-check test test-all bench clean
 
 install: $(STAMP)
 
@@ -33,7 +33,17 @@ $(STAMP): $(LOCK) pyproject.toml
 demo: install
 	$(VENV)/bin/hybrid-rg demo --out out/demo
 
-test: install
+# Format and lint (ruff, configured in pyproject.toml) and the layer direction (import-linter contracts there).
+lint: install
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+# The wheel, installed (not editable) in a fresh venv, lists the devices and validates a program elsewhere.
+wheel-check: install
+	.ci/wheel_check.sh $(PY)
+
+test: install lint wheel-check
 	$(PY) -m pytest -q
 	@# the many-worker calibration test needs PostgreSQL: a throwaway server on loopback, always torn down
 	eval "$$(.ci/postgres.sh start)" && { $(PY) -m pytest -q -m postgres tests/calibration; rc=$$?; .ci/postgres.sh stop; exit $$rc; }
@@ -50,4 +60,4 @@ bench: install
 	$(PY) benchmarks/calibration_warm_start.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) out .pytest_cache .ruff_cache .import_linter_cache

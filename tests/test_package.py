@@ -19,3 +19,25 @@ def test_import_works_with_the_sdks_blocked():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_every_data_file_in_the_package_is_declared_package_data():
+    """A file under hybrid_rg/ that is not Python reaches a wheel only through tool.setuptools.package-data
+    (`make wheel-check` builds one; this finds the omission in a second)."""
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    declared = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    tracked = subprocess.run(["git", "ls-files", "hybrid_rg"], cwd=root, capture_output=True, text=True).stdout.split()
+    missing = []
+    for name in tracked:
+        if name.endswith(".py"):
+            continue
+        path = Path(name)
+        owners = [(pkg, Path(*pkg.split("."))) for pkg in declared]
+        if not any(path.is_relative_to(d) and any(fnmatch.fnmatch(str(path.relative_to(d)), g) for g in declared[pkg])
+                   for pkg, d in owners):
+            missing.append(name)
+    assert missing == [], f"not declared in pyproject's tool.setuptools.package-data: {missing}"

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from hybrid_rg.devices.registry import get_device
-from hybrid_rg.pulse.program import RydbergProgram, zz_from_counts
+from hybrid_rg.operators.counts import z_string
+from hybrid_rg.pulse.program import RydbergProgram
 from hybrid_rg.utils.threads import limit_torch_threads
 
 
@@ -43,7 +44,7 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         device = get_device(name)
         tasks = device.run(programs, shots=args.shots, seed=args.seed)
-        est = [zz_from_counts(t.result().counts, 0, 1) for t in tasks]
+        est = [z_string(t.result().counts, (0, 1)) for t in tasks]
         out[f"{name}"] = [m / 4 for m, _ in est]
         out[f"{name}_stderr"] = [s / 4 for _, s in est]
         print(f"{name}: {len(programs)} programs × {args.shots} shots in {time.perf_counter() - t0:.1f} s")

@@ -11,11 +11,11 @@ program bit for bit (a resumed campaign finds the same intent keys in the ledger
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 import torch
 
+from ..operators.counts import z_string
 from .spec import CampaignSpec, CampaignSpecError
 
 
@@ -76,7 +76,8 @@ def resolved(cspec: CampaignSpec, exp: Experiment, params: dict) -> dict:
 def build_hem(exp: Experiment, T: float, p: dict, seed: int):
     from ..olrg.controls import ChannelLimits
     from ..olrg.hem import DeviceFamily, HamiltonianExpressionMap
-    from ..olrg.hem_limits import RydbergLimits, channel_limits, max_knots
+    from ..limits import RydbergLimits
+    from ..olrg.hem_limits import channel_limits, max_knots
 
     m, dev = exp.spec.map, exp.spec.device
     if not 0 < p["ramp"] <= 1:
@@ -146,14 +147,4 @@ def for_device(program, device_spec):
 
 def observable_from_counts(counts: dict[str, int], exp: Experiment) -> tuple[float, float]:
     """⟨O⟩ (with the experiment's observable_scale) from shot counts, and its shot-noise standard error."""
-    sites, scale = exp.observable.sites, exp.spec.observable_scale
-    shots = sum(counts.values())
-    if shots < 2:
-        raise ValueError("need at least 2 shots for an estimate with an error bar")
-    s1 = s2 = 0.0
-    for bits, c in counts.items():
-        v = scale * (1 - 2 * (sum(int(bits[i]) for i in sites) % 2))      # Π Z_i, Z = 1 - 2n
-        s1, s2 = s1 + c * v, s2 + c * v * v
-    mean = s1 / shots
-    var = max(s2 / shots - mean * mean, 0.0) * shots / (shots - 1)
-    return mean, math.sqrt(var / shots)
+    return z_string(counts, exp.observable.sites, exp.spec.observable_scale)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .build import build, for_device, load_experiment, observable_from_counts
 from .spec import CampaignSpec
-from .study import Campaign, me, open_campaign, owner_dead, task_seed
+from .study import Campaign, me, open_campaign, owner_dead, trial_seed
 
 
 @dataclass
@@ -94,7 +94,7 @@ class _Run:
         self.camp, self.study, self.cspec, self.ledger, self.log = camp, camp.study, camp.cspec, ledger, log
         self.storage = camp.study._storage
         self.exp = camp.exp or load_experiment(self.cspec)
-        self.device_spec = devices_link.load_spec(self.cspec.device["name"])
+        self.device_spec = devices_link.load_device_spec(self.cspec.device["name"])
         self.options = adapter_options(self.cspec, root)
         self.me = me()
 
@@ -115,7 +115,7 @@ class _Run:
             root = Retry.retried_trial_number(frozen)
         root = frozen.number if root is None else root
         self.set(frozen.number, owner=self.me, worker=self.camp.worker, sampler_seed=self.camp.seed, root=root,
-                 task_seed=task_seed(self.cspec, root), batch=f"{self.cspec.name}-t{root}")
+                 task_seed=trial_seed(self.cspec, root), batch=f"{self.cspec.name}-t{root}")
 
     def orphans(self) -> list[int]:
         from optuna.trial import TrialState

@@ -13,9 +13,9 @@ objective, the lowest loss on the Pareto front).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+from ..utils.results import atomic_file
 from .spec import CampaignSpec, CampaignSpecError
 from .study import open_campaign
 
@@ -151,8 +151,7 @@ def export_best(cspec: CampaignSpec, root, ledger_path, path) -> dict:
     meta = dict(program.metadata) | {"calibration_trial": str(best.number), "calibration_loss": repr(best.values[0])}
     d = {**program.to_dict(), "metadata": meta}
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(d, indent=2))
-    os.replace(tmp, path)
+    with atomic_file(path) as tmp:
+        tmp.write_text(json.dumps(d, indent=2))
     return {"trial": best.number, "loss": best.values[0], "params": best.params, "digest": program.digest(),
             "path": str(path)}

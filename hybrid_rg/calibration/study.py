@@ -14,13 +14,13 @@ orphan. Trials of vanished hosts are left to the heartbeat (storage.py).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..utils.seeds import derive_seed
 from .space import Param, parse_space, space_from_dicts, space_to_dicts
 from .spec import CampaignSpec, CampaignSpecError
 from .storage import (check_policy, file_of, hold_lock, load_sampler, make_sampler, make_storage, storage_url,
@@ -79,11 +79,11 @@ def directions(cspec: CampaignSpec) -> list[str]:
     return ["minimize", "minimize"] if cspec.objective["bound"] == "objective" else ["minimize"]
 
 
-def task_seed(cspec: CampaignSpec, root: int) -> int:
+def trial_seed(cspec: CampaignSpec, root: int) -> int:
     """The seed of a trial's tasks and of its torch build: from the campaign seed and the trial's root number,
-    so a retried trial (same parameters) is the same ledger batch with the same seeds."""
-    blob = f"{cspec.name}/{cspec.sampler['seed']}/{root}".encode()
-    return int.from_bytes(hashlib.sha256(blob).digest()[:4], "big")
+    so a retried trial (same parameters) is the same ledger batch with the same seeds (the batch seed from which
+    `runtime.idempotency.task_seed` derives each task's)."""
+    return derive_seed(cspec.name, cspec.sampler["seed"], root)
 
 
 def open_campaign(cspec: CampaignSpec, root: str | Path, *, worker: int = 0, workers: int | None = None,

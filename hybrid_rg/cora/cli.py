@@ -36,13 +36,13 @@ def cmd_fit(args) -> int:
 
 
 def cmd_sample(args) -> int:
-    import os
     from pathlib import Path
 
     if args.n < 1:
         return _fail(f"--n {args.n}: ask for at least one sample")
     import numpy as np
 
+    from ..utils.results import atomic_file
     from .observables import model_energy
     from .run import load_model
     from .sampling import sample
@@ -59,9 +59,8 @@ def cmd_sample(args) -> int:
     s = 2.0 * x.reshape((args.n,) + (geo.side,) * geo.dim).astype(float) - 1.0
     e_samples = -sum(float((s * np.roll(s, -1, axis=1 + a)).mean()) for a in range(geo.dim))
     target = Path(args.run_dir) / f"samples_n{args.n}_seed{args.seed}.npy"
-    tmp = target.with_suffix(".tmp.npy")
-    np.save(tmp, x)
-    os.replace(tmp, target)
+    with atomic_file(target) as tmp:
+        np.save(tmp, x)
     print(f"{args.n} samples of {geo.size(0)} sites in {seconds:.3f} s ({seconds / args.n * 1e6:.1f} µs each)")
     print(f"nearest-neighbour energy per site: samples {e_samples:.5f}, model exact {model_energy(model):.5f}")
     print(f"wrote {target}")

@@ -1,6 +1,6 @@
 """`hybrid-rg devices` and `hybrid-rg validate` (registered by hybrid_rg.cli through `register(sub)`).
 
-    hybrid-rg devices                                      list the capability snapshots (devices/*.toml)
+    hybrid-rg devices                                      list the capability snapshots (devices/snapshots/*.toml)
     hybrid-rg validate PROGRAM.json --device quera_aquila  print the validation report
                        [--shots N] [--discretize]          (--discretize: validate the program snapped to the grids)
 
@@ -57,7 +57,7 @@ def cmd_validate(args) -> int:
 
 def register(sub) -> None:
     """Add `devices` and `validate` to the top-level subparsers `sub`."""
-    d = sub.add_parser("devices", help="list the device capability snapshots (devices/*.toml)")
+    d = sub.add_parser("devices", help="list the device capability snapshots (devices/snapshots/*.toml)")
     d.set_defaults(func=cmd_devices)
     v = sub.add_parser("validate", help="validate a pulse program (JSON) against a device snapshot, offline")
     v.add_argument("program", help="a RydbergProgram JSON file")

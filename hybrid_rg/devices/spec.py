@@ -1,4 +1,4 @@
-"""Device capability snapshots: `devices/<name>.toml` loaded as a frozen, hashable `DeviceSpec`.
+"""Device capability snapshots: `hybrid_rg/devices/snapshots/<name>.toml` loaded as a frozen, hashable `DeviceSpec`.
 
 A snapshot is what a device promised on a given date, taken from a named source and stored in the repository,
 so that validation runs offline, is reproducible, and can be cited by digest in a run's provenance (users of
@@ -15,56 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-SNAPSHOT_DIR = Path(__file__).resolve().parents[2] / "devices"
+# The reader, the Rydberg limits and the snapshot folder live below olrg, which reads limits too (hybrid_rg.limits).
+from ..limits import SNAPSHOT_DIR, DeviceSpecError, RydbergLimits, read_snapshot
+
 KINDS = ("rydberg", "digital", "simulator")
-
-
-class DeviceSpecError(ValueError):
-    """An unknown device name or a malformed snapshot file."""
-
-
-@dataclass(frozen=True)
-class RydbergLimits:
-    """Every limit of an analog Rydberg device; None = no limit (a simulator). Decimal values are exact."""
-
-    max_atoms: int | None = None
-    area_width_um: Decimal | None = None
-    area_height_um: Decimal | None = None
-    spacing_radial_min_um: Decimal | None = None
-    spacing_vertical_min_um: Decimal | None = None
-    position_resolution_um: Decimal | None = None
-    c6_rad_per_us_um6: Decimal | None = None
-    rabi_min_rad_per_us: Decimal | None = None
-    rabi_max_rad_per_us: Decimal | None = None
-    rabi_resolution_rad_per_us: Decimal | None = None
-    rabi_slew_max_rad_per_us2: Decimal | None = None
-    amplitude_zero_at_ends: bool = False
-    detuning_min_rad_per_us: Decimal | None = None
-    detuning_max_rad_per_us: Decimal | None = None
-    detuning_resolution_rad_per_us: Decimal | None = None
-    detuning_slew_max_rad_per_us2: Decimal | None = None
-    phase_min_rad: Decimal | None = None
-    phase_max_rad: Decimal | None = None
-    phase_resolution_rad: Decimal | None = None
-    time_resolution_us: Decimal | None = None
-    time_delta_min_us: Decimal | None = None
-    duration_min_us: Decimal | None = None
-    duration_max_us: Decimal | None = None
-    local_detuning: bool = True
-    local_detuning_min_rad_per_us: Decimal | None = None
-    local_detuning_max_rad_per_us: Decimal | None = None
-    local_detuning_slew_max_rad_per_us2: Decimal | None = None
-    local_pattern_min: Decimal | None = None
-    local_pattern_max: Decimal | None = None
-    local_max_sites: int | None = None
-    local_spacing_radial_min_um: Decimal | None = None
-    local_time_resolution_us: Decimal | None = None
-    local_time_delta_min_us: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -110,23 +68,6 @@ def _canonical(data: dict) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def _limits(table: dict, path: str) -> RydbergLimits:
-    known = {f.name: f for f in fields(RydbergLimits)}
-    unknown = sorted(set(table) - set(known))
-    if unknown:
-        raise DeviceSpecError(f"{path}: unknown limit(s) {unknown}; known limits are {sorted(known)}")
-    out = {}
-    for key, value in table.items():
-        kind = str(known[key].type)
-        if kind.startswith("bool"):
-            out[key] = bool(value)
-        elif kind.startswith("int"):
-            out[key] = int(value)
-        else:
-            out[key] = Decimal(value)
-    return RydbergLimits(**out)
-
-
 def spec_from_dict(data: dict, path: str = "<dict>") -> DeviceSpec:
     """Build a DeviceSpec from a parsed snapshot (floats as Decimal)."""
     try:
@@ -146,7 +87,7 @@ def spec_from_dict(data: dict, path: str = "<dict>") -> DeviceSpec:
                           price_source=str(price.get("source", "")),
                           shots_max=None if "shots_max" not in data else int(data["shots_max"]),
                           description=str(data.get("description", "")),
-                          rydberg=_limits(data.get("limits", {}), path), digital=digital,
+                          rydberg=RydbergLimits.from_table(data.get("limits", {}), path), digital=digital,
                           content=_canonical(data))
     except KeyError as err:
         raise DeviceSpecError(f"{path}: snapshot lacks the field {err}; every snapshot has name, kind, "
@@ -154,20 +95,8 @@ def spec_from_dict(data: dict, path: str = "<dict>") -> DeviceSpec:
 
 
 def load_device_spec(name_or_path: str | Path) -> DeviceSpec:
-    """Load `devices/<name>.toml` by name, or any snapshot by path."""
-    path = Path(name_or_path)
-    if path.suffix != ".toml":
-        path = SNAPSHOT_DIR / f"{name_or_path}.toml"
-        if not path.is_file():
-            known = [p.stem for p in sorted(SNAPSHOT_DIR.glob("*.toml"))]
-            raise DeviceSpecError(f"no device snapshot named {str(name_or_path)!r}; known devices: {known} "
-                                  f"(or pass a path to a .toml snapshot)")
-    if not path.is_file():
-        raise DeviceSpecError(f"device snapshot {str(path)!r} does not exist")
-    try:
-        data = tomllib.loads(path.read_text(), parse_float=Decimal)
-    except tomllib.TOMLDecodeError as err:
-        raise DeviceSpecError(f"{path}: not valid TOML: {err}") from err
+    """Load `hybrid_rg/devices/snapshots/<name>.toml` by name, or any snapshot by path."""
+    data, path = read_snapshot(name_or_path)
     return spec_from_dict(data, str(path))
 
 

@@ -26,7 +26,8 @@ from .block import SiteModel, exact_block
 from .flow import IdentityMap, run_flow
 from .generative import GenerativeMap
 from .hem import DeviceFamily, HamiltonianExpressionMap, tfim_embedding
-from .hem_limits import RydbergLimits, channel_limits, max_knots, ramp_time
+from ..limits import RydbergLimits
+from .hem_limits import channel_limits, max_knots, ramp_time
 from .loss import LossConfig
 from .omm import LinearIsometryMap
 from .predict import predict

@@ -272,19 +272,19 @@ def _device(section, map_cfg: dict) -> dict | None:
 
 def _check_device_times(device: dict, times, map_cfg: dict) -> None:
     """Every T must last at least one device time step and at most the longest program, at this spacing."""
-    from .hem_limits import RydbergLimits, energy_scale
+    from ..limits import RydbergLimits
 
     try:
         lim = RydbergLimits.from_snapshot(device["profile"])
     except ValueError as err:
         raise SpecError(f"device.profile: {err}") from None
-    if device["spacing_um"] < lim.min_spacing_um:
+    if device["spacing_um"] < lim.spacing_radial_min_um:
         raise SpecError(f"device.spacing_um = {device['spacing_um']} is below the device's minimum spacing "
-                        f"{lim.min_spacing_um} µm")
-    E = energy_scale(device["spacing_um"], lim.c6_rad_per_us_um6)
+                        f"{lim.spacing_radial_min_um} µm")
+    E = lim.energy_scale(device["spacing_um"])
     for T in times:
         us = T / E
-        if us < lim.min_time_step_us or us > lim.max_duration_us:
+        if us < lim.time_delta_min_us or us > lim.duration_max_us:
             raise SpecError(f"times.T = {T} lasts {us:.4g} µs at device.spacing_um = {device['spacing_um']} "
-                            f"(energy scale {E:.4g} rad/µs); the device accepts {lim.min_time_step_us} … "
-                            f"{lim.max_duration_us} µs: change the spacing (larger spacing = longer program) or T")
+                            f"(energy scale {E:.4g} rad/µs); the device accepts {lim.time_delta_min_us} … "
+                            f"{lim.duration_max_us} µs: change the spacing (larger spacing = longer program) or T")

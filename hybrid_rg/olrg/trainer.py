@@ -20,6 +20,7 @@ import torch
 
 from ..utils.checkpoints import load_checkpoint
 from ..utils.progress import progress
+from ..utils.results import atomic_file
 from .block import Block, SiteModel
 from .flow import run_flow
 from .loss import LossConfig, scale_loss
@@ -57,10 +58,9 @@ def _random_streams(opmap, generator: torch.Generator) -> dict:
 
 
 def _save(path: Path, opmap, opt, result: TrainResult, generator: torch.Generator) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save({"map": opmap.state_dict(), "optimizer": opt.state_dict(), "losses": result.losses,
-                "streams": _random_streams(opmap, generator)}, tmp)
-    os.replace(tmp, path)
+    with atomic_file(path) as tmp:
+        torch.save({"map": opmap.state_dict(), "optimizer": opt.state_dict(), "losses": result.losses,
+                    "streams": _random_streams(opmap, generator)}, tmp)
 
 
 def _load(path: Path, opmap, opt, result: TrainResult, generator: torch.Generator) -> None:

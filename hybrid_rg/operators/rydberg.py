@@ -20,7 +20,7 @@ import numpy as np
 from .expression import Coefficient, PauliExpr
 
 # QuEra Aquila's van der Waals coefficient for the 70S1/2 state, in rad/µs·µm^6 (Braket publishes
-# 5.42e-24 rad·m^6/s; device snapshots in devices/ carry the value with its source).
+# 5.42e-24 rad·m^6/s; device snapshots in devices/snapshots/ carry the value with its source).
 C6_AQUILA_RAD_PER_US_UM6 = 5.42e6
 
 
@@ -101,7 +101,7 @@ def rydberg_hamiltonian(positions, omega=0.0, delta=0.0, phi=0.0, c6: float = C6
 
 
 def chain_positions(n: int, spacing: float) -> np.ndarray:
-    """n atoms on a line along x with the given spacing (shape (n, 2))."""
+    """n atoms on a line along x, `spacing` (µm for a device) apart, the first at the origin (shape (n, 2))."""
     if n < 1 or not (math.isfinite(spacing) and spacing > 0):
         raise ValueError(f"need n >= 1 and a positive spacing, got n={n}, spacing={spacing}")
     return np.stack([np.arange(n) * spacing, np.zeros(n)], axis=1)

@@ -20,7 +20,8 @@ import math
 from dataclasses import dataclass, field
 import numpy as np
 
-from ..operators.rydberg import C6_AQUILA_RAD_PER_US_UM6
+# chain_positions is the operators layer's (one definition), named here too because programs are built on it.
+from ..operators.rydberg import C6_AQUILA_RAD_PER_US_UM6, chain_positions
 
 INTERPOLATIONS = ("linear", "constant")
 
@@ -185,18 +186,4 @@ class RydbergProgram:
         return hashlib.sha256(json.dumps(d, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def chain_positions(n: int, spacing_um: float) -> tuple[tuple[float, float], ...]:
-    """n atoms on a line along x, `spacing_um` apart, the first at the origin."""
-    return tuple((k * float(spacing_um), 0.0) for k in range(n))
-
-
-def zz_from_counts(counts: dict[str, int], i: int, j: int) -> tuple[float, float]:
-    """⟨Z_i Z_j⟩ with Z = 1 − 2n (ground = +1) from bitstring counts, and its shot-noise standard error."""
-    shots = sum(counts.values())
-    if shots < 2:
-        raise ValueError("need at least 2 shots for an estimate with an error bar")
-    vals = np.array([1.0 if b[i] == b[j] else -1.0 for b, c in counts.items() for _ in range(c)])
-    return float(vals.mean()), float(vals.std(ddof=1) / math.sqrt(shots))
-
-
-__all__ = ["Waveform", "LocalDetuning", "RydbergProgram", "ProgramError", "chain_positions", "zz_from_counts"]
+__all__ = ["Waveform", "LocalDetuning", "RydbergProgram", "ProgramError", "chain_positions"]

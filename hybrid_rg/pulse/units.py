@@ -7,7 +7,8 @@ Waals coefficient C6 and a chosen spacing a, that unit is the energy scale
 
 so a dimensionless time t is t/E µs, a dimensionless Ω, Δ is E·Ω, E·Δ rad/µs, a position x is a·x µm, and a slew
 rate s (per dimensionless time) is E²·s rad/µs². Training already respected the device's limits
-(olrg.hem_limits), so the program is inside them up to the device's grids, which `devices.discretize` applies.
+(limits.RydbergLimits.scale_units, olrg.hem_limits), so the program is inside them up to the device's grids,
+which `devices.discretize` applies.
 
 Only a device-native prediction system compiles: a terminal HEM (`terminal = true`) with the van der Waals
 interaction and global Ω, Δ (φ and the local detuning optional). A nearest-neighbour-only HEM has no array
@@ -21,7 +22,7 @@ import torch
 
 from ..olrg.controls import PWLControl
 from ..olrg.hem import HamiltonianExpressionMap
-from ..olrg.hem_limits import energy_scale
+from ..limits import energy_scale
 from ..operators.rydberg import C6_AQUILA_RAD_PER_US_UM6
 from .program import LocalDetuning, RydbergProgram, Waveform
 

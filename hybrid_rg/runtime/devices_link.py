@@ -30,7 +30,7 @@ def _devices(module: str):
                                  f"{sorted(FAKE_SPECS)} work without it") from err
 
 
-def load_spec(name_or_path: str):
+def load_device_spec(name_or_path: str):
     """A device snapshot (DeviceSpec or FakeSpec); unknown names raise ValueError listing the known ones."""
     if name_or_path in FAKE_SPECS:
         return FAKE_SPECS[name_or_path]

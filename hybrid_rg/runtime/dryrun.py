@@ -38,7 +38,7 @@ class DryRunResult:
 def dry_run(programs, device: str, shots: int, seed: int, out: str | Path | None = None) -> DryRunResult:
     if shots < 2:
         raise ValueError(f"shots = {shots}; a dry run needs >= 2 shots for error bars")
-    spec = devices_link.load_spec(device)
+    spec = devices_link.load_device_spec(device)
     reports = devices_link.validate_batch(programs, spec, shots)
     per_task = devices_link.estimate_cost_usd(spec, 1, shots)
     seeds = [task_seed(seed, k) for k in range(len(programs))]

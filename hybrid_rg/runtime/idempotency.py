@@ -18,10 +18,12 @@ from __future__ import annotations
 import hashlib
 import json
 
+from ..utils.seeds import derive_seed
+
 
 def task_seed(batch_seed: int, position: int) -> int:
     """The seed of task `position` of a batch: independent streams from one recorded batch seed (32 bits)."""
-    return int.from_bytes(hashlib.sha256(f"{int(batch_seed)}/{int(position)}".encode()).digest()[:4], "big")
+    return derive_seed(int(batch_seed), int(position))
 
 
 def batch_id(campaign: str, device: str, adapter: str, shots: int, seed: int, digests: list[str]) -> str:

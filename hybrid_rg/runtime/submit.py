@@ -74,7 +74,7 @@ def submit(ledger: Ledger, req: SubmitRequest, device=None) -> SubmitOutcome:
     _check_request(req)
     from ..utils.provenance import provenance
 
-    spec = devices_link.load_spec(req.device)
+    spec = devices_link.load_device_spec(req.device)
     reports = devices_link.validate_batch(req.programs, spec, req.shots)
     bad = [f"program {k}: {r}" for k, r in enumerate(reports) if not r.ok]
     if bad:

@@ -1,13 +1,14 @@
-"""Writing time-series results a physicist can read and plot: result.csv and result.png, all or nothing.
+"""Writing results a physicist can read and plot: result.csv and result.png, all or nothing.
 
-Files are written into a temporary folder beside the target and moved into place at the end, so an error
-half-way (or Ctrl-C) never leaves a partial result behind.
+Files are written into a temporary folder (`atomic_dir`) or under a temporary name (`atomic_file`) beside the
+target and moved into place at the end, so an error half-way (or Ctrl-C) never leaves a partial result behind.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import secrets
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -43,6 +44,27 @@ def atomic_dir(target: str | os.PathLike):
             os.replace(f, target / f.name)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextmanager
+def atomic_file(target: str | os.PathLike):
+    """Yield a temporary path beside `target` for the caller to write; on success it replaces `target` in one
+    step (readers see the old file or the new one, never half of one), on error it is removed.
+
+        with atomic_file(run_dir / "state.pt") as tmp:
+            torch.save(state, tmp)
+
+    The temporary name starts with a dot (hidden, and outside patterns such as `K*_T*.pt` that readers glob for)
+    and keeps `target`'s suffix, because some writers (np.save) append theirs otherwise; it is not created here,
+    so the file gets the writer's usual permissions.
+    """
+    target = Path(target)
+    tmp = target.with_name(f".{target.stem}.tmp-{os.getpid()}-{secrets.token_hex(4)}{target.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def write_csv(path: Path, times: np.ndarray, columns: Mapping[str, np.ndarray]) -> None:

@@ -6,11 +6,7 @@ kills them at random times, then lets one run finish. The fake provider's own re
 
 from __future__ import annotations
 
-import json
-import os
 import random
-import signal
-import sys
 import time
 import traceback
 from pathlib import Path
@@ -20,6 +16,7 @@ from hybrid_rg.runtime import records
 from hybrid_rg.runtime.fake_remote import FakeRemoteDevice
 from hybrid_rg.runtime.ledger import Ledger
 
+from ..killcore import ForkServer, kill_runs, provider_vs_ledger, script, timed, wait
 from .helpers import fake_options, write_spec
 
 N_TRIALS = 4
@@ -42,76 +39,34 @@ def child(spec: Path, workdir: Path, ledger: Path) -> int:
         return 1
 
 
-PRELOAD = ["optuna", "optuna.storages.journal", "hybrid_rg.calibration.build", "hybrid_rg.calibration.campaign",
-           "hybrid_rg.calibration.warm", "hybrid_rg.olrg.experiment", "hybrid_rg.olrg.predict", "hybrid_rg.olrg.trainer",
-           "hybrid_rg.pulse.experiment_programs", "hybrid_rg.runtime.collect", "hybrid_rg.runtime.fake_physics",
-           "hybrid_rg.runtime.submit", "hybrid_rg.utils.provenance"]
-_CTX = None
-
-
-def _context():
-    """A forkserver: children fork from a clean single-threaded server that has imported everything once, so they
-    start in milliseconds and cannot inherit a lock held by one of this process's threads (a plain os.fork from a
-    process that has run campaigns — heartbeat threads, database pools — can deadlock the child)."""
-    global _CTX
-    if _CTX is None:
-        import multiprocessing as mp
-
-        _CTX = mp.get_context("forkserver")
-        _CTX.set_forkserver_preload(PRELOAD)
-    return _CTX
-
-
-def _entry(spec, workdir, ledger) -> None:
-    os._exit(child(spec, workdir, ledger))
-
-
-def _fork(spec, workdir, ledger):
-    p = _context().Process(target=_entry, args=(spec, workdir, ledger))
-    p.start()
-    return p
-
-
-def _wait(p, timeout: float | None = None) -> int:
-    """The exit code (negative: killed by that signal); a child still running after `timeout` is killed."""
-    p.join(timeout)
-    if p.exitcode is None:
-        p.kill()
-        p.join()
-        return 99                       # hung: counted as a bad exit
-    return p.exitcode
+SERVER = ForkServer(["optuna", "optuna.storages.journal", "hybrid_rg.calibration.build",
+                     "hybrid_rg.calibration.campaign", "hybrid_rg.calibration.warm", "hybrid_rg.olrg.experiment",
+                     "hybrid_rg.olrg.predict", "hybrid_rg.olrg.trainer", "hybrid_rg.pulse.experiment_programs",
+                     "hybrid_rg.runtime.collect", "hybrid_rg.runtime.fake_physics", "hybrid_rg.runtime.submit",
+                     "hybrid_rg.utils.provenance"])
 
 
 def run_kills(workdir: Path, n_kills: int, seed: int = 0) -> dict:
     """Kill campaign k's runs at random times until it finishes, then go on with campaign k+1, until n_kills."""
     workdir = Path(workdir)
     ledger, provider = workdir / "ledger.sqlite", workdir / "provider"
-    rng = random.Random(seed)
-    warm = _context().Process(target=os.getpid)              # start the forkserver (imports) before timing a run
-    warm.start()
-    warm.join()
+    SERVER.warm()
     t0 = time.monotonic()
     specs = [setup(workdir, 0)]
-    assert _wait(_fork(specs[0], workdir, ledger), 300) == 0  # an unkilled campaign measures a run's duration
-    duration = time.monotonic() - t0
-    kills = attempts = bad = 0
+    duration = timed(SERVER.start(child, specs[0], workdir, ledger))     # an unkilled campaign: a run's duration
     specs.append(setup(workdir, 1))
-    while kills < n_kills:
-        p = _fork(specs[-1], workdir, ledger)
-        time.sleep(rng.uniform(0.0, 0.7 * duration))
-        if p.exitcode is None:
-            os.kill(p.pid, signal.SIGKILL)
-        code = _wait(p, 300)
-        attempts += 1
-        if code == -signal.SIGKILL:
-            kills += 1
-            continue
-        bad += code != 0
-        specs.append(setup(workdir, len(specs)))             # finished between two kills: the next campaign
+    bad = [0]
+
+    def on_exit(code):                                        # finished between two kills: the next campaign
+        bad[0] += code != 0
+        specs.append(setup(workdir, len(specs)))
+
+    attempts = kill_runs(n_kills, lambda: SERVER.start(child, specs[-1], workdir, ledger), random.Random(seed),
+                         0.7 * duration, lambda: None, on_exit)
     for spec in specs:                                        # recovery: every campaign once more, unkilled
-        bad += _wait(_fork(spec, workdir, ledger), 300) != 0
-    return {**audit(specs, workdir, ledger, provider), "kills": kills, "attempts": attempts,
-            "campaigns": len(specs), "campaign_duration_s": round(duration, 3), "bad_exits": bad,
+        bad[0] += wait(SERVER.start(child, spec, workdir, ledger)) != 0
+    return {**audit(specs, workdir, ledger, provider), "kills": n_kills, "attempts": attempts,
+            "campaigns": len(specs), "campaign_duration_s": round(duration, 3), "bad_exits": bad[0],
             "wall_s": round(time.monotonic() - t0, 2)}
 
 
@@ -123,9 +78,6 @@ def audit(specs: list[Path], workdir: Path, ledger: Path, provider: Path) -> dic
     tasks = FakeRemoteDevice(provider).tasks()
     with Ledger(ledger, readonly=True) as led:
         entries = records.select(led.conn)
-    by_key = {e.intent_key: e for e in entries}
-    lost = sum(1 for t in tasks if t["token"] not in by_key or by_key[t["token"]].task_id != t["id"])
-    duplicates = len(tasks) - len({(t["program_digest"], t["shots"], t["seed"]) for t in tasks})
     trials = []
     for spec in specs:
         cspec = load_campaign(spec)
@@ -139,9 +91,9 @@ def audit(specs: list[Path], workdir: Path, ledger: Path, provider: Path) -> dic
     batches = {e.batch for e in entries}
     told_with_own_tasks = sum(1 for t in complete if set(t.user_attrs.get("task_ids", [])) <=
                               {e.task_id for e in entries if e.batch == t.user_attrs["batch"]})
-    return {"provider_tasks": len(tasks), "ledger_entries": len(entries), "lost_task_ids": lost,
-            "duplicate_submissions": duplicates, "batches": len(batches), "trial_roots": len(roots),
-            "complete_trials": len(complete), "expected_complete": N_TRIALS * len(specs), "running_trials": sum(t.state == TrialState.RUNNING for t in trials),
+    return {**provider_vs_ledger(tasks, entries), "batches": len(batches), "trial_roots": len(roots),
+            "complete_trials": len(complete), "expected_complete": N_TRIALS * len(specs),
+            "running_trials": sum(t.state == TrialState.RUNNING for t in trials),
             "failed_trials": sum(t.state == TrialState.FAIL for t in trials),
             "complete_told_from_their_own_batch": told_with_own_tasks,
             "provider_bill_usd": round(len(tasks) * PER_TASK_USD, 4),
@@ -149,15 +101,7 @@ def audit(specs: list[Path], workdir: Path, ledger: Path, provider: Path) -> dic
 
 
 if __name__ == "__main__":
-    import argparse
-    import tempfile
     import warnings
 
     warnings.simplefilter("ignore")
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--kills", type=int, default=50)
-    ap.add_argument("--seed", type=int, default=0)
-    a = ap.parse_args()
-    with tempfile.TemporaryDirectory() as d:
-        print(json.dumps(run_kills(Path(d), a.kills, a.seed), indent=1))
-    sys.exit(0)
+    script(run_kills, default_kills=50)

@@ -14,7 +14,8 @@ from hybrid_rg.devices.emulator.schedule import Grid
 from hybrid_rg.devices.protocol import Device, TaskState
 from hybrid_rg.operators.matrices import to_dense
 from hybrid_rg.operators.rydberg import rydberg_hamiltonian
-from hybrid_rg.pulse.program import LocalDetuning, RydbergProgram, Waveform, chain_positions, zz_from_counts
+from hybrid_rg.operators.counts import z_string
+from hybrid_rg.pulse.program import LocalDetuning, RydbergProgram, Waveform, chain_positions
 
 
 def _program(n: int = 4, spacing_um: float = 6.5) -> RydbergProgram:
@@ -177,7 +178,7 @@ def test_seeded_sampler_reproduces_and_follows_probs():
     assert sum(a.values()) == 4000 and "01" in a and "10" not in a
     for key, p in (("00", 0.5), ("01", 0.2), ("11", 0.3)):
         assert abs(a[key] / 4000 - p) < 5 * math.sqrt(p * (1 - p) / 4000)
-    zz, se = zz_from_counts(a, 0, 1)
+    zz, se = z_string(a, (0, 1))
     assert abs(zz - zz_expectation(probs, 0, 1)) < 5 * se
     with pytest.raises(ValueError, match="shots"):
         sample(probs, 0, seed=1)

@@ -16,7 +16,8 @@ from hybrid_rg.olrg.predict import predict
 from hybrid_rg.olrg.trainer import train
 from hybrid_rg.operators import Coefficient, PauliExpr, to_dense
 from hybrid_rg.operators.rydberg import rydberg_hamiltonian
-from hybrid_rg.olrg.hem_limits import RydbergLimits, channel_limits, energy_scale
+from hybrid_rg.limits import RydbergLimits, energy_scale
+from hybrid_rg.olrg.hem_limits import channel_limits
 from hybrid_rg.pulse.units import compile_hem
 
 SITE = SiteModel.tfim(J=-1.0, h=1.0)          # antiferromagnetic: representable with repulsive V (hem.py)
@@ -154,7 +155,7 @@ def test_compiled_program_reproduces_the_dimensionless_prediction_in_physical_un
     """Unit conversion check: the compiled program, simulated in µs and rad/µs by the PauliExpr/Krylov path, gives
     the dimensionless terminal prediction."""
     T, N, a = 0.8, 4, 11.0
-    lims = channel_limits(RydbergLimits(), a)
+    lims = channel_limits(RydbergLimits.from_snapshot("quera_aquila"), a)
     fam = DeviceFamily(interaction="vdw", learn_positions=True, gap_init=1.0, min_gap=0.7, max_gap=1.4,
                        omega=lims["omega"], delta=lims["delta"])
     hem = HamiltonianExpressionMap(T, fam, control="pwl", n_knots=6, omega_init=2.0, terminal=True, seed=0)
@@ -165,11 +166,11 @@ def test_compiled_program_reproduces_the_dimensionless_prediction_in_physical_un
     prog = compile_hem(hem, N, spacing_um=a)
     E = energy_scale(a)
     assert abs(prog.duration_us - T / E) < 1e-12
-    lim = RydbergLimits()
+    lim = RydbergLimits.from_snapshot("quera_aquila")
     amp = np.array(prog.amplitude.values)
     slope = np.abs(np.diff(amp) / np.diff(prog.amplitude.times_us))
-    assert amp.max() <= lim.rabi_max_rad_per_us + 1e-9 and amp[0] == 0.0 and abs(amp[-1]) < 1e-9
-    assert slope.max() <= lim.rabi_slew_rad_per_us2 * (1 + 1e-9)
+    assert amp.max() <= float(lim.rabi_max_rad_per_us) + 1e-9 and amp[0] == 0.0 and abs(amp[-1]) < 1e-9
+    assert slope.max() <= float(lim.rabi_slew_max_rad_per_us2) * (1 + 1e-9)
     coeff = lambda w: Coefficient(lambda t, p, w=w: float(w(t)))
     H = rydberg_hamiltonian(np.array(prog.positions_um), omega=coeff(prog.amplitude),
                             delta=coeff(prog.detuning), phi=0.0, c6=prog.c6_rad_per_us_um6)

@@ -9,11 +9,7 @@ submissions, budget overruns) measured independently on the fake provider's own 
 
 from __future__ import annotations
 
-import json
-import os
 import random
-import signal
-import sys
 import time
 import traceback
 from pathlib import Path
@@ -25,6 +21,8 @@ from hybrid_rg.runtime.fake_remote import FakeRemoteDevice
 from hybrid_rg.runtime.ledger import Ledger
 from hybrid_rg.runtime.submit import SubmitRequest, submit
 
+from ..killcore import ForkServer, kill_runs, provider_vs_ledger, script, timed
+from ..killcore import wait as _wait
 from .helpers import program
 
 SHOTS = 10
@@ -57,43 +55,12 @@ def child(ledger_path: Path, provider: Path, batch_no: int) -> int:
         return 1
 
 
-PRELOAD = ["hybrid_rg.runtime.collect", "hybrid_rg.runtime.submit", "hybrid_rg.runtime.fake_remote",
-           "hybrid_rg.runtime.ledger", "tests.runtime.helpers"]
-_CTX = None
-
-
-def _context():
-    """A forkserver: children fork from a clean single-threaded server that imported the runtime once. A plain
-    os.fork from the pytest process (which by then may run torch, jax or database threads) can leave the child
-    waiting forever on a lock one of those threads held (seen once: a child stuck in futex_wait)."""
-    global _CTX
-    if _CTX is None:
-        import multiprocessing as mp
-
-        _CTX = mp.get_context("forkserver")
-        _CTX.set_forkserver_preload(PRELOAD)
-    return _CTX
-
-
-def _entry(ledger_path, provider, batch_no) -> None:
-    os._exit(child(Path(ledger_path), Path(provider), batch_no))
+SERVER = ForkServer(["hybrid_rg.runtime.collect", "hybrid_rg.runtime.submit", "hybrid_rg.runtime.fake_remote",
+                     "hybrid_rg.runtime.ledger", "tests.runtime.helpers"])
 
 
 def _fork_child(ledger_path, provider, batch_no):
-    p = _context().Process(target=_entry, args=(str(ledger_path), str(provider), batch_no))
-    p.start()
-    return p
-
-
-def _wait(p, timeout: float = 300.0) -> int:
-    """The exit code (negative: killed by that signal); a child still running after `timeout` is killed and
-    counted as a bad exit (99), so a hang fails the audit instead of the whole test run."""
-    p.join(timeout)
-    if p.exitcode is None:
-        p.kill()
-        p.join()
-        return 99
-    return p.exitcode
+    return SERVER.start(child, Path(ledger_path), Path(provider), batch_no)
 
 
 def _in_window(ledger_path: Path, device: FakeRemoteDevice) -> int:
@@ -107,33 +74,26 @@ def run_kills(workdir: Path, n_kills: int, seed: int = 0) -> dict:
     workdir = Path(workdir)
     ledger_path, provider = workdir / "ledger.sqlite", workdir / "provider"
     device = FakeRemoteDevice(provider)
-    rng = random.Random(seed)
-    warm = _context().Process(target=os.getpid)                 # start the forkserver before timing a child
-    warm.start()
-    warm.join()
+    SERVER.warm()
     t0 = time.monotonic()
-    assert _wait(_fork_child(ledger_path, provider, 0)) == 0    # an unkilled run measures a child's duration
-    duration = time.monotonic() - t0
-    kills = in_window = outcomes_bad = 0
-    batch_no, attempts = 1, 0
-    while kills < n_kills:
-        p = _fork_child(ledger_path, provider, batch_no)
-        time.sleep(rng.uniform(0.0, 1.2 * duration))
-        if p.exitcode is None:
-            os.kill(p.pid, signal.SIGKILL)
-        code = _wait(p)
-        attempts += 1
-        if code == -signal.SIGKILL:
-            kills += 1
-            in_window += _in_window(ledger_path, device) > 0
-            continue                                             # the same batch again: it must resume
-        outcomes_bad += code not in (0, 3)
-        batch_no += 1
+    duration = timed(_fork_child(ledger_path, provider, 0))      # an unkilled run measures a child's duration
+    state = {"batch_no": 1, "in_window": 0, "bad": 0}
+
+    def on_kill():                                               # the same batch again: it must resume
+        state["in_window"] += _in_window(ledger_path, device) > 0
+
+    def on_exit(code):
+        state["bad"] += code not in (0, 3)
+        state["batch_no"] += 1
+
+    attempts = kill_runs(n_kills, lambda: _fork_child(ledger_path, provider, state["batch_no"]),
+                         random.Random(seed), 1.2 * duration, on_kill, on_exit)
+    batch_no = state["batch_no"]
     for b in range(batch_no + 1):                                 # recovery: every batch once more, unkilled
-        outcomes_bad += _wait(_fork_child(ledger_path, provider, b)) not in (0, 3)
-    return {**audit(ledger_path, device), "kills": kills, "kills_in_accept_window": in_window,
+        state["bad"] += _wait(_fork_child(ledger_path, provider, b)) not in (0, 3)
+    return {**audit(ledger_path, device), "kills": n_kills, "kills_in_accept_window": state["in_window"],
             "attempts": attempts, "batches": batch_no + 1, "child_duration_s": round(duration, 4),
-            "bad_exits": outcomes_bad, "wall_s": round(time.monotonic() - t0, 2)}
+            "bad_exits": state["bad"], "wall_s": round(time.monotonic() - t0, 2)}
 
 
 def audit(ledger_path: Path, device: FakeRemoteDevice) -> dict:
@@ -144,9 +104,6 @@ def audit(ledger_path: Path, device: FakeRemoteDevice) -> dict:
         caps = dict(led.conn.execute("SELECT key, cap_usd FROM budgets WHERE scope = 'campaign'").fetchall())
         recovered = led.conn.execute("SELECT COUNT(*) FROM events WHERE event = 'recovered'").fetchone()[0]
     by_key = {e.intent_key: e for e in entries}
-    lost = sum(1 for t in tasks if t["token"] not in by_key or by_key[t["token"]].task_id != t["id"])
-    groups = {(t["program_digest"], t["shots"], t["seed"]) for t in tasks}
-    duplicates = len(tasks) - len(groups)
     spent: dict[str, float] = {}
     for t in tasks:                                               # the provider's bill, per campaign
         campaign = by_key[t["token"]].campaign if t["token"] in by_key else "?"
@@ -154,21 +111,11 @@ def audit(ledger_path: Path, device: FakeRemoteDevice) -> dict:
     overruns = sum(1 for c, usd in spent.items() if usd > caps.get(c, 0.0) + 1e-9)
     unresolved = sum(1 for e in entries if e.task_id is None and e.state != "REJECTED")
     not_collected = sum(1 for e in entries if e.task_id is not None and e.state != "COMPLETED")
-    return {"provider_tasks": len(tasks), "ledger_entries": len(entries), "lost_task_ids": lost,
-            "duplicate_submissions": duplicates, "budget_overruns": overruns,
+    return {**provider_vs_ledger(tasks, entries), "budget_overruns": overruns,
             "max_campaign_spend_usd": round(max(spent.values(), default=0.0), 4), "campaign_cap_usd": CAP_USD,
             "intents_without_task": unresolved, "recovered_by_intent_key": recovered, "not_collected": not_collected,
             "provider_counters": device.counters()}
 
 
 if __name__ == "__main__":
-    import argparse
-    import tempfile
-
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--kills", type=int, default=100)
-    ap.add_argument("--seed", type=int, default=0)
-    a = ap.parse_args()
-    with tempfile.TemporaryDirectory() as d:
-        print(json.dumps(run_kills(Path(d), a.kills, a.seed), indent=1))
-    sys.exit(0)
+    script(run_kills, default_kills=100)

@@ -19,6 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from ...pulse.program import RydbergProgram
+from ...utils.results import atomic_file
 from ..protocol import TaskFailed, TaskResult, TaskState
 from .integrator import MAX_ATOMS, EmulatorError, evolve
 from .observables import probabilities, sample
@@ -27,9 +28,8 @@ _SPEC = "hybrid-rg.emulator-task/1"
 
 
 def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1))
-    os.replace(tmp, path)                               # never a half-written file under the final name
+    with atomic_file(path) as tmp:                      # never a half-written file under the final name
+        tmp.write_text(json.dumps(data, indent=1))
 
 
 class EmulatorTask:
