@@ -15,6 +15,8 @@ import time
 
 import numpy as np
 
+from .errors import HybridRGError, UnusableFile
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, status 2 (argparse would print the whole usage)
@@ -236,7 +238,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    """Parse, run the subcommand, and turn every deliberate error into one line on stderr and its exit status.
+
+    Subcommands raise `hybrid_rg.errors` classes instead of printing and returning codes themselves; this is the
+    one place that catches them (as optuna's CLI does), so every command reports errors the same way."""
+    parser = build_parser()
+    # Global, before the subcommand: `hybrid-rg --debug submit ...`. Added here rather than in build_parser
+    # because it belongs to the error handling below.
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error instead of one line")
+    args = parser.parse_args(argv)
     try:
         return args.func(args)
     except KeyboardInterrupt:
@@ -244,6 +254,22 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed: not an error of ours
         sys.stderr.close()
         return 0
+    except HybridRGError as err:
+        if args.debug:
+            raise
+        return _report(err)
+    except OSError as err:
+        # A path the user gave (an --out folder, a spec, a program file) that cannot be read or written: bad
+        # input naming the path. An OSError without a path is not the user's to fix: it keeps its traceback.
+        if err.filename is None or args.debug:
+            raise
+        return _report(UnusableFile(f"{err.filename}: {err.strerror or err}; pass a path that exists and that you "
+                                    f"can read (and write, for outputs)"))
+
+
+def _report(err: HybridRGError) -> int:
+    print(f"hybrid-rg: error: {err}", file=sys.stderr)
+    return err.exit_code
 
 
 if __name__ == "__main__":

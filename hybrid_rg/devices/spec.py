@@ -20,12 +20,15 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
 
+from ..errors import SpecError
 SNAPSHOT_DIR = Path(__file__).resolve().parents[2] / "devices"
+# The snapshots of the test doubles in hybrid_rg.testing: loaded by name like any other, not listed.
+TESTING_SNAPSHOT_DIR = Path(__file__).resolve().parents[1] / "testing" / "snapshots"
 KINDS = ("rydberg", "digital", "simulator")
 
 
-class DeviceSpecError(ValueError):
-    """An unknown device name or a malformed snapshot file."""
+class DeviceSpecError(SpecError):
+    """An unknown device name or a malformed snapshot file; the message lists the known devices or names the field."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,8 @@ def load_device_spec(name_or_path: str | Path) -> DeviceSpec:
     path = Path(name_or_path)
     if path.suffix != ".toml":
         path = SNAPSHOT_DIR / f"{name_or_path}.toml"
+        if not path.is_file() and (TESTING_SNAPSHOT_DIR / path.name).is_file():
+            path = TESTING_SNAPSHOT_DIR / path.name
         if not path.is_file():
             known = [p.stem for p in sorted(SNAPSHOT_DIR.glob("*.toml"))]
             raise DeviceSpecError(f"no device snapshot named {str(name_or_path)!r}; known devices: {known} "

@@ -20,13 +20,15 @@ import math
 from dataclasses import dataclass, field
 import numpy as np
 
+from ..errors import BadInput
 from ..operators.rydberg import C6_AQUILA_RAD_PER_US_UM6
 
 INTERPOLATIONS = ("linear", "constant")
 
 
-class ProgramError(ValueError):
-    """A malformed program (not a device limit: those are reported by devices.validate)."""
+class ProgramError(BadInput):
+    """A malformed program or program file (not a device limit: those are reported by devices.validate). Fix the
+    field the message names, or pass a file that holds a RydbergProgram (JSON) or a list of them."""
 
 
 def _floats(values, name: str) -> tuple[float, ...]:

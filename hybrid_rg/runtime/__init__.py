@@ -4,7 +4,7 @@
 
 `ledger` (SQLite file) is the single source of truth; `submit` writes intents before submitting and records task ids
 after; `collect` polls with bounds and stores results; `dry_run` does everything except paying. The devices layer is
-reached only through `devices_link`. Docs: docs/runtime.md.
+used through its public modules (spec, validation, registry). Docs: docs/runtime.md.
 """
 
 from .budget import BudgetExceeded

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from hybrid_rg.calibration import load_campaign, run_campaign
 from hybrid_rg.runtime import records
-from hybrid_rg.runtime.fake_remote import FakeRemoteDevice
+from hybrid_rg.testing.fake_provider import FakeRemoteDevice
 from hybrid_rg.runtime.ledger import Ledger
 
 from .helpers import fake_options, write_spec
@@ -44,7 +44,7 @@ def child(spec: Path, workdir: Path, ledger: Path) -> int:
 
 PRELOAD = ["optuna", "optuna.storages.journal", "hybrid_rg.calibration.build", "hybrid_rg.calibration.campaign",
            "hybrid_rg.calibration.warm", "hybrid_rg.olrg.experiment", "hybrid_rg.olrg.predict", "hybrid_rg.olrg.trainer",
-           "hybrid_rg.pulse.experiment_programs", "hybrid_rg.runtime.collect", "hybrid_rg.runtime.fake_physics",
+           "hybrid_rg.pulse.experiment_programs", "hybrid_rg.runtime.collect", "hybrid_rg.testing.fake_provider",
            "hybrid_rg.runtime.submit", "hybrid_rg.utils.provenance"]
 _CTX = None
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from hybrid_rg.runtime import records
 from hybrid_rg.runtime.budget import BudgetExceeded
 from hybrid_rg.runtime.collect import collect
-from hybrid_rg.runtime.fake_remote import FakeRemoteDevice
+from hybrid_rg.testing.fake_provider import FakeRemoteDevice
 from hybrid_rg.runtime.ledger import Ledger
 from hybrid_rg.runtime.submit import SubmitRequest, submit
 
@@ -57,7 +57,7 @@ def child(ledger_path: Path, provider: Path, batch_no: int) -> int:
         return 1
 
 
-PRELOAD = ["hybrid_rg.runtime.collect", "hybrid_rg.runtime.submit", "hybrid_rg.runtime.fake_remote",
+PRELOAD = ["hybrid_rg.runtime.collect", "hybrid_rg.runtime.submit", "hybrid_rg.testing.fake_provider",
            "hybrid_rg.runtime.ledger", "tests.runtime.helpers"]
 _CTX = None
 
