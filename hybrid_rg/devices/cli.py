@@ -28,14 +28,14 @@ def cmd_devices(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    path = Path(args.program)
+    if not path.is_file():          # before the imports below (numpy): a typo answers at once
+        raise UnusableFile(f"program file {args.program!r} does not exist")
     from ..pulse.program import ProgramError, RydbergProgram
     from .discretize import DiscretizationError, discretize
     from .spec import load_device_spec
     from .validation import validate
 
-    path = Path(args.program)
-    if not path.is_file():
-        raise UnusableFile(f"program file {args.program!r} does not exist")
     spec = load_device_spec(args.device)
     try:
         program = RydbergProgram.from_json(path.read_text())
