@@ -270,8 +270,8 @@ def main(argv=None) -> int:
         # input naming the path. An OSError without a path is not the user's to fix: it keeps its traceback.
         if err.filename is None or args.debug:
             raise
-        return _report(UnusableFile(f"{err.filename}: {err.strerror or err}; pass a path that exists and that you "
-                                    f"can read (and write, for outputs)"))
+        return _report(UnusableFile(f"cannot use {err.filename} ({err.strerror or err}); pass another path, one "
+                                    f"you can read (and write, for outputs)"))
 
 
 def _report(err: HybridRGError) -> int:

@@ -156,20 +156,21 @@ def _selectors(p) -> None:
 
 
 def register(sub) -> None:
-    from ..devices.registry import DEVICE_NAMES    # a table of names: imports no SDK and no numerics
+    from ..devices.registry import ADAPTER_NAMES    # a table of names: imports no SDK and no numerics
 
     d = sub.add_parser("dry-run", help="validate, estimate the cost, simulate and report, without credentials")
     d.add_argument("spec", help=SPEC_HELP)
     d.add_argument("--device", required=True, help=DEVICE_HELP)
     d.add_argument("--shots", type=int, default=100, help="shots per program (>= 2 for error bars; default 100)")
-    d.add_argument("--seed", type=int, default=0, help="batch seed (task seeds derive from it, as in submit; default 0)")
+    d.add_argument("--seed", type=int, default=0,
+                   help="batch seed (task seeds derive from it, as in submit; default 0)")
     d.add_argument("--out", default=None, help="report folder (default out/dry-run-DEVICE)")
     d.set_defaults(func=cmd_dry_run)
 
     s = sub.add_parser("submit", help="submit programs through the ledger (idempotent; budget-capped)")
     s.add_argument("spec", help=SPEC_HELP)
     s.add_argument("--device", required=True, help=DEVICE_HELP)
-    s.add_argument("--adapter", default=None, choices=DEVICE_NAMES,
+    s.add_argument("--adapter", default=None, choices=ADAPTER_NAMES,
                    help="adapter that submits (default: the one the snapshot names)")
     s.add_argument("--adapter-opt", action="append", default=None, metavar="KEY=VALUE",
                    help="adapter option, repeatable (recorded in the ledger, so never credentials)")

@@ -45,6 +45,7 @@ def child(spec: Path, workdir: Path, ledger: Path) -> int:
 PRELOAD = ["optuna", "optuna.storages.journal", "hybrid_rg.calibration.build", "hybrid_rg.calibration.campaign",
            "hybrid_rg.calibration.warm", "hybrid_rg.olrg.experiment", "hybrid_rg.olrg.predict", "hybrid_rg.olrg.trainer",
            "hybrid_rg.pulse.experiment_programs", "hybrid_rg.runtime.collect", "hybrid_rg.testing.fake_provider",
+           "hybrid_rg.devices.emulator",
            "hybrid_rg.runtime.submit", "hybrid_rg.utils.provenance"]
 _CTX = None
 

@@ -58,6 +58,7 @@ def child(ledger_path: Path, provider: Path, batch_no: int) -> int:
 
 
 PRELOAD = ["hybrid_rg.runtime.collect", "hybrid_rg.runtime.submit", "hybrid_rg.testing.fake_provider",
+           "hybrid_rg.devices.emulator",     # the fake provider's physics (torch): imported once, not per child
            "hybrid_rg.runtime.ledger", "tests.runtime.helpers"]
 _CTX = None
 
