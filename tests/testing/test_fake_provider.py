@@ -26,7 +26,8 @@ def test_built_by_the_registry_as_an_ordinary_device(tmp_path):
     dev = get_device("fake_remote", dir=str(tmp_path), delay_s="0")
     assert isinstance(dev, FakeRemoteDevice) and isinstance(dev, Device)      # not wrapped: it validates itself
     assert dev.spec == load_device_spec("fake_aquila") and dev.spec.kind == "rydberg"
-    assert default_adapter(dev.spec) == "fake_remote" and default_adapter(load_device_spec("fake_local")) == "fake_local"
+    assert default_adapter(dev.spec) == "fake_remote"
+    assert default_adapter(load_device_spec("fake_local")) == "fake_local"
     assert isinstance(get_device("fake_local", dir=str(tmp_path / "l")), FakeLocalDevice)
     assert "fake_remote" not in DEVICE_NAMES and "fake_aquila" not in {s.name for s in list_device_specs()}
 
