@@ -13,7 +13,7 @@ import argparse
 import sys
 import time
 
-import numpy as np
+from .errors import HybridRGError, UnusableFile
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,7 +28,7 @@ def _print_table(times, columns, max_cols: int = 6, max_rows: int = 60) -> None:
     names = list(columns)[:max_cols]
     width = max(12, *(len(n) + 2 for n in names))
     print("t".rjust(8) + "".join(n.rjust(width) for n in names))
-    step = max(1, int(np.ceil(len(times) / max_rows)))
+    step = max(1, -(-len(times) // max_rows))        # ceil without numpy: --help must not import it
     for k in range(0, len(times), step):
         print(f"{times[k]:8.3f}" + "".join(f"{columns[n][k]:{width}{'.1e' if n.startswith('abs_') else '.8f'}}"
                                            for n in names))
@@ -69,9 +69,11 @@ def cmd_exact(args) -> int:
     return 0
 
 
-def _olrg_demo(exact_n10: np.ndarray) -> dict[str, np.ndarray]:
+def _olrg_demo(exact_n10):
     """The OLRG flow itself on the same benchmark: N = 10 from an exact 4-site block, χ = 8, the RDM-initialised
     linear isometry (untrained, so it takes seconds), with the rigorous order-2 error bound."""
+    import numpy as np
+
     from .exact.olrg_benchmark import TIMES, ZZ01
     from .olrg import LinearIsometryMap, SiteModel, exact_block
     from .olrg.predict import predict
@@ -92,6 +94,8 @@ def _olrg_demo(exact_n10: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def cmd_demo(args) -> int:
+    import numpy as np
+
     from .exact.olrg_benchmark import TIMES, benchmark_table
     from .utils.results import atomic_dir, plot_time_series, write_csv
 
@@ -236,7 +240,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    """Parse, run the subcommand, and turn every deliberate error into one line on stderr and its exit status.
+
+    Subcommands raise `hybrid_rg.errors` classes instead of printing and returning codes themselves; this is the
+    one place that catches them (as optuna's CLI does), so every command reports errors the same way."""
+    parser = build_parser()
+    # Global, before the subcommand: `hybrid-rg --debug submit ...`. Added here rather than in build_parser
+    # because it belongs to the error handling below.
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error instead of one line")
+    args = parser.parse_args(argv)
+    # Before any numerics is imported, so that OpenBLAS and torch start with the thread count the commands want
+    # (one by default: hybrid_rg/utils/threads.py says why); cheap, imports nothing heavy.
+    from .utils.threads import limit_threads
+
+    limit_threads()
     try:
         return args.func(args)
     except KeyboardInterrupt:
@@ -244,6 +261,22 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed: not an error of ours
         sys.stderr.close()
         return 0
+    except HybridRGError as err:
+        if args.debug:
+            raise
+        return _report(err)
+    except OSError as err:
+        # A path the user gave (an --out folder, a spec, a program file) that cannot be read or written: bad
+        # input naming the path. An OSError without a path is not the user's to fix: it keeps its traceback.
+        if err.filename is None or args.debug:
+            raise
+        return _report(UnusableFile(f"cannot use {err.filename} ({err.strerror or err}); pass another path, one "
+                                    f"you can read (and write, for outputs)"))
+
+
+def _report(err: HybridRGError) -> int:
+    print(f"hybrid-rg: error: {err}", file=sys.stderr)
+    return err.exit_code
 
 
 if __name__ == "__main__":

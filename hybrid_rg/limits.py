@@ -22,12 +22,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from .operators.rydberg import C6_AQUILA_RAD_PER_US_UM6
+from .errors import SpecError
 
 # Package data (pyproject: tool.setuptools.package-data), so an installed wheel finds its snapshots too.
 SNAPSHOT_DIR = Path(__file__).resolve().parent / "devices" / "snapshots"
 
 
-class DeviceSpecError(ValueError):
+class DeviceSpecError(SpecError):
     """An unknown device name or a malformed snapshot file: the message names the file and what to change."""
 
 

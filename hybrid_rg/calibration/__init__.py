@@ -9,8 +9,18 @@ through the runtime ledger → collect → tell) → report (status, history, im
 docs/calibration.md.
 """
 
-from .campaign import Outcome, run_campaign
-from .spec import CampaignSpec, CampaignSpecError, load_campaign
-from .storage import StorageRefused
+import importlib
+
+# Lazy (PEP 562): `hybrid-rg --help` imports this package to register `calibrate`, and campaign -> build -> torch
+# would cost seconds there. Each name is imported on first use.
+_WHERE = {"Outcome": "campaign", "run_campaign": "campaign", "CampaignSpec": "spec", "CampaignSpecError": "spec",
+          "load_campaign": "spec", "StorageRefused": "storage"}
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["CampaignSpec", "CampaignSpecError", "Outcome", "StorageRefused", "load_campaign", "run_campaign"]

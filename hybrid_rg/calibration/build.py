@@ -135,11 +135,7 @@ def build(cspec: CampaignSpec, exp: Experiment, params: dict, seed: int, with_pr
 
 
 def for_device(program, device_spec):
-    """The program on the device's grids (a real snapshot); the runtime's fake devices take it as it is."""
-    from ..runtime.fake_spec import FakeSpec
-
-    if isinstance(device_spec, FakeSpec):
-        return program
+    """The program on the device's grids (a snapshot without grids leaves it as it is)."""
     from ..devices.discretize import discretize
 
     return discretize(program, device_spec)

@@ -89,12 +89,12 @@ def adapter_options(cspec: CampaignSpec, root) -> dict:
 
 class _Run:
     def __init__(self, camp: Campaign, root, ledger, log):
-        from ..runtime import devices_link
+        from ..devices.spec import load_device_spec
 
         self.camp, self.study, self.cspec, self.ledger, self.log = camp, camp.study, camp.cspec, ledger, log
         self.storage = camp.study._storage
         self.exp = camp.exp or load_experiment(self.cspec)
-        self.device_spec = devices_link.load_device_spec(self.cspec.device["name"])
+        self.device_spec = load_device_spec(self.cspec.device["name"])
         self.options = adapter_options(self.cspec, root)
         self.me = me()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 
 
+from ..errors import BadInput
 from ..utils.cli_errors import fail as _fail
 from ..utils.threads import limit_torch_threads as _one_thread
 
@@ -39,7 +40,7 @@ def cmd_sample(args) -> int:
     from pathlib import Path
 
     if args.n < 1:
-        return _fail(f"--n {args.n}: ask for at least one sample")
+        raise BadInput(f"--n {args.n}: ask for at least one sample")
     import numpy as np
 
     from ..utils.results import atomic_file
@@ -48,10 +49,7 @@ def cmd_sample(args) -> int:
     from .sampling import sample
 
     _one_thread()
-    try:
-        model = load_model(args.run_dir)
-    except ValueError as err:
-        return _fail(str(err))
+    model = load_model(args.run_dir)        # UnusableFile (exit 2, one line) from hybrid_rg.cli.main if no model
     t0 = time.perf_counter()
     x = sample(model, args.n, seed=args.seed)
     seconds = time.perf_counter() - t0

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import UnusableFile
 from .spec import CoraSpec
 
 
@@ -34,7 +35,7 @@ def load_model(run_dir):
 
     path = Path(run_dir) / "model.pt"
     if not path.is_file():
-        raise ValueError(f"{run_dir} has no model.pt: give a run dir written by `hybrid-rg cora fit`")
+        raise UnusableFile(f"{run_dir} has no model.pt: give a run dir written by `hybrid-rg cora fit`")
     blob = load_checkpoint(path)
     model = Cora.from_config(blob["config"])
     model.load_state_dict(blob["state"])

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..utils.cli_errors import fail as _fail
+from ..errors import BadInput, UnusableFile
+
+# Bad input is raised (hybrid_rg.errors), and hybrid_rg.cli.main prints it as one line with exit status 2.
 
 
 def cmd_devices(args) -> int:
@@ -26,28 +28,25 @@ def cmd_devices(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    path = Path(args.program)
+    if not path.is_file():          # before the imports below (numpy): a typo answers at once
+        raise UnusableFile(f"program file {args.program!r} does not exist")
     from ..pulse.program import ProgramError, RydbergProgram
     from .discretize import DiscretizationError, discretize
-    from .spec import DeviceSpecError, load_device_spec
+    from .spec import load_device_spec
     from .validation import validate
 
-    path = Path(args.program)
-    if not path.is_file():
-        return _fail(f"program file {args.program!r} does not exist")
-    try:
-        spec = load_device_spec(args.device)
-    except DeviceSpecError as err:
-        return _fail(str(err))
+    spec = load_device_spec(args.device)
     try:
         program = RydbergProgram.from_json(path.read_text())
     except (ProgramError, UnicodeDecodeError) as err:
-        return _fail(f"{args.program}: {err}")
+        raise ProgramError(f"{args.program}: {err}") from err      # name the file: the message alone does not
     if args.shots is not None and args.shots < 1:
-        return _fail(f"--shots {args.shots}; give a positive number of shots")
+        raise BadInput(f"--shots {args.shots}; give a positive number of shots")
     if args.discretize:
         try:
             program = discretize(program, spec)
-        except DiscretizationError as err:
+        except DiscretizationError as err:   # an answer about this program on this device, not bad input: status 1
             print(f"discretization failed: {err}")
             return 1
     report = validate(program, spec, args.shots)
@@ -61,8 +60,9 @@ def register(sub) -> None:
     d.set_defaults(func=cmd_devices)
     v = sub.add_parser("validate", help="validate a pulse program (JSON) against a device snapshot, offline")
     v.add_argument("program", help="a RydbergProgram JSON file")
-    v.add_argument("--device", default="quera_aquila", help="snapshot name or path (default quera_aquila)")
-    v.add_argument("--shots", type=int, default=None)
+    v.add_argument("--device", default="quera_aquila",
+                   help="snapshot name listed by 'hybrid-rg devices', or a path to a .toml (default quera_aquila)")
+    v.add_argument("--shots", type=int, default=None, help="also check the shot count against the device's limit")
     v.add_argument("--discretize", action="store_true", help="snap the program onto the device grids first")
     v.set_defaults(func=cmd_validate)
 

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import os
 
+from ..errors import MissingCredentials
 from .adapters import import_extra
 
 AWS_HOW = ("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary keys), "
            "or AWS_PROFILE naming a profile in ~/.aws/credentials (`aws configure`)")
 
 
-class CredentialsMissing(RuntimeError):
-    """A cloud device was asked for without the credential it needs; the message says how to provide it."""
+# The devices layer's name for errors.MissingCredentials (exit 2): the message says how to provide the credential.
+CredentialsMissing = MissingCredentials
 
 
 def aws_session(region: str | None = None, allow_instance_metadata: bool = False):

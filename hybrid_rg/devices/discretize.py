@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from ..errors import BadInput
 from ..pulse.program import LocalDetuning, RydbergProgram, Waveform
 from .spec import DeviceSpec
 
 
-class DiscretizationError(ValueError):
-    """Rounding onto the device grid merged knots or the device lacks a needed capability."""
+class DiscretizationError(BadInput):
+    """Rounding onto the device grid merged knots or the device lacks a needed capability. Spread the knots
+    further apart than the device's time resolution, or choose a device that has the capability."""
 
 
 def snap(x: float, res: Decimal | None) -> float:

@@ -16,6 +16,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Sequence, runtime_checkable
 
+from ..errors import DeviceError
+
 
 class TaskState(str, enum.Enum):
     QUEUED = "QUEUED"
@@ -43,8 +45,9 @@ class TaskResult:
         return cls({str(k): int(v) for k, v in d["counts"].items()}, int(d["shots"]), dict(d.get("metadata", {})))
 
 
-class TaskFailed(RuntimeError):
-    """A task ended FAILED or CANCELLED; the message carries the provider's reason."""
+class TaskFailed(DeviceError):
+    """A task ended FAILED or CANCELLED; the message carries the provider's reason. The ledger keeps the entry as
+    FAILED with that reason; submit the program again (a new batch) once the cause is fixed."""
 
 
 @runtime_checkable

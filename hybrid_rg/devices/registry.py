@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 
+from ..errors import BadInput
 from .spec import DeviceSpec, load_device_spec
 
 _DEVICES = {   # name -> (module, class, snapshot)
@@ -22,6 +23,13 @@ _DEVICES = {   # name -> (module, class, snapshot)
     "ibm_heron": ("hybrid_rg.devices.adapters.ibm_digital", "IbmRuntimeDevice", "ibm_heron"),
 }
 DEVICE_NAMES = tuple(_DEVICES)
+# The test doubles of hybrid_rg.testing are ordinary entries: built and validated like the others, so no caller
+# needs to know it talks to one. They are kept out of DEVICE_NAMES, the list users are shown.
+_DEVICES |= {
+    "fake_remote": ("hybrid_rg.testing.fake_provider", "FakeRemoteDevice", "fake_aquila"),
+    "fake_local": ("hybrid_rg.testing.fake_provider", "FakeLocalDevice", "fake_local"),
+}
+ADAPTER_NAMES = tuple(_DEVICES)
 
 
 class SpecValidated:
@@ -44,8 +52,9 @@ class SpecValidated:
 def get_device(name: str, **options):
     """The device adapter called `name`, built with `options` (`directory=` keeps local tasks on disk)."""
     if name not in _DEVICES:
-        raise ValueError(f"no device named {name!r}; known devices: {list(DEVICE_NAMES)}")
+        raise BadInput(f"no device named {name!r}; known devices: {list(DEVICE_NAMES)}")
     module, cls, spec_name = _DEVICES[name]
+    options = dict(options)
     if name == "emulator" and "directory" in options:
         options["results_dir"] = options.pop("directory")
     device = getattr(importlib.import_module(module), cls)(**options)
@@ -57,15 +66,21 @@ def get_device(name: str, **options):
 def device_spec(name: str) -> DeviceSpec:
     """The snapshot a device validates against (quera_aquila for braket_aquila, ...)."""
     if name not in _DEVICES:
-        raise ValueError(f"no device named {name!r}; known devices: {list(DEVICE_NAMES)}")
+        raise BadInput(f"no device named {name!r}; known devices: {list(DEVICE_NAMES)}")
     return load_device_spec(_DEVICES[name][2])
+
+
+def default_adapter(spec: DeviceSpec) -> str:
+    """The adapter that submits to a snapshot's device: the first registered one validating against it
+    (braket_aquila for quera_aquila), else the snapshot's own name."""
+    return next((name for name, (_, _, snap) in _DEVICES.items() if snap == spec.name), spec.name)
 
 
 def estimate_cost_usd(spec: DeviceSpec, n_tasks: int, shots: int) -> float:
     """Provider charges for n_tasks tasks of `shots` shots each: n_tasks × (per task + shots × per shot)."""
     if n_tasks < 0 or shots < 0:
-        raise ValueError(f"n_tasks = {n_tasks}, shots = {shots}; both must be >= 0")
+        raise BadInput(f"n_tasks = {n_tasks}, shots = {shots}; both must be >= 0")
     return n_tasks * (spec.price_per_task_usd + shots * spec.price_per_shot_usd)
 
 
-__all__ = ["get_device", "device_spec", "estimate_cost_usd", "DEVICE_NAMES"]
+__all__ = ["get_device", "device_spec", "default_adapter", "estimate_cost_usd", "DEVICE_NAMES", "ADAPTER_NAMES"]

@@ -22,6 +22,8 @@ from pathlib import Path
 # The reader, the Rydberg limits and the snapshot folder live below olrg, which reads limits too (hybrid_rg.limits).
 from ..limits import SNAPSHOT_DIR, DeviceSpecError, RydbergLimits, read_snapshot
 
+# The snapshots of the test doubles in hybrid_rg.testing: loaded by name like any other, not listed.
+TESTING_SNAPSHOT_DIR = Path(__file__).resolve().parents[1] / "testing" / "snapshots"
 KINDS = ("rydberg", "digital", "simulator")
 
 
@@ -95,7 +97,11 @@ def spec_from_dict(data: dict, path: str = "<dict>") -> DeviceSpec:
 
 
 def load_device_spec(name_or_path: str | Path) -> DeviceSpec:
-    """Load `hybrid_rg/devices/snapshots/<name>.toml` by name, or any snapshot by path."""
+    """Load `hybrid_rg/devices/snapshots/<name>.toml` by name (or a test double's snapshot in
+    hybrid_rg/testing/snapshots), or any snapshot by path."""
+    testing = TESTING_SNAPSHOT_DIR / f"{name_or_path}.toml"
+    if Path(name_or_path).suffix != ".toml" and not (SNAPSHOT_DIR / testing.name).is_file() and testing.is_file():
+        name_or_path = testing
     data, path = read_snapshot(name_or_path)
     return spec_from_dict(data, str(path))
 

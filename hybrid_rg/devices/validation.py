@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Sequence
 
+from ..errors import BadInput
 from ..pulse.program import RydbergProgram, Waveform
 from .spec import DeviceSpec
 
@@ -57,14 +58,16 @@ class ValidationReport:
         return head + f"{len(self.violations)} violation(s)\n" + "\n".join(f"  - {v}" for v in self.violations)
 
 
-class ValidationError(ValueError):
-    """A batch holds invalid programs; nothing was run. `.reports` has one report per invalid program."""
+class ValidationError(BadInput):
+    """A batch holds programs that violate the device snapshot; nothing was run or submitted. `.reports` has one
+    report per invalid program, each naming the value, the limit and the fix: fix the programs (or
+    `discretize(program, spec)` them onto the grids) or choose another device."""
 
-    def __init__(self, reports: Sequence[ValidationReport]):
+    def __init__(self, reports: Sequence[ValidationReport], message: str | None = None):
         self.reports = list(reports)
-        super().__init__(f"{len(self.reports)} program(s) of the batch are invalid for "
-                         f"{self.reports[0].device if self.reports else '?'}; nothing was run\n"
-                         + "\n".join(str(r) for r in self.reports))
+        super().__init__(message or f"{len(self.reports)} program(s) of the batch are invalid for "
+                                    f"{self.reports[0].device if self.reports else '?'}; nothing was run\n"
+                                    + "\n".join(str(r) for r in self.reports))
 
 
 def _off_grid(x: Decimal, res: Decimal) -> bool:

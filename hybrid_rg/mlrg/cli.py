@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 
+from ..errors import UnusableFile
 from ..utils.cli_errors import fail as _fail
 from ..utils.threads import limit_torch_threads as _threads
 
@@ -51,7 +52,7 @@ def cmd_run(args) -> int:
 def cmd_report(args) -> int:
     path = Path(args.run_dir) / "summary.json"
     if not path.is_file():
-        return _fail(f"{args.run_dir!r} holds no summary.json; pass a folder written by 'hybrid-rg mlrg run'")
+        raise UnusableFile(f"{args.run_dir!r} holds no summary.json; pass a folder written by 'hybrid-rg mlrg run'")
     data = json.loads(path.read_text())
     print(json.dumps(data, indent=1))
     csv = Path(args.run_dir) / "result.csv"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import BadInput
 from .expression import PauliExpr
 
 
@@ -36,8 +37,9 @@ class ObservableSpec:
         return (PauliExpr.term(n, self.paulis[0], self.sites[:1]), PauliExpr.term(n, self.paulis[1], self.sites[1:]))
 
 
-class ObservableError(ValueError):
-    pass
+class ObservableError(BadInput):
+    """An observable label cannot be read (e.g. `zz:0,5`, `x:all`, `tt:zz:2,7`) or names a site outside the
+    chain; the message shows the accepted forms."""
 
 
 def parse_observables(spec: str, n: int) -> list[ObservableSpec]:

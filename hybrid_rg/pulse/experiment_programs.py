@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import BadInput
 from ..olrg.block import exact_block
 from ..olrg.experiment import _key, _load_into, make_map, run_experiment, site_model
 from ..olrg.spec import ExperimentSpec, load_spec
@@ -23,10 +24,10 @@ from .units import compile_hem
 def check_compilable(spec: ExperimentSpec) -> None:
     m = spec.map
     if m["kind"] != "hem":
-        raise ValueError(f"{spec.name}: map.kind = '{m['kind']}' runs classically; only an HEM (map.kind = 'hem') "
+        raise BadInput(f"{spec.name}: map.kind = '{m['kind']}' runs classically; only an HEM (map.kind = 'hem') "
                          f"compiles to pulse programs")
     if not m["terminal"] or m["interaction"] != "vdw" or spec.device is None:
-        raise ValueError(f"{spec.name}: a pulse program needs map.terminal = true, map.interaction = 'vdw' and a "
+        raise BadInput(f"{spec.name}: a pulse program needs map.terminal = true, map.interaction = 'vdw' and a "
                          f"[device] section (profile, spacing_um), so that the whole prediction system is an array")
 
 
@@ -40,7 +41,7 @@ def programs_for_run(spec: ExperimentSpec, run_dir: Path) -> list[tuple[int, flo
         for T in spec.times:
             state = Path(run_dir) / "checkpoints" / f"{_key(K, T)}.pt"
             if not state.exists():
-                raise ValueError(f"{run_dir}: point K={K}, T={T} has no trained map; run "
+                raise BadInput(f"{run_dir}: point K={K}, T={T} has no trained map; run "
                                  f"'hybrid-rg run' on the spec first")
             hem = make_map(spec, site, T)
             _load_into(hem, first, site, spec.N, load_checkpoint(state))

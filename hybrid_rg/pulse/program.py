@@ -20,14 +20,16 @@ import math
 from dataclasses import dataclass, field
 import numpy as np
 
+from ..errors import BadInput
 # chain_positions is the operators layer's (one definition), named here too because programs are built on it.
 from ..operators.rydberg import C6_AQUILA_RAD_PER_US_UM6, chain_positions
 
 INTERPOLATIONS = ("linear", "constant")
 
 
-class ProgramError(ValueError):
-    """A malformed program (not a device limit: those are reported by devices.validate)."""
+class ProgramError(BadInput):
+    """A malformed program or program file (not a device limit: those are reported by devices.validate). Fix the
+    field the message names, or pass a file that holds a RydbergProgram (JSON) or a list of them."""
 
 
 def _floats(values, name: str) -> tuple[float, ...]:

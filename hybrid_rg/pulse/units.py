@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..errors import BadInput
 from ..olrg.controls import PWLControl
 from ..olrg.hem import HamiltonianExpressionMap
 from ..limits import energy_scale
@@ -47,13 +48,13 @@ def compile_hem(hem: HamiltonianExpressionMap, n: int, spacing_um: float,
     deviation of the linear interpolation between samples (in rad/µs), so the approximation is stated."""
     f = hem.family
     if f.interaction != "vdw":
-        raise ValueError("only a van der Waals HEM compiles to a physical array: with interaction = 'nearest' every "
+        raise BadInput("only a van der Waals HEM compiles to a physical array: with interaction = 'nearest' every "
                          "pair beyond nearest neighbours would interact on a device; set map.interaction = 'vdw'")
     if f.site_resolved:
-        raise ValueError("the device drives Ω and Δ globally; a site-resolved HEM (map.site_resolved = true) "
+        raise BadInput("the device drives Ω and Δ globally; a site-resolved HEM (map.site_resolved = true) "
                          "does not compile to Aquila-like hardware")
     if str(n) not in hem.controls:
-        raise ValueError(f"the HEM has no controls for scale {n}; run the flow (train it) first")
+        raise BadInput(f"the HEM has no controls for scale {n}; run the flow (train it) first")
     E = energy_scale(spacing_um, c6_rad_per_us_um6)
     ctl = hem.controls[str(n)]
     deviation = {}

@@ -13,11 +13,12 @@ omission is the failure users report most. Caps are stored in the ledger, so eve
 
 from __future__ import annotations
 
+from ..errors import BadInput, BudgetRefused
 from .records import utc_now
 
 
-class BudgetExceeded(RuntimeError):
-    """A submission would pass a cap; nothing was written or submitted."""
+# The runtime's name for errors.BudgetRefused (exit 3): a submission would pass a cap; nothing was written.
+BudgetExceeded = BudgetRefused
 
 
 COUNTED = "state != 'REJECTED'"
@@ -25,7 +26,7 @@ COUNTED = "state != 'REJECTED'"
 
 def set_cap(conn, scope: str, key: str, cap_usd: float) -> None:
     if not (cap_usd >= 0):
-        raise ValueError(f"a budget cap must be a number >= 0 (got {cap_usd})")
+        raise BadInput(f"a budget cap must be a number >= 0 (got {cap_usd})")
     conn.execute("INSERT INTO budgets VALUES (?, ?, ?, ?) ON CONFLICT(scope, key) DO UPDATE SET cap_usd = "
                  "excluded.cap_usd, set_utc = excluded.set_utc", (scope, key, float(cap_usd), utc_now()))
 

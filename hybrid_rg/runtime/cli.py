@@ -17,9 +17,15 @@ from __future__ import annotations
 
 import json
 
-from ..utils.cli_errors import fail as _fail
+from ..errors import BadInput
 
 SPEC_HELP = "a JSON file with one RydbergProgram or a list of them, or an experiment spec (.toml)"
+LEDGER_HELP = "ledger file (default $HYBRID_RG_LEDGER, else ~/.local/share/hybrid-rg/ledger.sqlite)"
+DEVICE_HELP = "device snapshot: a name listed by 'hybrid-rg devices' (e.g. quera_aquila) or a path to a .toml"
+
+# Errors are raised, not printed: hybrid_rg.cli.main turns every hybrid_rg.errors class into one line on stderr and
+# its exit status (2 bad input / unusable ledger, 3 budget refusal, 4 not finished), so these functions only
+# decide the statuses that are answers rather than errors (1: invalid programs in a dry run, a rerun that differed).
 
 
 def _options(pairs) -> dict:
@@ -27,7 +33,7 @@ def _options(pairs) -> dict:
     for pair in pairs or ():
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise ValueError(f"--adapter-opt {pair!r}: expected KEY=VALUE")
+            raise BadInput(f"--adapter-opt {pair!r}: expected KEY=VALUE")
         out[key] = value
     return out
 
@@ -56,16 +62,12 @@ def _table(entries) -> None:
 
 
 def cmd_dry_run(args) -> int:
-    from .devices_link import DevicesUnavailable
     from .dryrun import dry_run
     from .programs import load_programs
 
-    try:
-        programs = load_programs(args.spec)
-        out = args.out or f"out/dry-run-{args.device}"
-        r = dry_run(programs, args.device, args.shots, args.seed, out)
-    except (ValueError, DevicesUnavailable) as err:
-        return _fail(str(err))
+    programs = load_programs(args.spec)
+    out = args.out or f"out/dry-run-{args.device}"
+    r = dry_run(programs, args.device, args.shots, args.seed, out)
     bad = sum(not rep.ok for rep in r.reports)
     print(f"{len(programs)} program(s) for {r.spec.name}: {len(programs) - bad} valid, {bad} invalid; estimated cost "
           f"${r.total_usd:.2f} ({args.shots} shots each); simulated on {r.simulator}")
@@ -77,35 +79,14 @@ def cmd_dry_run(args) -> int:
 
 
 def cmd_submit(args) -> int:
-    from .budget import BudgetExceeded
-    from .devices_link import DevicesUnavailable
-    from .ledger import LedgerError
     from .programs import load_programs
-    from .submit import SubmitError, SubmitRequest, submit
+    from .submit import SubmitRequest, submit
 
-    try:
-        req = SubmitRequest(tuple(load_programs(args.spec)), args.device, args.shots, args.seed, args.campaign,
-                            args.batch, tuple(args.tag or ()), args.adapter, _options(args.adapter_opt),
-                            args.budget_usd, args.device_daily_usd, args.daily_usd)
-        ledger = _ledger(args)
-    except (ValueError, LedgerError) as err:
-        return _fail(str(err))
-    try:
+    req = SubmitRequest(tuple(load_programs(args.spec)), args.device, args.shots, args.seed, args.campaign,
+                        args.batch, tuple(args.tag or ()), args.adapter, _options(args.adapter_opt),
+                        args.budget_usd, args.device_daily_usd, args.daily_usd)
+    with _ledger(args) as ledger:
         out = submit(ledger, req)
-    except BudgetExceeded as err:
-        print(f"hybrid-rg: {err}")
-        return 3
-    except SubmitError as err:
-        print(f"hybrid-rg: {err}")
-        return 4
-    except (ValueError, LedgerError, DevicesUnavailable) as err:
-        return _fail(str(err))
-    except Exception as err:                        # e.g. CredentialsMissing from an adapter: one clear line
-        if type(err).__name__ == "CredentialsMissing":
-            return _fail(str(err))
-        raise
-    finally:
-        ledger.close()
     _table(out.entries)
     print(f"batch {out.batch}: {out.submitted} submitted, {out.reattached} already submitted (reattached), "
           f"{out.recovered} recovered by intent key, {out.unknown} unknown; ledger {ledger.path}")
@@ -114,19 +95,10 @@ def cmd_submit(args) -> int:
 
 def _poll(args, timeout_s: float, interval_s: float) -> int:
     from .collect import collect
-    from .ledger import LedgerError
 
-    try:
-        ledger = _ledger(args)
+    with _ledger(args) as ledger:
         entries = _selected(args, ledger, pending_only=not (args.ids or args.tag or args.batch or args.campaign))
-    except LedgerError as err:
-        return _fail(str(err))
-    try:
         out = collect(ledger, entries, timeout_s=timeout_s, poll_interval_s=interval_s)
-    except LedgerError as err:
-        return _fail(str(err))
-    finally:
-        ledger.close()
     _table(out.entries)
     waiting = [e for e in out.entries if not e.final]
     for e in out.entries:
@@ -149,19 +121,13 @@ def cmd_status(args) -> int:
 
 def cmd_collect(args) -> int:
     if args.timeout_s < 0 or args.poll_interval_s <= 0:
-        return _fail(f"--timeout-s {args.timeout_s} must be >= 0 and --poll-interval-s {args.poll_interval_s} > 0")
+        raise BadInput(f"--timeout-s {args.timeout_s} must be >= 0 and --poll-interval-s {args.poll_interval_s} > 0")
     return _poll(args, args.timeout_s, args.poll_interval_s)
 
 
 def cmd_ls(args) -> int:
-    from .ledger import LedgerError
-
-    try:
-        ledger = _ledger(args, readonly=True)
+    with _ledger(args, readonly=True) as ledger:
         entries = _selected(args, ledger)
-    except LedgerError as err:
-        return _fail(str(err))
-    ledger.close()
     if args.json:
         print(json.dumps([{k: v for k, v in e.__dict__.items() if k != "program_json"} for e in entries], indent=1))
     else:
@@ -170,15 +136,10 @@ def cmd_ls(args) -> int:
 
 
 def cmd_rerun(args) -> int:
-    from .ledger import LedgerError
-    from .rerun import RerunError, rerun
+    from .rerun import rerun
 
-    try:
-        ledger = _ledger(args)
+    with _ledger(args) as ledger:
         out = rerun(ledger, args.id)
-    except (LedgerError, RerunError) as err:
-        return _fail(str(err))
-    ledger.close()
     verdict = "identical (bit for bit)" if out.identical else "DIFFERENT"
     print(f"entry {args.id} rerun on {out.entry.adapter} (seed {out.entry.seed}, {out.entry.shots} shots): {verdict}")
     for line in out.drift:
@@ -187,36 +148,42 @@ def cmd_rerun(args) -> int:
 
 
 def _selectors(p) -> None:
-    p.add_argument("ids", nargs="*", type=int, help="ledger entry ids")
-    p.add_argument("--tag", action="append", help="entries with this tag (repeatable: all must match)")
-    p.add_argument("--batch", default=None)
-    p.add_argument("--campaign", default=None)
-    p.add_argument("--ledger", default=None, help="ledger file (default $HYBRID_RG_LEDGER or ~/.local/share/...)")
+    p.add_argument("ids", nargs="*", type=int, help="ledger entry ids (default: every entry the filters select)")
+    p.add_argument("--tag", action="append", default=None, help="entries with this tag (repeatable: all must match)")
+    p.add_argument("--batch", default=None, help="entries of this batch (default: any batch)")
+    p.add_argument("--campaign", default=None, help="entries of this campaign (default: any campaign)")
+    p.add_argument("--ledger", default=None, help=LEDGER_HELP)
 
 
 def register(sub) -> None:
+    from ..devices.registry import ADAPTER_NAMES    # a table of names: imports no SDK and no numerics
+
     d = sub.add_parser("dry-run", help="validate, estimate the cost, simulate and report, without credentials")
     d.add_argument("spec", help=SPEC_HELP)
-    d.add_argument("--device", required=True, help="device snapshot name (e.g. quera_aquila) or path")
-    d.add_argument("--shots", type=int, default=100)
-    d.add_argument("--seed", type=int, default=0, help="batch seed (task seeds derive from it, as in submit)")
+    d.add_argument("--device", required=True, help=DEVICE_HELP)
+    d.add_argument("--shots", type=int, default=100, help="shots per program (>= 2 for error bars; default 100)")
+    d.add_argument("--seed", type=int, default=0,
+                   help="batch seed (task seeds derive from it, as in submit; default 0)")
     d.add_argument("--out", default=None, help="report folder (default out/dry-run-DEVICE)")
     d.set_defaults(func=cmd_dry_run)
 
     s = sub.add_parser("submit", help="submit programs through the ledger (idempotent; budget-capped)")
     s.add_argument("spec", help=SPEC_HELP)
-    s.add_argument("--device", required=True)
-    s.add_argument("--adapter", default=None, help="adapter name (default: the snapshot's own)")
-    s.add_argument("--adapter-opt", action="append", metavar="KEY=VALUE", help="adapter option (never credentials)")
-    s.add_argument("--shots", type=int, default=100)
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--campaign", default="default")
+    s.add_argument("--device", required=True, help=DEVICE_HELP)
+    s.add_argument("--adapter", default=None, choices=ADAPTER_NAMES,
+                   help="adapter that submits (default: the one the snapshot names)")
+    s.add_argument("--adapter-opt", action="append", default=None, metavar="KEY=VALUE",
+                   help="adapter option, repeatable (recorded in the ledger, so never credentials)")
+    s.add_argument("--shots", type=int, default=100, help="shots per program (default 100)")
+    s.add_argument("--seed", type=int, default=0, help="batch seed; task k gets a seed derived from it (default 0)")
+    s.add_argument("--campaign", default="default", help="campaign the entries and the budget cap belong to")
     s.add_argument("--batch", default=None, help="batch name (default: derived from the request)")
-    s.add_argument("--tag", action="append")
-    s.add_argument("--budget-usd", type=float, default=None, help="cap for the whole campaign")
-    s.add_argument("--device-daily-usd", type=float, default=None, help="cap for this device per UTC day")
-    s.add_argument("--daily-usd", type=float, default=None, help="cap for all devices per UTC day")
-    s.add_argument("--ledger", default=None)
+    s.add_argument("--tag", action="append", default=None, help="tag for the entries (repeatable)")
+    s.add_argument("--budget-usd", type=float, default=None, help="cap for the whole campaign (default: none)")
+    s.add_argument("--device-daily-usd", type=float, default=None,
+                   help="cap for this device per UTC day (default: none)")
+    s.add_argument("--daily-usd", type=float, default=None, help="cap for all devices per UTC day (default: none)")
+    s.add_argument("--ledger", default=None, help=LEDGER_HELP)
     s.set_defaults(func=cmd_submit)
 
     st = sub.add_parser("status", help="ask the provider once about ledger entries (default: all pending)")
@@ -225,16 +192,16 @@ def register(sub) -> None:
 
     c = sub.add_parser("collect", help="poll until ledger entries finish (bounded, resumable); store results")
     _selectors(c)
-    c.add_argument("--timeout-s", type=float, default=60.0)
-    c.add_argument("--poll-interval-s", type=float, default=5.0)
+    c.add_argument("--timeout-s", type=float, default=60.0, help="stop polling after this many seconds (default 60)")
+    c.add_argument("--poll-interval-s", type=float, default=5.0, help="seconds between polls (default 5)")
     c.set_defaults(func=cmd_collect)
 
     ls = sub.add_parser("ls", help="list ledger entries (reads the ledger only)")
     _selectors(ls)
-    ls.add_argument("--json", action="store_true")
+    ls.add_argument("--json", action="store_true", help="print the entries as JSON instead of a table")
     ls.set_defaults(func=cmd_ls)
 
     r = sub.add_parser("rerun", help="repeat a simulator entry and check it matches bit for bit")
-    r.add_argument("id", type=int)
-    r.add_argument("--ledger", default=None)
+    r.add_argument("id", type=int, help="ledger entry id (see 'hybrid-rg ls')")
+    r.add_argument("--ledger", default=None, help=LEDGER_HELP)
     r.set_defaults(func=cmd_rerun)

@@ -12,7 +12,8 @@ import time
 from dataclasses import dataclass, field
 
 from ..devices.protocol import TaskFailed, TaskState
-from . import devices_link, records
+from ..devices.registry import get_device
+from . import records
 from .ledger import Ledger
 
 
@@ -36,7 +37,7 @@ class _Devices:
     def __call__(self, entry):
         key = (entry.adapter, json.dumps(entry.adapter_options, sort_keys=True))
         if key not in self._cache:
-            self._cache[key] = devices_link.get_device(entry.adapter, **entry.adapter_options)
+            self._cache[key] = get_device(entry.adapter, **entry.adapter_options)
         return self._cache[key]
 
 

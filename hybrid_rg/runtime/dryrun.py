@@ -12,7 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import devices_link
+from ..devices.registry import estimate_cost_usd, get_device
+from ..devices.spec import load_device_spec
+from ..devices.validation import validate_batch
+from ..errors import BadInput
 from .idempotency import task_seed
 from .observables import summary
 
@@ -37,14 +40,14 @@ class DryRunResult:
 
 def dry_run(programs, device: str, shots: int, seed: int, out: str | Path | None = None) -> DryRunResult:
     if shots < 2:
-        raise ValueError(f"shots = {shots}; a dry run needs >= 2 shots for error bars")
-    spec = devices_link.load_device_spec(device)
-    reports = devices_link.validate_batch(programs, spec, shots)
-    per_task = devices_link.estimate_cost_usd(spec, 1, shots)
+        raise BadInput(f"shots = {shots}; a dry run needs >= 2 shots for error bars")
+    spec = load_device_spec(device)
+    reports = validate_batch(programs, spec, shots)
+    per_task = estimate_cost_usd(spec, 1, shots)
     seeds = [task_seed(seed, k) for k in range(len(programs))]
-    sim = devices_link.get_device(spec.simulator)
+    sim = get_device(spec.simulator)
     result = DryRunResult(list(programs), spec, reports, shots, seed, seeds, per_task,
-                          devices_link.estimate_cost_usd(spec, len(programs), shots), spec.simulator)
+                          estimate_cost_usd(spec, len(programs), shots), spec.simulator)
     for program, report, s in zip(programs, reports, seeds):
         if not report.ok:
             result.runs.append(None)

@@ -18,6 +18,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..errors import UnusableFile
 from ..utils.filesystems import NETWORK_FILESYSTEMS, filesystem_type
 
 APPLICATION_ID = 0x48524731            # b"HRG1"
@@ -46,8 +47,9 @@ CREATE TABLE events(id INTEGER PRIMARY KEY AUTOINCREMENT, entry_id INTEGER, utc 
 """
 
 
-class LedgerError(RuntimeError):
-    """The ledger file cannot be used as asked; the message says why and what to do. The file was not changed."""
+class LedgerError(UnusableFile):
+    """The ledger file cannot be used as asked (foreign, damaged, read-only, on a full disk); the message says why
+    and what to do (pass another --ledger, free space, restore a backup). The file was not changed."""
 
 
 def default_path() -> Path:

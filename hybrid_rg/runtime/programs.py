@@ -13,8 +13,8 @@ from pathlib import Path
 from ..pulse.program import ProgramError, RydbergProgram
 
 
-class ProgramsError(ValueError):
-    pass
+# A program file that cannot be read is the same bad input as a malformed program: one class for both.
+ProgramsError = ProgramError
 
 
 def load_programs(path: str | Path) -> list[RydbergProgram]:

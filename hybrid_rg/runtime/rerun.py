@@ -10,13 +10,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from ..errors import BadInput
 from ..pulse.program import RydbergProgram
-from . import devices_link, records
+from ..devices.registry import get_device
+from ..devices.spec import load_device_spec
+from . import records
 from .ledger import Ledger
 
 
-class RerunError(ValueError):
-    pass
+class RerunError(BadInput):
+    """The entry cannot be rerun (no such id, a hardware entry, no stored result yet); the message says which entry
+    to pick or what to run first (`hybrid-rg ls`, `hybrid-rg collect`)."""
 
 
 @dataclass
@@ -33,15 +37,15 @@ def rerun(ledger: Ledger, entry_id: int) -> RerunOutcome:
     entry = records.by_id(ledger.conn, entry_id)
     if entry is None:
         raise RerunError(f"the ledger {ledger.path} has no entry {entry_id}; see 'hybrid-rg ls'")
-    spec = devices_link.load_device_spec(entry.device)
-    if not devices_link.is_local_simulator(spec):
+    spec = load_device_spec(entry.device)
+    if spec.kind != "simulator":
         raise RerunError(f"entry {entry_id} ran on {entry.device} (a {spec.kind} device): hardware shots cannot be "
                          f"repeated bit for bit; use 'hybrid-rg dry-run' to simulate the program instead")
     if entry.result is None:
         raise RerunError(f"entry {entry_id} has no stored result yet (state {entry.state}); run 'hybrid-rg collect "
                          f"{entry_id}' first")
     program = RydbergProgram.from_json(entry.program_json)
-    device = devices_link.get_device(entry.adapter, **entry.adapter_options)
+    device = get_device(entry.adapter, **entry.adapter_options)
     counts = dict(device.run([program], shots=entry.shots, seed=entry.seed)[0].result().counts)
     now = provenance({}, {})["packages"]
     drift = [f"{name}: {old} -> {now.get(name)}" for name, old in entry.provenance.get("packages", {}).items()

@@ -18,19 +18,24 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from . import budget, devices_link, records
+from ..devices.registry import default_adapter, estimate_cost_usd, get_device
+from ..devices.spec import load_device_spec
+from ..devices.validation import ValidationError, validate_batch
+from ..errors import BadInput, NotFinished
+from . import budget, records
 from .idempotency import batch_id, intent_key, submit_one, supports_tokens, task_seed
 from .ledger import Ledger, check_free_space
 
 SECRET_OPTION = re.compile(r"key|secret|token|passw|credential", re.IGNORECASE)
 
 
-class ValidationFailed(ValueError):
-    """A program of the batch violates the device snapshot; nothing was written or submitted."""
+# One class for "a program of the batch violates the device snapshot", raised by adapters and by submit alike.
+ValidationFailed = ValidationError
 
 
-class SubmitError(RuntimeError):
-    """The device failed while submitting; the ledger says what is known and the same command resumes."""
+class SubmitError(NotFinished):
+    """The device failed while submitting; the ledger says what is known. Run the same command again: it resumes
+    (intents with a task id are reattached, the others looked up by their key before any resubmission)."""
 
 
 @dataclass(frozen=True)
@@ -61,12 +66,12 @@ class SubmitOutcome:
 
 def _check_request(req: SubmitRequest) -> None:
     if not req.programs:
-        raise ValueError("the batch is empty; pass at least one program")
+        raise BadInput("the batch is empty; pass at least one program")
     if int(req.shots) < 1:
-        raise ValueError(f"shots = {req.shots}; must be >= 1")
+        raise BadInput(f"shots = {req.shots}; must be >= 1")
     bad = [k for k in req.adapter_options if SECRET_OPTION.search(k)]
     if bad:
-        raise ValueError(f"adapter options {bad} look like credentials; the ledger records adapter options, so "
+        raise BadInput(f"adapter options {bad} look like credentials; the ledger records adapter options, so "
                          f"credentials must come from the environment or the provider's config files instead")
 
 
@@ -74,17 +79,18 @@ def submit(ledger: Ledger, req: SubmitRequest, device=None) -> SubmitOutcome:
     _check_request(req)
     from ..utils.provenance import provenance
 
-    spec = devices_link.load_device_spec(req.device)
-    reports = devices_link.validate_batch(req.programs, spec, req.shots)
+    spec = load_device_spec(req.device)
+    reports = validate_batch(req.programs, spec, req.shots)
     bad = [f"program {k}: {r}" for k, r in enumerate(reports) if not r.ok]
     if bad:
-        raise ValidationFailed(f"{len(bad)} of {len(reports)} programs violate {spec.name}'s limits (nothing was "
-                               f"submitted): " + " | ".join(bad))
-    adapter = req.adapter or devices_link.default_adapter(spec)
-    device = device if device is not None else devices_link.get_device(adapter, **req.adapter_options)
+        raise ValidationError([r for r in reports if not r.ok],
+                              f"{len(bad)} of {len(reports)} programs violate {spec.name}'s limits (nothing was "
+                              f"submitted): " + " | ".join(bad))
+    adapter = req.adapter or default_adapter(spec)
+    device = device if device is not None else get_device(adapter, **req.adapter_options)
     digests = [p.digest() for p in req.programs]
     batch = req.batch or batch_id(req.campaign, spec.name, adapter, req.shots, req.seed, digests)
-    per_task_usd = devices_link.estimate_cost_usd(spec, 1, req.shots)
+    per_task_usd = estimate_cost_usd(spec, 1, req.shots)
     day = datetime.now(timezone.utc).date().isoformat()
     seeds = [task_seed(req.seed, k) for k in range(len(req.programs))]
     keys = [intent_key(batch, k, d, req.shots, s) for k, (d, s) in enumerate(zip(digests, seeds))]
@@ -101,7 +107,7 @@ def submit(ledger: Ledger, req: SubmitRequest, device=None) -> SubmitOutcome:
                 budget.set_cap(conn, scope, key, value)
         existing = {e.intent_key: e for e in records.select(conn, batch=batch)}
         if existing and set(existing) != set(keys):
-            raise ValueError(f"batch {batch!r} already holds other programs, shots or seeds; pass another --batch "
+            raise BadInput(f"batch {batch!r} already holds other programs, shots or seeds; pass another --batch "
                              f"name (or none, to derive one from the request)")
         if not existing:
             budget.check(conn, req.campaign, spec.name, day, per_task_usd * len(keys))

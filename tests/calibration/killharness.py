@@ -13,7 +13,7 @@ from pathlib import Path
 
 from hybrid_rg.calibration import load_campaign, run_campaign
 from hybrid_rg.runtime import records
-from hybrid_rg.runtime.fake_remote import FakeRemoteDevice
+from hybrid_rg.testing.fake_provider import FakeRemoteDevice
 from hybrid_rg.runtime.ledger import Ledger
 
 from ..killcore import ForkServer, kill_runs, provider_vs_ledger, script, timed, wait
@@ -42,8 +42,8 @@ def child(spec: Path, workdir: Path, ledger: Path) -> int:
 SERVER = ForkServer(["optuna", "optuna.storages.journal", "hybrid_rg.calibration.build",
                      "hybrid_rg.calibration.campaign", "hybrid_rg.calibration.warm", "hybrid_rg.olrg.experiment",
                      "hybrid_rg.olrg.predict", "hybrid_rg.olrg.trainer", "hybrid_rg.pulse.experiment_programs",
-                     "hybrid_rg.runtime.collect", "hybrid_rg.runtime.fake_physics", "hybrid_rg.runtime.submit",
-                     "hybrid_rg.utils.provenance"])
+                     "hybrid_rg.runtime.collect", "hybrid_rg.testing.fake_provider", "hybrid_rg.devices.emulator",
+                     "hybrid_rg.runtime.submit", "hybrid_rg.utils.provenance"])
 
 
 def run_kills(workdir: Path, n_kills: int, seed: int = 0) -> dict:

@@ -11,7 +11,7 @@ import pytest
 
 from hybrid_rg.calibration import CampaignSpecError, StorageRefused, load_campaign, run_campaign
 from hybrid_rg.calibration.study import open_campaign
-from hybrid_rg.runtime.fake_remote import FakeRemoteDevice
+from hybrid_rg.testing.fake_provider import FakeRemoteDevice
 
 from .helpers import fake_options, write_spec
 

@@ -8,7 +8,7 @@ import pytest
 
 from hybrid_rg.calibration import load_campaign
 from hybrid_rg.calibration.workers import run_workers
-from hybrid_rg.runtime.fake_remote import FakeRemoteDevice
+from hybrid_rg.testing.fake_provider import FakeRemoteDevice
 
 from .helpers import fake_options, write_spec
 

@@ -1,10 +1,8 @@
 """Registry, cost estimates, missing extras, and the `devices` / `validate` commands."""
 
-import argparse
-
 import pytest
 
-from hybrid_rg.devices.cli import register
+from hybrid_rg.cli import main
 from hybrid_rg.devices.registry import DEVICE_NAMES, device_spec, estimate_cost_usd, get_device
 from hybrid_rg.devices.spec import load_device_spec
 from hybrid_rg.pulse.program import RydbergProgram, chain_positions
@@ -31,10 +29,7 @@ def test_missing_extra_names_the_extra():
 
 
 def _main(argv):
-    parser = argparse.ArgumentParser(prog="hybrid-rg")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
+    return main(argv)               # the real entry point: its one error handler prints and sets the status
 
 
 def test_devices_lists_the_snapshots(capsys):

@@ -75,3 +75,21 @@ def test_free_fermions_equal_krylov_at_n20():
     ff = TFIMFreeFermions(1.0, np.ones(n)).evolve(times, ZeroState(), specs)
     kr = krylov_values(tfim(n, 1.0, 1.0), product_state(n), specs, times)
     assert max_diff(ff, kr, [s.label for s in specs]) < 1e-9
+
+
+def test_z_from_zero_state_runs_everything_on_the_extended_chain_once():
+    """⟨Z_i⟩ from |0…0⟩ needs the chain with an ancilla; the other observables asked with it are evaluated there
+    too (one Schur, one rotation per time) and must equal the plain chain's values; this chain's Schur is skipped."""
+    rng = np.random.default_rng(4)
+    n = 9
+    J, h = rng.uniform(0.5, 1.5, n - 1), rng.uniform(0.5, 1.5, n)
+    times = np.linspace(0.0, 2.0, 7)
+    others = [s for t in ("zz:1,6", "x:3", "tt:zz:2,5", "zz:0,8") for s in parse_observables(t, n)]
+    z = parse_observables("z:4", n)
+    plain = TFIMFreeFermions(J, h).evolve(times, ZeroState(), others)
+    ff = TFIMFreeFermions(J, h)
+    mixed = ff.evolve(times, ZeroState(), z + others)
+    assert "_normal_form" not in ff.__dict__                      # never decomposed: the extended chain did it all
+    for o in others:
+        assert np.max(np.abs(mixed[o.label] - plain[o.label])) < 1e-11, o.label
+    assert abs(mixed["z:4"][0] - 1.0) < 1e-12                     # ⟨Z⟩ = 1 on |0…0⟩ at t = 0

@@ -17,7 +17,7 @@ from pathlib import Path
 from hybrid_rg.runtime import records
 from hybrid_rg.runtime.budget import BudgetExceeded
 from hybrid_rg.runtime.collect import collect
-from hybrid_rg.runtime.fake_remote import FakeRemoteDevice
+from hybrid_rg.testing.fake_provider import FakeRemoteDevice
 from hybrid_rg.runtime.ledger import Ledger
 from hybrid_rg.runtime.submit import SubmitRequest, submit
 
@@ -55,7 +55,8 @@ def child(ledger_path: Path, provider: Path, batch_no: int) -> int:
         return 1
 
 
-SERVER = ForkServer(["hybrid_rg.runtime.collect", "hybrid_rg.runtime.submit", "hybrid_rg.runtime.fake_remote",
+SERVER = ForkServer(["hybrid_rg.runtime.collect", "hybrid_rg.runtime.submit", "hybrid_rg.testing.fake_provider",
+                     "hybrid_rg.devices.emulator",     # the fake provider's physics: imported once, not per child
                      "hybrid_rg.runtime.ledger", "tests.runtime.helpers"])
 
 

@@ -4,7 +4,7 @@
 
 import pytest
 
-from hybrid_rg.runtime.fake_remote import FakeRemoteDevice
+from hybrid_rg.testing.fake_provider import FakeRemoteDevice
 
 from .killharness import BATCH, PER_TASK_USD, _fork_child, _wait, audit, run_kills
 

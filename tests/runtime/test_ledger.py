@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from hybrid_rg.runtime.fake_remote import FakeRemoteDevice
+from hybrid_rg.testing.fake_provider import FakeRemoteDevice
 from hybrid_rg.runtime.ledger import APPLICATION_ID, Ledger, LedgerError
 
 from .helpers import cli, program, write_programs

@@ -8,7 +8,7 @@ import pytest
 from hybrid_rg.runtime import records
 from hybrid_rg.runtime.budget import BudgetExceeded
 from hybrid_rg.runtime.collect import collect
-from hybrid_rg.runtime.fake_remote import FakeRemoteDevice
+from hybrid_rg.testing.fake_provider import FakeRemoteDevice
 from hybrid_rg.runtime.idempotency import intent_key, task_seed
 from hybrid_rg.runtime.ledger import Ledger
 from hybrid_rg.runtime.submit import SubmitRequest, ValidationFailed, submit
@@ -106,7 +106,7 @@ def test_budget_counts_earlier_batches_and_the_cli_exits_3(tmp_path, capsys):
             "--adapter-opt", f"dir={tmp_path / 'provider'}", "--budget-usd", str(3 * PRICE)]
     assert cli(base + ["--seed", "1"]) == 0
     assert cli(base + ["--seed", "2"]) == 3                     # 4 tasks would pass a 3-task cap
-    assert "refused" in capsys.readouterr().out
+    assert "refused" in capsys.readouterr().err                  # one line on stderr, from cli.main
     assert cli(base + ["--seed", "1"]) == 0                     # the first batch again: reattached, costs nothing
     assert len(FakeRemoteDevice(tmp_path / "provider").tasks()) == 2
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import importlib
 
-
-class MissingExtra(ImportError):
-    """An optional SDK is not installed; the message names the extra to install."""
+from ...errors import MissingExtra
 
 
 def import_extra(module: str, extra: str):

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from ...errors import BadInput
 from ...pulse.program import RydbergProgram
 from .schedule import Grid, interaction_diagonal, single_atom_unitaries
 
@@ -44,8 +45,9 @@ _CHUNK_STEPS = 2048     # single-atom propagators are built this many steps at a
 _GEMM_ROWS = 512
 
 
-class EmulatorError(ValueError):
-    """The emulator cannot run this program as asked (too many atoms, tolerance not reachable)."""
+class EmulatorError(BadInput):
+    """The emulator cannot run this program as asked (too many atoms, tolerance not reachable). Use fewer atoms,
+    a looser tolerance, or another simulator (the message says which limit was hit)."""
 
 
 def _group_sizes(n: int, k: int = 3) -> list[int]:

@@ -1,4 +1,9 @@
-"""A fake remote device that behaves like a cloud QPU service, for the runtime's reliability tests.
+"""A fake cloud QPU service, an ordinary `Device` for the runtime's and the calibration's reliability tests.
+
+`FakeRemoteDevice` (adapter `fake_remote`, snapshot `fake_aquila`) and `FakeLocalDevice` (adapter `fake_local`,
+snapshot `fake_local`) are registered in `hybrid_rg.devices.registry` like every adapter, their snapshots are
+ordinary snapshot files (hybrid_rg/testing/snapshots/), programs are checked by the real validation and run on the
+real emulator (`hybrid_rg.devices.emulator`), so nothing in the runtime knows it is talking to a double.
 
 It keeps its own state on disk (`<dir>/provider.sqlite`), so several processes (and a process killed and restarted)
 see one provider. It assigns task ids, answers after a delay (QUEUED, then RUNNING, then COMPLETED `delay_s` after
@@ -16,12 +21,19 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import tempfile
 import time
 import uuid
 from pathlib import Path
 
 from ..devices.protocol import TaskFailed, TaskResult, TaskState
+from ..devices.spec import load_device_spec
+from ..devices.validation import require_valid
 from ..pulse.program import RydbergProgram
+
+# The emulator's state-error tolerance: tight enough that shot noise, not the integrator, is all the tests see
+# (exact π pulses give every shot in the excited state), and cheap at the double's <= 10 atoms.
+TOL = 1e-8
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tasks(id TEXT PRIMARY KEY, token TEXT UNIQUE, program_json TEXT NOT NULL,
@@ -31,11 +43,23 @@ CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, value INTEGER NOT NUL
 """
 
 
+def sample_counts(program: RydbergProgram, shots: int, seed: int) -> dict[str, int]:
+    """Shot counts of `program` from the emulator's final state, drawn with numpy's PCG64 seeded by `seed`."""
+    from ..devices.emulator import evolve_probabilities, sample
+
+    return sample(evolve_probabilities(program, tol=TOL), shots, seed)
+
+
 class FakeRemoteDevice:
+    """A paid remote device: tasks answer `delay_s` after creation; state on disk, shared by every process."""
+
+    snapshot = "fake_aquila"
+
     def __init__(self, dir: str | os.PathLike, name: str = "fake_remote", delay_s: float = 0.05,
                  accept_delay_s: float = 0.0):
         self.dir = Path(dir)
         self.name = name
+        self.spec = load_device_spec(self.snapshot)       # validates like any adapter (registry: no wrapper)
         self.delay_s = float(delay_s)
         self.accept_delay_s = float(accept_delay_s)
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -74,6 +98,8 @@ class FakeRemoteDevice:
 
     # --- the Device protocol -------------------------------------------------------------------------------
     def run(self, programs, shots: int, seed: int | None = None) -> list["FakeTask"]:
+        programs = list(programs)
+        require_valid(programs, self.spec, shots)        # the whole batch before anything is created
         return [self._create(p, shots, None if seed is None else seed + k, None) for k, p in enumerate(programs)]
 
     def task(self, task_id: str) -> "FakeTask":
@@ -84,6 +110,7 @@ class FakeRemoteDevice:
 
     # --- the idempotency extension the runtime uses (see hybrid_rg.runtime.idempotency) -----------------------
     def submit_with_token(self, program, shots: int, seed: int | None, client_token: str) -> "FakeTask":
+        require_valid([program], self.spec, shots)
         return self._create(program, shots, seed, client_token)
 
     def find_task_by_token(self, client_token: str) -> "FakeTask | None":
@@ -100,6 +127,19 @@ class FakeRemoteDevice:
     def counters(self) -> dict[str, int]:
         with self._db() as db:
             return dict(db.execute("SELECT name, value FROM counters").fetchall())
+
+
+class FakeLocalDevice(FakeRemoteDevice):
+    """The free local simulator that stands in for fake_aquila: answers at once; its tasks live under `dir`
+    (default: one folder per user under the temp dir, so a rerun in another process finds them)."""
+
+    snapshot = "fake_local"
+
+    def __init__(self, dir: str | os.PathLike | None = None, name: str = "fake_local", delay_s: float = 0.0,
+                 accept_delay_s: float = 0.0):
+        if dir is None:
+            dir = Path(tempfile.gettempdir()) / f"hybrid-rg-fake_local-{os.getuid()}"
+        super().__init__(dir, name, delay_s, accept_delay_s)
 
 
 class _Closing:
@@ -138,8 +178,6 @@ class FakeTask:
         return self._row()[5] if self.state() == TaskState.FAILED else None
 
     def result(self, timeout_s: float | None = None) -> TaskResult:
-        from .fake_physics import sample_counts
-
         program_json, shots, seed, _, ready, fail, cached = self._row()
         wait = ready - time.time()
         if wait > 0:
