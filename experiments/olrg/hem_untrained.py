@@ -24,18 +24,18 @@ def main(path: str) -> int:
     limit_torch_threads()
     spec = load_spec(path)
     site = site_model(spec)
-    obs = parse_observables(spec.observable, spec.N)[0]
-    first = exact_block(site, spec.map["n0"], obs.operator(spec.map["n0"]) * spec.observable_scale)
+    obs = parse_observables(spec.target.observable, spec.target.N)[0]
+    first = exact_block(site, spec.map.n0, obs.operator(spec.map.n0) * spec.target.observable_scale)
     exact, method = reference(spec)
     if exact is None:
         raise SystemExit(f"{path}: no exact reference ({method})")
     errors = []
-    for T, ex in zip(spec.times, exact):
+    for T, ex in zip(spec.times.T, exact):
         opmap = make_map(spec, site, T)
         with torch.no_grad():
-            errors.append(abs(float(run_flow(first, site, spec.N, opmap).prediction(T)) - ex) / abs(ex))
+            errors.append(abs(float(run_flow(first, site, spec.target.N, opmap).prediction(T)) - ex) / abs(ex))
         print(f"T = {T:5.2f}  untrained relative error {errors[-1]:.2e}")
-    print(f"max {max(errors):.2e}; max over T <= 1: {max(e for T, e in zip(spec.times, errors) if T <= 1):.2e} "
+    print(f"max {max(errors):.2e}; max over T <= 1: {max(e for T, e in zip(spec.times.T, errors) if T <= 1):.2e} "
           f"(reference: {method})")
     return 0
 

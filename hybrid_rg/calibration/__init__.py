@@ -9,8 +9,18 @@ through the runtime ledger → collect → tell) → report (status, history, im
 docs/calibration.md.
 """
 
-from .campaign import Outcome, run_campaign
-from .spec import CampaignSpec, CampaignSpecError, load_campaign
-from .storage import StorageRefused
+from __future__ import annotations
+
+import importlib
+
+# Loaded on first use, so that `hybrid-rg --help` (which imports calibration.cli) does not load torch and optuna.
+_HOME = {"Outcome": "campaign", "run_campaign": "campaign", "CampaignSpec": "spec", "CampaignSpecError": "spec",
+         "load_campaign": "spec", "StorageRefused": "storage"}
 
 __all__ = ["CampaignSpec", "CampaignSpecError", "Outcome", "StorageRefused", "load_campaign", "run_campaign"]
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 
-
 from ..utils.cli_errors import fail as _fail
 from ..utils.threads import limit_torch_threads as _one_thread
 
@@ -74,10 +73,11 @@ def register(sub) -> None:
     csub = c.add_subparsers(dest="cora_command", required=True, parser_class=type(c))
     f = csub.add_parser("fit", help="fit a CORA to Ising data described by a TOML spec")
     f.add_argument("spec", help="experiment spec, e.g. experiments/cora/ising1d_K1_method2.toml")
-    f.add_argument("--out", required=True, help="run dir to write (all or nothing)")
+    f.add_argument("--out", required=True, default=None, help="run dir to write (all or nothing; required)")
     f.set_defaults(func=cmd_fit)
     s = csub.add_parser("sample", help="draw exact samples from a fitted CORA")
     s.add_argument("run_dir", help="a run dir written by `hybrid-rg cora fit`")
-    s.add_argument("--n", type=int, default=1000, help="number of configurations (>= 1)")
-    s.add_argument("--seed", type=int, default=0, help="sampling seed (recorded in the file name)")
+    s.add_argument("--n", type=int, default=1000, help="number of configurations (>= 1; default: %(default)s)")
+    s.add_argument("--seed", type=int, default=0,
+                   help="sampling seed, recorded in the file name (default: %(default)s)")
     s.set_defaults(func=cmd_sample)

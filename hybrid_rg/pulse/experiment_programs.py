@@ -23,10 +23,10 @@ from .units import compile_hem
 
 def check_compilable(spec: ExperimentSpec) -> None:
     m = spec.map
-    if m["kind"] != "hem":
-        raise ValueError(f"{spec.name}: map.kind = '{m['kind']}' runs classically; only an HEM (map.kind = 'hem') "
+    if m.kind != "hem":
+        raise ValueError(f"{spec.name}: map.kind = '{m.kind}' runs classically; only an HEM (map.kind = 'hem') "
                          f"compiles to pulse programs")
-    if not m["terminal"] or m["interaction"] != "vdw" or spec.device is None:
+    if not m.terminal or m.interaction != "vdw" or spec.device is None:
         raise ValueError(f"{spec.name}: a pulse program needs map.terminal = true, map.interaction = 'vdw' and a "
                          f"[device] section (profile, spacing_um), so that the whole prediction system is an array")
 
@@ -34,18 +34,18 @@ def check_compilable(spec: ExperimentSpec) -> None:
 def programs_for_run(spec: ExperimentSpec, run_dir: Path) -> list[tuple[int, float, RydbergProgram]]:
     check_compilable(spec)
     site = site_model(spec)
-    obs = parse_observables(spec.observable, spec.N)[0]
-    first = exact_block(site, spec.map["n0"], obs.operator(spec.map["n0"]) * spec.observable_scale)
+    obs = parse_observables(spec.target.observable, spec.target.N)[0]
+    first = exact_block(site, spec.map.n0, obs.operator(spec.map.n0) * spec.target.observable_scale)
     out = []
-    for K in spec.training["orders"]:
-        for T in spec.times:
+    for K in spec.training.orders:
+        for T in spec.times.T:
             state = Path(run_dir) / "checkpoints" / f"{_key(K, T)}.pt"
             if not state.exists():
                 raise ValueError(f"{run_dir}: point K={K}, T={T} has no trained map; run "
                                  f"'hybrid-rg run' on the spec first")
             hem = make_map(spec, site, T)
-            _load_into(hem, first, site, spec.N, torch.load(state, weights_only=False))
-            prog = compile_hem(hem, spec.N, spec.device["spacing_um"])
+            _load_into(hem, first, site, spec.target.N, torch.load(state, weights_only=False))
+            prog = compile_hem(hem, spec.target.N, spec.device.spacing_um)
             meta = dict(prog.metadata) | {"experiment": spec.name, "order": str(K), "T": repr(T)}
             out.append((K, T, RydbergProgram(prog.positions_um, prog.amplitude, prog.detuning, prog.phase,
                                              prog.local_detuning, prog.c6_rad_per_us_um6,
