@@ -17,6 +17,7 @@ import argparse
 import json
 import sys
 
+from ..errors import BadInput
 from ..utils.cli_errors import fail as _fail
 
 ACTIONS = ("start", "resume", "status", "report", "best")
@@ -51,7 +52,7 @@ def cmd_calibrate(args) -> int:
                                                                        else "") + ", best_program.png")
             return 0
         if not args.export:
-            raise ValueError("calibrate best needs --export PROGRAM.json")
+            raise BadInput("calibrate best needs --export PROGRAM.json")
         from .report import export_best
 
         print(json.dumps(export_best(cspec, args.root, _ledger_path(args), args.export), indent=1))

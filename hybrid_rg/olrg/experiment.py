@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..errors import BadInput, UnusableFile
 from ..exact.runner import ExactRequest, RequestError, run_exact
 from ..operators import parse_observables
 from ..utils.progress import progress
@@ -126,7 +127,7 @@ def init_state(init_from: Path, order: int, T: float) -> dict:
         k, t = f.stem[1:].split("_T")
         found.append((int(k) != order, abs(float(t) - T), f))
     if not found:
-        raise ValueError(f"--init-from {init_from}: no trained maps in {init_from}/checkpoints (run it first)")
+        raise UnusableFile(f"--init-from {init_from}: no trained maps in {init_from}/checkpoints (run it first)")
     return torch.load(min(found)[2], weights_only=False)
 
 
@@ -148,7 +149,7 @@ def run_point(spec, site, first, order: int, T: float, exact: float | None, fold
             try:
                 opmap.load_state_dict(warm)
             except RuntimeError as err:
-                raise ValueError(f"the warm start does not fit this map (different structure: {str(err)[:200]}…); "
+                raise BadInput(f"the warm start does not fit this map (different structure: {str(err)[:200]}…); "
                                  f"initialise from a run with the same [map] and [device]") from None
         cfg = LossConfig(T=T, K=order, n_steps=tr.n_steps, n_samples=tr.n_samples, weights=tr.weights,
                          full_grid=tr.optimizer == "lbfgs", first_scale_weight=tr.first_scale_weight,

@@ -4,7 +4,7 @@
     programs_from_spec(path, run_dir=None) -> [RydbergProgram]           trains first if the run is not finished
 
 Only a terminal HEM with the van der Waals interaction and a [device] section compiles (pulse.units explains
-why); anything else raises ValueError naming the field to set.
+why); anything else raises SpecError (a ValueError) naming the field to set.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import torch
 
+from ..errors import SpecError, UnusableFile
 from ..olrg.block import exact_block
 from ..olrg.experiment import _key, _load_into, make_map, run_experiment, site_model
 from ..olrg.spec import ExperimentSpec, load_spec
@@ -24,10 +25,10 @@ from .units import compile_hem
 def check_compilable(spec: ExperimentSpec) -> None:
     m = spec.map
     if m.kind != "hem":
-        raise ValueError(f"{spec.name}: map.kind = '{m.kind}' runs classically; only an HEM (map.kind = 'hem') "
+        raise SpecError(f"{spec.name}: map.kind = '{m.kind}' runs classically; only an HEM (map.kind = 'hem') "
                          f"compiles to pulse programs")
     if not m.terminal or m.interaction != "vdw" or spec.device is None:
-        raise ValueError(f"{spec.name}: a pulse program needs map.terminal = true, map.interaction = 'vdw' and a "
+        raise SpecError(f"{spec.name}: a pulse program needs map.terminal = true, map.interaction = 'vdw' and a "
                          f"[device] section (profile, spacing_um), so that the whole prediction system is an array")
 
 
@@ -41,7 +42,7 @@ def programs_for_run(spec: ExperimentSpec, run_dir: Path) -> list[tuple[int, flo
         for T in spec.times.T:
             state = Path(run_dir) / "checkpoints" / f"{_key(K, T)}.pt"
             if not state.exists():
-                raise ValueError(f"{run_dir}: point K={K}, T={T} has no trained map; run "
+                raise UnusableFile(f"{run_dir}: point K={K}, T={T} has no trained map; run "
                                  f"'hybrid-rg run' on the spec first")
             hem = make_map(spec, site, T)
             _load_into(hem, first, site, spec.target.N, torch.load(state, weights_only=False))
