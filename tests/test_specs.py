@@ -22,9 +22,9 @@ def _loader(path: Path):
     if kind == "cora":
         from hybrid_rg.cora.spec import load_spec
         return load_spec
-    if kind == "mlrg":
-        from hybrid_rg.mlrg.experiments import load_spec
-        return load_spec
+    if kind == "mlrg":                     # mlrg moves to the spec layer on its own branch; either name loads
+        from hybrid_rg.mlrg import experiments
+        return getattr(experiments, "load_spec", None) or getattr(experiments, "load_experiment")
     raise AssertionError(f"no loader for {path}")
 
 

@@ -12,11 +12,9 @@ import sys
 
 import torch
 
-from hybrid_rg.olrg.block import exact_block
-from hybrid_rg.olrg.experiment import make_map, reference, site_model
+from hybrid_rg.olrg.experiment import first_block, make_map, reference, site_model
 from hybrid_rg.olrg.flow import run_flow
 from hybrid_rg.olrg.spec import load_spec
-from hybrid_rg.operators import parse_observables
 from hybrid_rg.utils.threads import limit_torch_threads
 
 
@@ -24,8 +22,7 @@ def main(path: str) -> int:
     limit_torch_threads()
     spec = load_spec(path)
     site = site_model(spec)
-    obs = parse_observables(spec.target.observable, spec.target.N)[0]
-    first = exact_block(site, spec.map.n0, obs.operator(spec.map.n0) * spec.target.observable_scale)
+    first = first_block(spec, site)
     exact, method = reference(spec)
     if exact is None:
         raise SystemExit(f"{path}: no exact reference ({method})")

@@ -39,8 +39,7 @@ class Build:
 
 
 def load_experiment(cspec: CampaignSpec) -> Experiment:
-    from ..olrg.block import exact_block
-    from ..olrg.experiment import reference, site_model
+    from ..olrg.experiment import first_block, reference, site_model
     from ..olrg.spec import load_spec
     from ..operators import parse_observables
     from ..pulse.experiment_programs import check_compilable
@@ -52,7 +51,7 @@ def load_experiment(cspec: CampaignSpec) -> Experiment:
         raise CampaignSpecError(f"{spec.name}: observable {spec.target.observable!r} is not a product of Z's; only "
                                 f"those are read from shot counts (use e.g. 'zz:0,1')")
     site = site_model(spec)
-    first = exact_block(site, spec.map.n0, obs.operator(spec.map.n0) * spec.target.observable_scale)
+    first = first_block(spec, site)
     target = cspec.objective.target
     if target is not None:
         return Experiment(spec, site, first, obs, float(target), "given")

@@ -55,6 +55,13 @@ def site_model(spec: ExperimentSpec) -> SiteModel:
     return getattr(SiteModel, spec.target.model)(**spec.target.couplings)
 
 
+def first_block(spec: ExperimentSpec, site: SiteModel):
+    """The exact first block of map.n0 sites carrying the (scaled) observable: where every flow of the spec
+    starts."""
+    obs = parse_observables(spec.target.observable, spec.target.N)[0]
+    return exact_block(site, spec.map.n0, obs.operator(spec.map.n0) * spec.target.observable_scale)
+
+
 def reference(spec: ExperimentSpec) -> tuple[np.ndarray | None, str]:
     """Exact values at the spec's times (scaled like the observable), and the method used ('none' if none)."""
     if spec.reference.method == "none":
@@ -171,8 +178,7 @@ def run_experiment(spec: ExperimentSpec, out: Path, init_from: Path | None = Non
     """All (K, T) points of the spec, resuming from `out/checkpoints`; returns the points and the reference method.
     init_from: a previous run whose trained maps start each point (nearest T), instead of a cold start."""
     site = site_model(spec)
-    obs = parse_observables(spec.target.observable, spec.target.N)[0]
-    first = exact_block(site, spec.map.n0, obs.operator(spec.map.n0) * spec.target.observable_scale)
+    first = first_block(spec, site)
     exact, method = reference(spec)
     folder = Path(out) / "checkpoints"
     folder.mkdir(parents=True, exist_ok=True)

@@ -14,10 +14,8 @@ from pathlib import Path
 import torch
 
 from ..errors import SpecError, UnusableFile
-from ..olrg.block import exact_block
-from ..olrg.experiment import _key, _load_into, make_map, run_experiment, site_model
+from ..olrg.experiment import _key, _load_into, first_block, make_map, run_experiment, site_model
 from ..olrg.spec import ExperimentSpec, load_spec
-from ..operators import parse_observables
 from .program import RydbergProgram
 from .units import compile_hem
 
@@ -35,8 +33,7 @@ def check_compilable(spec: ExperimentSpec) -> None:
 def programs_for_run(spec: ExperimentSpec, run_dir: Path) -> list[tuple[int, float, RydbergProgram]]:
     check_compilable(spec)
     site = site_model(spec)
-    obs = parse_observables(spec.target.observable, spec.target.N)[0]
-    first = exact_block(site, spec.map.n0, obs.operator(spec.map.n0) * spec.target.observable_scale)
+    first = first_block(spec, site)
     out = []
     for K in spec.training.orders:
         for T in spec.times.T:
