@@ -20,14 +20,14 @@ from hybrid_rg.olrg.block import SiteModel, exact_block
 from hybrid_rg.olrg.experiment import make_hem
 from hybrid_rg.olrg.flow import run_flow
 from hybrid_rg.olrg.loss import LossConfig
-from hybrid_rg.olrg.spec import HEM_DEFAULTS
+from hybrid_rg.olrg.spec import DeviceSection, MapSpec
 from hybrid_rg.olrg.trainer import train
 from hybrid_rg.operators import PauliExpr
 from hybrid_rg.utils.threads import limit_torch_threads
 
-MAP = HEM_DEFAULTS | {"kind": "hem", "interaction": "vdw", "control": "pwl", "n_knots": 8, "learn_positions": True,
-                      "min_gap": 0.7, "max_gap": 1.4, "terminal": True}
-DEVICE = {"profile": "quera_aquila", "spacing_um": 13.0}
+MAP = MapSpec(kind="hem", interaction="vdw", control="pwl", n_knots=8, learn_positions=True, min_gap=0.7,
+              max_gap=1.4, terminal=True)
+DEVICE = DeviceSection(profile="quera_aquila", spacing_um=13.0)
 
 
 def fit(first, site, N, T, state, target, cap):

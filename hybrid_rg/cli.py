@@ -1,10 +1,12 @@
-"""The `hybrid-rg` command.
+"""The `hybrid-rg` command: it parses, calls library functions, prints.
 
-    hybrid-rg exact --model tfim --n 100 --h 1.0 --observable zz:0,1 --times 0:5:51 --out DIR
-    hybrid-rg run   experiments/olrg_order.toml [--out DIR]
-    hybrid-rg demo  [--out DIR]
+    hybrid-rg exact --model tfim --n 100 --h 1.0 --observable zz:0,1 --times 0:5:51 --out DIR   exact.runner
+    hybrid-rg run   experiments/olrg/order.toml [--out DIR]                                     workflows.run_spec
+    hybrid-rg demo  [--out DIR]                                                                 workflows.run_demo
 
-Errors in the input exit with status 2 and one line on stderr that says what is wrong; nothing is written.
+Every option declares its choices and default. Modules are imported inside the command functions, so that
+`hybrid-rg --help` starts fast. Errors in the input exit with status 2 and one line on stderr that says what is
+wrong; nothing is written.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from .utils.cli_errors import fail as _fail
 
 
 def _print_table(times, columns, max_cols: int = 6, max_rows: int = 60) -> None:
+    import numpy as np
+
     names = list(columns)[:max_cols]
     width = max(12, *(len(n) + 2 for n in names))
     print("t".rjust(8) + "".join(n.rjust(width) for n in names))
@@ -69,156 +73,92 @@ def cmd_exact(args) -> int:
     return 0
 
 
-def _olrg_demo(exact_n10):
-    """The OLRG flow itself on the same benchmark: N = 10 from an exact 4-site block, χ = 8, the RDM-initialised
-    linear isometry (untrained, so it takes seconds), with the rigorous order-2 error bound."""
-    import numpy as np
-
-    from .exact.olrg_benchmark import TIMES, ZZ01
-    from .olrg import LinearIsometryMap, SiteModel, exact_block
-    from .olrg.predict import predict
-    from .utils.threads import limit_torch_threads
-
-    limit_torch_threads()
-    site = SiteModel.tfim(1.0, 1.0)
-    first = exact_block(site, 4, ZZ01.operator(4) * 0.25)
-    rows = {"T": [], "olrg": [], "exact": [], "bound": []}
-    for T in (0.3, 0.5, 1.0, 2.0):                 # points of the exact table's grid
-        opmap = LinearIsometryMap(8, init="rdm", site=site, T=T)
-        p = predict(first, site, 10, opmap, T, K=2, n_grid=21, max_tuples=400)
-        exact = float(exact_n10[int(np.argmin(np.abs(TIMES - T)))])
-        rows["T"].append(T), rows["olrg"].append(p.value), rows["exact"].append(exact), rows["bound"].append(p.bound)
-        print(f"  T = {T:4.2f}   OLRG {p.value:.8f}   exact {exact:.8f}   |error| {abs(p.value - exact):.1e}   "
-              f"bound {p.bound:.1e}")
-    return {k: np.array(v) for k, v in rows.items()}
-
-
 def cmd_demo(args) -> int:
-    import numpy as np
-
-    from .exact.olrg_benchmark import TIMES, benchmark_table
-    from .utils.results import atomic_dir, plot_time_series, write_csv
+    from .exact.olrg_benchmark import TIMES
+    from .workflows import run_demo
 
     print("OLRG paper benchmark (exact): TFIM J = h = 1, open chain, |0…0⟩ quench, ⟨S^z_1 S^z_2⟩(t)")
-    t0 = time.perf_counter()
-    table = benchmark_table(n=10, n_large=100)
-    _print_table(TIMES, table)
-    worst = float(np.max(table["abs_diff_N10"]))
-    print(f"max |Krylov − free fermions| at N = 10: {worst:.2e}   ({time.perf_counter() - t0:.1f} s)")
+    demo = run_demo(args.out)
+    _print_table(TIMES, demo.table)
+    print(f"max |Krylov − free fermions| at N = 10: {demo.worst_exact_diff:.2e}   ({demo.seconds_exact:.1f} s)")
     print("OLRG flow, N = 10 from an exact 4-site block, χ = 8 (RDM-initialised isometries, untrained):")
-    olrg = _olrg_demo(table["krylov_N10"])
-    with atomic_dir(args.out) as tmp:
-        write_csv(tmp / "result.csv", TIMES, table)
-        write_csv(tmp / "olrg.csv", olrg["T"], {k: v for k, v in olrg.items() if k != "T"})
-        curves = {k: v for k, v in table.items() if not k.startswith("abs_diff")}
-        plot_time_series(tmp / "result.png", TIMES, curves, ylabel="⟨S^z_1 S^z_2⟩",
-                         title="OLRG benchmark: TFIM J=h=1, |0…0⟩ quench (exact)")
-    print(f"wrote {args.out}/result.csv, olrg.csv and result.png; trained OLRG runs: hybrid-rg run experiments/olrg/…")
-    bound_ok = bool(np.all(olrg["bound"] >= np.abs(olrg["olrg"] - olrg["exact"])))
-    return 0 if worst < 1e-8 and bound_ok else 1
+    o = demo.olrg
+    for T, value, exact, bound in zip(o["T"], o["olrg"], o["exact"], o["bound"]):
+        print(f"  T = {T:4.2f}   OLRG {value:.8f}   exact {exact:.8f}   |error| {abs(value - exact):.1e}   "
+              f"bound {bound:.1e}")
+    print(f"wrote {args.out}/result.csv, olrg.csv and result.png; trained OLRG runs: "
+          f"hybrid-rg run experiments/olrg/…")
+    return 0 if demo.ok else 1
 
 
 def cmd_run(args) -> int:
-    from pathlib import Path
-
-    from .olrg.spec import SpecError, load_spec
+    from .olrg.spec import load_spec
+    from .utils.threads import limit_torch_threads
+    from .workflows import run_spec
 
     try:
         spec = load_spec(args.spec)
-    except SpecError as err:
-        return _fail(str(err))
-    from .olrg.experiment import run_experiment
-    from .utils.threads import limit_torch_threads
-
-    limit_torch_threads()
-    from .olrg.report import plot_points, read_paper, write_points
-    from .utils.provenance import provenance, write_json
-    from .utils.results import atomic_dir
-
-    out = Path(args.out or Path("out") / spec.name)
-    print(f"# {spec.name}: {spec.model} {spec.couplings} N={spec.N}, ⟨{spec.observable}⟩×{spec.observable_scale}, "
-          f"map {spec.map['kind']} n0={spec.map['n0']}"
-          + ("" if spec.map["kind"] == "hem" else f" χ={spec.map['chi']}") + f", orders {spec.training['orders']}, "
-          f"{len(spec.times)} times (resumes from {out}/checkpoints)")
-    t0 = time.perf_counter()
-    init_from = Path(args.init_from) if getattr(args, "init_from", None) else None
-    if init_from is not None and not (init_from / "checkpoints").is_dir():
-        return _fail(f"--init-from {init_from}: not a finished run folder (no checkpoints/ inside)")
-    try:
-        points, method = run_experiment(spec, out, init_from)
     except ValueError as err:
         return _fail(str(err))
-    seconds = time.perf_counter() - t0
-    programs = _hem_programs(spec, out)
+    limit_torch_threads()
+    m, out = spec.map, args.out or f"out/{spec.name}"
+    t = spec.target
+    print(f"# {spec.name}: {t.model} {t.couplings} N={t.N}, ⟨{t.observable}⟩×{t.observable_scale}, "
+          f"map {m.kind} n0={m.n0}" + ("" if m.kind == "hem" else f" χ={m.chi}")
+          + f", orders {list(spec.training.orders)}, {len(spec.times.T)} times (resumes from {out}/checkpoints)")
+    try:
+        run = run_spec(spec, out, args.init_from, spec_file=args.spec)
+    except ValueError as err:
+        return _fail(str(err))
     print(f"{'K':>2} {'T':>6} {'prediction':>12} {'exact':>12} {'rel.error':>10} {'bound':>10}")
-    for p in points:
+    for p in run.points:
         rel = "" if p.exact is None else f"{p.error / max(abs(p.exact), 1e-300):10.2e}"
         ex = "" if p.exact is None else f"{p.exact:12.8f}"
         print(f"{p.order:2d} {p.T:6.3f} {p.prediction:12.8f} {ex:>12} {rel:>10} {p.bound:10.2e}")
-    with atomic_dir(out) as tmp:
-        write_points(tmp / "result.csv", points)
-        paper = read_paper(spec.paper_csv) if spec.paper_csv else None
-        plot_points(tmp / "result.png", points, f"{spec.name}: {spec.description or spec.model} "
-                    f"(reference: {method})", paper, spec.paper_label)
-        if programs:
-            from .pulse.plot import plot_programs
-
-            (tmp / "programs").mkdir()
-            for K, T, prog in programs:
-                (tmp / "programs" / f"K{K}_T{T:.6g}.json").write_text(prog.to_json())
-            plot_programs(tmp / "programs" / "waveforms.png", [(f"K={K} T={T:.3g}", p) for K, T, p in programs])
-        write_json(tmp / "provenance.json", provenance(
-            inputs={"spec_file": str(Path(args.spec).resolve()), "spec": spec.raw, "reference": method},
-            seeds={"training": spec.training["seed"]}, extra={"wall_seconds": seconds}))
-    extra = f", programs/ ({len(programs)} pulse programs + waveforms.png)" if programs else ""
-    print(f"wrote {out}/result.csv, result.png, provenance.json{extra} ({seconds:.1f} s)")
+    extra = f", programs/ ({len(run.programs)} pulse programs + waveforms.png)" if run.programs else ""
+    print(f"wrote {out}/result.csv, result.png, provenance.json{extra} ({run.seconds:.1f} s)")
     return 0
-
-
-def _hem_programs(spec, out):
-    """Compiled pulse programs of a terminal van der Waals HEM run with a [device], put on the device's grids;
-    [] for anything else."""
-    m = spec.map
-    if m["kind"] != "hem" or not m["terminal"] or m["interaction"] != "vdw" or spec.device is None:
-        return []
-    from .devices.discretize import discretize
-    from .devices.spec import load_device_spec
-    from .pulse.experiment_programs import programs_for_run
-
-    device = load_device_spec(spec.device["profile"])      # onto the device's time and value grids
-    return [(K, T, discretize(p, device)) for K, T, p in programs_for_run(spec, out)]
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="hybrid-rg", description="Learned renormalization-group simulation on quantum hardware.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
+    # The choices repeat exact.runner's Literal types (importing it here would load scipy at every start);
+    # tests/test_cli.py checks that they agree.
     e = sub.add_parser("exact", help="exact real-time dynamics of a spin chain (Krylov or free fermions)")
-    e.add_argument("--model", default="tfim", help="tfim (−J ZZ − h X − g Z) or xxz (J (XX + YY + Δ ZZ) + hz Z)")
+    e.add_argument("--model", default="tfim", choices=("tfim", "xxz"),
+                   help="tfim (−J ZZ − h X − g Z) or xxz (J (XX + YY + Δ ZZ) + hz Z) (default: %(default)s)")
     e.add_argument("--n", type=int, required=True, help="number of sites (>= 2)")
-    e.add_argument("--J", type=float, default=1.0)
-    e.add_argument("--h", type=float, default=1.0, help="transverse field (tfim)")
-    e.add_argument("--g", type=float, default=0.0, help="longitudinal field (tfim; g != 0 needs krylov)")
-    e.add_argument("--delta", type=float, default=1.0, help="anisotropy Δ (xxz)")
-    e.add_argument("--hz", type=float, default=0.0, help="z field (xxz)")
-    e.add_argument("--boundary", default="open", help="open or periodic")
-    e.add_argument("--initial", default="zero", help="zero (|0…0⟩), neel (|0101…⟩) or ground (see --h0)")
+    e.add_argument("--J", type=float, default=1.0, help="nearest-neighbour coupling (default: %(default)s)")
+    e.add_argument("--h", type=float, default=1.0, help="transverse field (tfim; default: %(default)s)")
+    e.add_argument("--g", type=float, default=0.0,
+                   help="longitudinal field (tfim; g != 0 needs krylov; default: %(default)s)")
+    e.add_argument("--delta", type=float, default=1.0, help="anisotropy Δ (xxz; default: %(default)s)")
+    e.add_argument("--hz", type=float, default=0.0, help="z field (xxz; default: %(default)s)")
+    e.add_argument("--boundary", default="open", choices=("open", "periodic"), help="default: %(default)s")
+    e.add_argument("--initial", default="zero", choices=("zero", "neel", "ground"),
+                   help="zero (|0…0⟩), neel (|0101…⟩) or ground (see --h0) (default: %(default)s)")
     e.add_argument("--h0", type=float, default=None, help="tfim field of the pre-quench ground state (default: --h)")
-    e.add_argument("--observable", action="append", help="x:3, zz:0,5, x:all, tt:zz:2,7 (repeatable)")
-    e.add_argument("--times", default="0:5:51", help="START:STOP:NUM, or a comma list")
-    e.add_argument("--method", default="auto", help="auto, krylov or free-fermion")
-    e.add_argument("--out", default=None, help="folder for result.csv and result.png")
+    e.add_argument("--observable", action="append", default=None,
+                   help="x:3, zz:0,5, x:all, tt:zz:2,7 (repeatable; at least one)")
+    e.add_argument("--times", default="0:5:51", help="START:STOP:NUM, or a comma list (default: %(default)s)")
+    e.add_argument("--method", default="auto", choices=("auto", "krylov", "free-fermion"),
+                   help="auto picks free fermions where they apply (default: %(default)s)")
+    e.add_argument("--out", default=None, help="folder for result.csv and result.png (default: print only)")
     e.set_defaults(func=cmd_exact)
 
     d = sub.add_parser("demo", help="the main job: the OLRG benchmark (exact reference) with its plot")
-    d.add_argument("--out", default="out/demo")
+    d.add_argument("--out", default="out/demo",
+                   help="folder for result.csv, olrg.csv, result.png (default: %(default)s)")
     d.set_defaults(func=cmd_demo)
 
     r = sub.add_parser("run", help="run an OLRG experiment spec (TOML): train, predict, bound, compare to exact")
-    r.add_argument("spec", help="experiments/<name>.toml")
-    r.add_argument("--out", default=None, help="output folder (default out/<name>); rerunning resumes there")
+    r.add_argument("spec", help="an OLRG experiment spec, e.g. experiments/olrg/order.toml")
+    r.add_argument("--out", default=None, help="output folder (default: out/<name>); rerunning resumes there")
     r.add_argument("--init-from", default=None, metavar="RUN_DIR",
-                   help="warm start: each point starts from the trained map of RUN_DIR nearest in T")
+                   help="warm start: each point starts from the trained map of RUN_DIR nearest in T (default: the "
+                        "map's own initialisation)")
     r.set_defaults(func=cmd_run)
 
     # The statistical-physics packages register their own subcommands (`hybrid-rg mlrg …`, `hybrid-rg cora …`).

@@ -42,7 +42,10 @@ def test_two_time_columns_are_split_into_real_and_imaginary(tmp_path):
 ])
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, args):
     out = tmp_path / "out"
-    rc = main(["exact", *args, "--out", str(out)])
+    try:
+        rc = main(["exact", *args, "--out", str(out)])
+    except SystemExit as exc:          # an option outside its declared choices: argparse's own one line
+        rc = exc.code
     assert rc == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("hybrid-rg: error: ")
@@ -55,3 +58,19 @@ def test_argparse_errors_are_one_line_too(capsys):
     assert exc.value.code == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
+
+
+def test_exact_choices_are_the_requests_choices():
+    """The CLI repeats exact.runner's Literal choices (to start without scipy); they must agree."""
+    import typing
+
+    from hybrid_rg.cli import build_parser
+    from hybrid_rg.exact.runner import ExactRequest
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices["exact"]
+    options = {a.dest: a for a in sub._actions}
+    for name in ("model", "boundary", "initial", "method"):
+        literal = typing.get_args(ExactRequest.model_fields[name].annotation)
+        assert tuple(options[name].choices) == literal, name
+        assert options[name].default == (ExactRequest.model_fields[name].default
+                                         if name != "model" else "tfim"), name

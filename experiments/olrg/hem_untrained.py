@@ -12,11 +12,9 @@ import sys
 
 import torch
 
-from hybrid_rg.olrg.block import exact_block
-from hybrid_rg.olrg.experiment import make_map, reference, site_model
+from hybrid_rg.olrg.experiment import first_block, make_map, reference, site_model
 from hybrid_rg.olrg.flow import run_flow
 from hybrid_rg.olrg.spec import load_spec
-from hybrid_rg.operators import parse_observables
 from hybrid_rg.utils.threads import limit_torch_threads
 
 
@@ -24,18 +22,17 @@ def main(path: str) -> int:
     limit_torch_threads()
     spec = load_spec(path)
     site = site_model(spec)
-    obs = parse_observables(spec.observable, spec.N)[0]
-    first = exact_block(site, spec.map["n0"], obs.operator(spec.map["n0"]) * spec.observable_scale)
+    first = first_block(spec, site)
     exact, method = reference(spec)
     if exact is None:
         raise SystemExit(f"{path}: no exact reference ({method})")
     errors = []
-    for T, ex in zip(spec.times, exact):
+    for T, ex in zip(spec.times.T, exact):
         opmap = make_map(spec, site, T)
         with torch.no_grad():
-            errors.append(abs(float(run_flow(first, site, spec.N, opmap).prediction(T)) - ex) / abs(ex))
+            errors.append(abs(float(run_flow(first, site, spec.target.N, opmap).prediction(T)) - ex) / abs(ex))
         print(f"T = {T:5.2f}  untrained relative error {errors[-1]:.2e}")
-    print(f"max {max(errors):.2e}; max over T <= 1: {max(e for T, e in zip(spec.times, errors) if T <= 1):.2e} "
+    print(f"max {max(errors):.2e}; max over T <= 1: {max(e for T, e in zip(spec.times.T, errors) if T <= 1):.2e} "
           f"(reference: {method})")
     return 0
 

@@ -9,18 +9,18 @@ through the runtime ledger → collect → tell) → report (status, history, im
 docs/calibration.md.
 """
 
+from __future__ import annotations
+
 import importlib
 
-# Lazy (PEP 562): `hybrid-rg --help` imports this package to register `calibrate`, and campaign -> build -> torch
-# would cost seconds there. Each name is imported on first use.
-_WHERE = {"Outcome": "campaign", "run_campaign": "campaign", "CampaignSpec": "spec", "CampaignSpecError": "spec",
-          "load_campaign": "spec", "StorageRefused": "storage"}
+# Loaded on first use, so that `hybrid-rg --help` (which imports calibration.cli) does not load torch and optuna.
+_HOME = {"Outcome": "campaign", "run_campaign": "campaign", "CampaignSpec": "spec", "CampaignSpecError": "spec",
+         "load_campaign": "spec", "StorageRefused": "storage"}
+
+__all__ = ["CampaignSpec", "CampaignSpecError", "Outcome", "StorageRefused", "load_campaign", "run_campaign"]
 
 
 def __getattr__(name: str):
-    if name in _WHERE:
-        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-__all__ = ["CampaignSpec", "CampaignSpecError", "Outcome", "StorageRefused", "load_campaign", "run_campaign"]
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)

@@ -11,7 +11,7 @@ program bit for bit (a resumed campaign finds the same intent keys in the ledger
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import torch
 
@@ -39,36 +39,36 @@ class Build:
 
 
 def load_experiment(cspec: CampaignSpec) -> Experiment:
-    from ..olrg.block import exact_block
-    from ..olrg.experiment import reference, site_model
+    from ..olrg.experiment import first_block, reference, site_model
     from ..olrg.spec import load_spec
     from ..operators import parse_observables
     from ..pulse.experiment_programs import check_compilable
 
     spec = load_spec(cspec.experiment)
     check_compilable(spec)
-    obs = parse_observables(spec.observable, spec.N)[0]
+    obs = parse_observables(spec.target.observable, spec.target.N)[0]
     if set(obs.paulis) != {"Z"} or obs.two_time:
-        raise CampaignSpecError(f"{spec.name}: observable {spec.observable!r} is not a product of Z's; only those "
-                                f"are read from shot counts (use e.g. 'zz:0,1')")
+        raise CampaignSpecError(f"{spec.name}: observable {spec.target.observable!r} is not a product of Z's; only "
+                                f"those are read from shot counts (use e.g. 'zz:0,1')")
     site = site_model(spec)
-    first = exact_block(site, spec.map["n0"], obs.operator(spec.map["n0"]) * spec.observable_scale)
-    target = cspec.objective["target"]
+    first = first_block(spec, site)
+    target = cspec.objective.target
     if target is not None:
         return Experiment(spec, site, first, obs, float(target), "given")
-    exact_spec = replace(spec, times=(cspec.T,))
+    exact_spec = spec.model_copy(update={"times": spec.times.model_copy(update={"T": (cspec.T,)})})
     values, method = reference(exact_spec)
     if values is None:
-        raise CampaignSpecError(f"{spec.name}: no exact reference at N = {spec.N} ({method}); set objective.target")
+        raise CampaignSpecError(f"{spec.name}: no exact reference at N = {spec.target.N} ({method}); set "
+                                f"objective.target")
     return Experiment(spec, site, first, obs, float(values[0]), method)
 
 
 def resolved(cspec: CampaignSpec, exp: Experiment, params: dict) -> dict:
     """All hyperparameters: the trial's, and for the rest the experiment's and the campaign's defaults."""
     m, dev = exp.spec.map, exp.spec.device
-    out = {"omega": m["omega_init"], "delta": m["delta_init"], "gap": m["gap_init"], "spacing_um": dev["spacing_um"],
-           "n_knots": m["n_knots"], "ramp": 1.0, "shots": cspec.device["shots"],
-           "loss_order": cspec.objective["loss_order"], "iterations": 0}
+    out = {"omega": m.omega_init, "delta": m.delta_init, "gap": m.gap_init, "spacing_um": dev.spacing_um,
+           "n_knots": m.n_knots, "ramp": 1.0, "shots": cspec.device.shots,
+           "loss_order": cspec.objective.loss_order, "iterations": 0}
     out.update(params)
     return out
 
@@ -82,12 +82,12 @@ def build_hem(exp: Experiment, T: float, p: dict, seed: int):
     m, dev = exp.spec.map, exp.spec.device
     if not 0 < p["ramp"] <= 1:
         raise ValueError(f"ramp = {p['ramp']}; the fraction of the slew limit must be in (0, 1]")
-    limits = RydbergLimits.from_snapshot(dev["profile"])
+    limits = RydbergLimits.from_snapshot(dev.profile)
     chans = channel_limits(limits, p["spacing_um"])
     chans = {k: ChannelLimits(c.lo, c.hi, c.slew * p["ramp"], c.zero_ends) for k, c in chans.items()}
     gap = float(p["gap"])
-    family = DeviceFamily(interaction="vdw", site_resolved=False, phase=m["phase"], local_detuning=m["local_detuning"],
-                          learn_positions=False, min_gap=min(m["min_gap"], gap), max_gap=max(m["max_gap"], gap),
+    family = DeviceFamily(interaction="vdw", site_resolved=False, phase=m.phase, local_detuning=m.local_detuning,
+                          learn_positions=False, min_gap=min(m.min_gap, gap), max_gap=max(m.max_gap, gap),
                           gap_init=gap, **chans)
     n_knots = min(int(p["n_knots"]), max_knots(limits, p["spacing_um"], T))
     return HamiltonianExpressionMap(T, family, control="pwl", n_knots=n_knots, omega_init=float(p["omega"]),
@@ -108,25 +108,26 @@ def build(cspec: CampaignSpec, exp: Experiment, params: dict, seed: int, with_pr
     torch.manual_seed(seed)
     hem = build_hem(exp, T, p, seed)
     with torch.no_grad():
-        run_flow(exp.first, exp.site, spec.N, hem)          # creates every scale's controls
+        run_flow(exp.first, exp.site, spec.target.N, hem)          # creates every scale's controls
     if int(p["iterations"]) > 0:
         tr = spec.training
-        cfg = LossConfig(T=T, K=max(int(p["loss_order"]), 1), n_steps=o["n_steps"], n_samples=o["n_samples"])
-        train(exp.first, exp.site, spec.N, hem, cfg, iterations=int(p["iterations"]), lr=tr["lr"],
+        cfg = LossConfig(T=T, K=max(int(p["loss_order"]), 1), n_steps=o.n_steps, n_samples=o.n_samples)
+        train(exp.first, exp.site, spec.target.N, hem, cfg, iterations=int(p["iterations"]), lr=tr.lr,
               optimizer="adam", seed=seed)
     with torch.no_grad():
-        value = float(run_flow(exp.first, exp.site, spec.N, hem).prediction(T))
+        value = float(run_flow(exp.first, exp.site, spec.target.N, hem).prediction(T))
         consistency = 0.0
         if int(p["loss_order"]) > 0:
-            cfg = LossConfig(T=T, K=int(p["loss_order"]), n_steps=o["n_steps"], n_samples=o["n_samples"])
-            consistency = float(flow_loss(exp.first, exp.site, spec.N, hem, cfg, torch.Generator().manual_seed(seed)))
+            cfg = LossConfig(T=T, K=int(p["loss_order"]), n_steps=o.n_steps, n_samples=o.n_samples)
+            consistency = float(flow_loss(exp.first, exp.site, spec.target.N, hem, cfg,
+                                          torch.Generator().manual_seed(seed)))
     bound = None
-    if o["bound"] != "none" and with_bound:
-        bound = predict(exp.first, exp.site, spec.N, hem, T, o["bound_order"], n_grid=spec.bound["n_grid"],
-                        max_tuples=spec.bound["max_tuples"]).bound
+    if o.bound != "none" and with_bound:
+        bound = predict(exp.first, exp.site, spec.target.N, hem, T, o.bound_order, n_grid=spec.bound.n_grid,
+                        max_tuples=spec.bound.max_tuples).bound
     program = None
     if with_program:
-        prog = compile_hem(hem, spec.N, float(p["spacing_um"]))
+        prog = compile_hem(hem, spec.target.N, float(p["spacing_um"]))
         meta = dict(prog.metadata) | {"experiment": spec.name, "T": repr(T), "calibration": cspec.name,
                                       **{f"param_{k}": repr(v) for k, v in sorted(p.items())}}
         program = RydbergProgram(prog.positions_um, prog.amplitude, prog.detuning, prog.phase, prog.local_detuning,
@@ -143,4 +144,4 @@ def for_device(program, device_spec):
 
 def observable_from_counts(counts: dict[str, int], exp: Experiment) -> tuple[float, float]:
     """⟨O⟩ (with the experiment's observable_scale) from shot counts, and its shot-noise standard error."""
-    return z_string(counts, exp.observable.sites, exp.spec.observable_scale)
+    return z_string(counts, exp.observable.sites, exp.spec.target.observable_scale)

@@ -81,8 +81,8 @@ class Heartbeats:
 
 
 def adapter_options(cspec: CampaignSpec, root) -> dict:
-    opts = dict(cspec.device["options"])
-    if cspec.device["name"] == "emulator" and "directory" not in opts:
+    opts = dict(cspec.device.options)
+    if cspec.device.name == "emulator" and "directory" not in opts:
         opts["directory"] = str((Path(root) / cspec.name / "emulator").resolve())
     return opts
 
@@ -94,7 +94,7 @@ class _Run:
         self.camp, self.study, self.cspec, self.ledger, self.log = camp, camp.study, camp.cspec, ledger, log
         self.storage = camp.study._storage
         self.exp = camp.exp or load_experiment(self.cspec)
-        self.device_spec = load_device_spec(self.cspec.device["name"])
+        self.device_spec = load_device_spec(self.cspec.device.name)
         self.options = adapter_options(self.cspec, root)
         self.me = me()
 
@@ -156,18 +156,18 @@ class _Run:
             o = self.cspec.objective
             self.set(number, surrogate_value=b.surrogate_value, consistency=b.consistency, bound=b.bound,
                      hyperparameters=b.params)
-            if o["bound"] == "constraint":            # feasible when <= 0 (what Trial.set_constraint stores)
-                self.storage.set_trial_system_attr(t._trial_id, "constraints:bound", b.bound - o["bound_max"])
+            if o.bound == "constraint":            # feasible when <= 0 (what Trial.set_constraint stores)
+                self.storage.set_trial_system_attr(t._trial_id, "constraints:bound", b.bound - o.bound_max)
             programs, shots = [program], int(b.params["shots"])
-        req = SubmitRequest(tuple(programs), self.cspec.device["name"], shots, seed=ua["task_seed"],
+        req = SubmitRequest(tuple(programs), self.cspec.device.name, shots, seed=ua["task_seed"],
                             campaign=self.cspec.name, batch=ua["batch"],
                             tags=(f"calibration:{self.cspec.name}", f"trial:{ua['root']}"),
-                            adapter=self.cspec.device["adapter"], adapter_options=self.options,
-                            budget_usd=self.cspec.budget["budget_usd"])
+                            adapter=self.cspec.device.adapter, adapter_options=self.options,
+                            budget_usd=self.cspec.budget.budget_usd)
         try:
             submit(self.ledger, req)
         except ValidationFailed as err:
-            return f"invalid on {self.cspec.device['name']}: {err}"
+            return f"invalid on {self.cspec.device.name}: {err}"
         return None
 
     # --- one trial: tell ------------------------------------------------------------------------------------
@@ -189,8 +189,8 @@ class _Run:
                 counts[bits] = counts.get(bits, 0) + int(c)
         est, err = observable_from_counts(counts, self.exp)
         loss0 = (est - self.exp.target) ** 2
-        loss = loss0 + self.cspec.objective["consistency_weight"] * t.user_attrs.get("consistency", 0.0)
-        values = [loss] + ([t.user_attrs["bound"]] if self.cspec.objective["bound"] == "objective" else [])
+        loss = loss0 + self.cspec.objective.consistency_weight * t.user_attrs.get("consistency", 0.0)
+        values = [loss] + ([t.user_attrs["bound"]] if self.cspec.objective.bound == "objective" else [])
         self.set(number, estimate=est, stderr=err, loss0=loss0, target=self.exp.target,
                  ledger_entries=[e.id for e in entries], task_ids=[e.task_id for e in entries],
                  cost_estimate_usd=sum(e.cost_estimate_usd for e in entries))
@@ -227,7 +227,7 @@ def run_campaign(cspec: CampaignSpec, *, root: str | Path, ledger_path, worker: 
 
     camp = open_campaign(cspec, root, worker=worker, workers=workers)
     b = cspec.budget
-    out = Outcome(n_trials=b["n_trials"])
+    out = Outcome(n_trials=b.n_trials)
     try:
         with Ledger(ledger_path) as ledger, Heartbeats(camp.study._storage) as hb:
             run = _Run(camp, root, ledger, log)
@@ -241,7 +241,7 @@ def run_campaign(cspec: CampaignSpec, *, root: str | Path, ledger_path, worker: 
                         out.taken_over.append(n)
                         run.claim(run.trial(n))
                 done, running = run.counts()
-                while len(active) < b["batch_size"] and done + running < b["n_trials"]:
+                while len(active) < b.batch_size and done + running < b.n_trials:
                     with warnings.catch_warnings():       # "heartbeat is supposed to be used with optimize":
                         warnings.simplefilter("ignore")   # this loop records the heartbeats itself (Heartbeats)
                         trial = camp.study.ask(camp.distributions())
@@ -268,7 +268,7 @@ def run_campaign(cspec: CampaignSpec, *, root: str | Path, ledger_path, worker: 
                         live.append(n)
                 batches = {n: run.trial(n).user_attrs["batch"] for n in live}
                 entries = [e for n in live for e in records.select(ledger.conn, batch=batches[n])]
-                collect(ledger, entries, timeout_s=b["collect_timeout_s"], poll_interval_s=b["poll_interval_s"])
+                collect(ledger, entries, timeout_s=b.collect_timeout_s, poll_interval_s=b.poll_interval_s)
                 for n in live:
                     verdict = run.tell(n, records.select(ledger.conn, batch=batches[n]))
                     {"told": out.told, "failed": out.failed, "pending": out.pending}[verdict].append(n)

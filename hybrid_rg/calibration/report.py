@@ -39,7 +39,7 @@ def status(cspec: CampaignSpec, root) -> dict:
         states[t.state.name] = states.get(t.state.name, 0) + 1
     best = best_trial(study)
     url = camp.url
-    return {"campaign": cspec.name, "storage": url, "n_trials_target": cspec.budget["n_trials"], "states": states,
+    return {"campaign": cspec.name, "storage": url, "n_trials_target": cspec.budget.n_trials, "states": states,
             "target": study.user_attrs.get("target"), "target_method": study.user_attrs.get("target_method"),
             "best": None if best is None else {"trial": best.number, "loss": best.values[0], "params": best.params,
                                                "estimate": best.user_attrs.get("estimate"),

@@ -22,118 +22,158 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
-from ..utils.toml_files import read_toml
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
-DEFAULTS = {
-    "device": {"name": "emulator", "adapter": None, "shots": 1000, "options": {}},
-    "search": {},
-    "objective": {"loss_order": 0, "consistency_weight": 1.0, "bound": "constraint", "bound_max": 1.0,
-                  "bound_order": 2, "target": None, "n_steps": 8, "n_samples": 8},
-    "budget": {"n_trials": 20, "batch_size": 2, "budget_usd": None, "collect_timeout_s": 60.0,
-               "poll_interval_s": 0.5},
-    "sampler": {"name": "tpe", "seed": 0, "n_startup_trials": 5},
-    "storage": {"url": None, "journal": None, "workers": 1, "heartbeat_interval_s": 30, "grace_period_s": 120,
-                "max_retry": 3},
-    "warm_start": {"enabled": False, "n_candidates": 48, "n_enqueue": 3, "narrow_top": 6, "margin": 0.15},
-}
-TOP = {"name", "description", "experiment", "T"}
+from ..errors import SpecError
+from ..utils import specs
+from ..utils.specs import SpecModel
+
 BOUND_MODES = ("constraint", "objective", "none")
 SAMPLERS = ("tpe", "random")
 
 
-class CampaignSpecError(ValueError):
-    """A malformed campaign spec; the message names the field and the fix."""
+class CampaignSpecError(SpecError):
+    """A campaign spec that cannot be used, or a campaign that does not match its spec (another spec's study in
+    the same storage, a campaign not started yet); the message names the field or the storage and the fix."""
 
 
-@dataclass(frozen=True)
-class CampaignSpec:
+class DeviceSection(SpecModel):
+    """[device]: where the trials' programs run."""
+
+    name: str = Field("emulator", description="a device snapshot: emulator, quera_aquila, fake_aquila, ...")
+    adapter: str | None = None
+    shots: int = Field(1000, ge=2, description="shots per task (an error bar needs >= 2)")
+    options: dict[str, Any] = Field(default_factory=dict, description="adapter options; never credentials")
+
+
+class ObjectiveSection(SpecModel):
+    """[objective]: what a trial's loss is."""
+
+    loss_order: int = Field(0, ge=0, le=3, description="Dyson order of the consistency terms added to order 0")
+    consistency_weight: float = 1.0
+    bound: Literal["constraint", "objective", "none"] = "constraint"
+    bound_max: float = 1.0
+    bound_order: int = Field(2, ge=0)
+    target: float | None = Field(None, description="default: the exact value from hybrid_rg.exact")
+    n_steps: int = Field(8, ge=1)
+    n_samples: int = Field(8, ge=1)
+
+
+class BudgetSection(SpecModel):
+    """[budget]: how many trials, in batches of how many, under which cap."""
+
+    n_trials: int = Field(20, ge=1)
+    batch_size: int = Field(2, ge=1)
+    budget_usd: float | None = Field(None, ge=0, description="the runtime's campaign cap")
+    collect_timeout_s: float = Field(60.0, ge=0)
+    poll_interval_s: float = Field(0.5, gt=0)
+
+
+class SamplerSection(SpecModel):
+    """[sampler]: optuna's sampler; the seed is explicit."""
+
+    name: Literal["tpe", "random"] = "tpe"
+    seed: int = 0
+    n_startup_trials: int = Field(5, ge=0)
+
+
+class StorageSection(SpecModel):
+    """[storage]: where the study lives (default: sqlite in the campaign's folder)."""
+
+    url: str | None = Field(None, description="sqlite:///… or postgresql://…")
+    journal: str | None = Field(None, description="a file path: optuna's JournalStorage")
+    workers: int = Field(1, ge=1)
+    heartbeat_interval_s: int = Field(30, ge=1)
+    grace_period_s: int = Field(120, ge=1)
+    max_retry: int = Field(3, ge=0)
+
+    @model_validator(mode="after")
+    def _one_storage(self) -> StorageSection:
+        if self.url and self.journal:
+            raise ValueError("[storage] sets both url and journal; choose one")
+        return self
+
+
+class WarmStartSection(SpecModel):
+    """[warm_start]: surrogate-ranked first trials and a narrowed space."""
+
+    enabled: bool = False
+    n_candidates: int = Field(48, ge=1)
+    n_enqueue: int = Field(3, ge=0)
+    narrow_top: int = Field(6, ge=1)
+    margin: float = Field(0.15, ge=0)
+
+
+class CampaignSpec(SpecModel):
+    """A whole campaign spec. `source` is the file it was read from (None when built in Python)."""
+
     name: str
-    experiment: Path
-    T: float
-    device: dict
-    search: dict
-    objective: dict
-    budget: dict
-    sampler: dict
-    storage: dict
-    warm_start: dict
     description: str = ""
-    source: Path | None = field(default=None, compare=False)
+    experiment: Path = Field(description="an HEM experiment spec, relative to the campaign spec")
+    T: float = Field(gt=0, description="the final time (dimensionless) the campaign calibrates")
+    device: DeviceSection = Field(default_factory=DeviceSection)
+    search: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    objective: ObjectiveSection = Field(default_factory=ObjectiveSection)
+    budget: BudgetSection = Field(default_factory=BudgetSection)
+    sampler: SamplerSection = Field(default_factory=SamplerSection)
+    storage: StorageSection = Field(default_factory=StorageSection)
+    warm_start: WarmStartSection = Field(default_factory=WarmStartSection)
+    _source: Path | None = PrivateAttr(default=None)
+
+    @field_validator("name")
+    @classmethod
+    def _study_name(cls, name: str) -> str:
+        if not name or not all(c.isalnum() or c in "-_." for c in name):
+            raise ValueError(f"name = {name!r}; use letters, digits, '-', '_' and '.' (it names the study)")
+        return name
+
+    @field_validator("experiment", mode="before")
+    @classmethod
+    def _experiment_file(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, (str, Path)):
+            return value                         # the type check names it
+        path = (Path((info.context or {}).get("base", ".")) / value).resolve()
+        if not path.is_file():
+            raise ValueError(f"experiment = {str(value)!r} is not a file (resolved to {path}); give a path "
+                             f"relative to the campaign spec")
+        return path
+
+    @field_validator("search")
+    @classmethod
+    def _search_space(cls, search: dict) -> dict:
+        from .space import parse_space
+
+        parse_space(search)                       # raises naming the parameter
+        return search
+
+    @property
+    def source(self) -> Path | None:
+        return self._source
 
     def digest(self) -> str:
         """What defines the campaign's problem (not its budget or storage): a resumed campaign must match it."""
-        core = {"experiment": Path(self.experiment).read_text(), "T": self.T, "device": self.device,
-                "search": self.search, "objective": self.objective, "sampler": self.sampler,
-                "warm_start": self.warm_start}
+        core = {"experiment": Path(self.experiment).read_text(), "T": self.T, "device": self.device.model_dump(),
+                "search": self.search, "objective": self.objective.model_dump(), "sampler": self.sampler.model_dump(),
+                "warm_start": self.warm_start.model_dump()}
         return hashlib.sha256(json.dumps(core, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
-    def with_changes(self, **sections) -> "CampaignSpec":
-        """A copy with some sections' fields replaced, e.g. with_changes(budget={"n_trials": 5})."""
-        kw = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        for sec, changes in sections.items():
-            kw[sec] = {**kw[sec], **changes} if isinstance(kw[sec], dict) else changes
-        return CampaignSpec(**kw)
-
-
-def _section(raw: dict, name: str) -> dict:
-    given = raw.get(name, {})
-    if not isinstance(given, dict):
-        raise CampaignSpecError(f"[{name}] must be a table")
-    if name == "search":
-        return dict(given)
-    unknown = set(given) - set(DEFAULTS[name])
-    if unknown:
-        raise CampaignSpecError(f"[{name}] has unknown fields {sorted(unknown)}; known: {sorted(DEFAULTS[name])}")
-    return {**DEFAULTS[name], **given}
-
-
-def _check(spec: CampaignSpec) -> None:
-    from .space import parse_space
-
-    parse_space(spec.search)                                  # raises CampaignSpecError naming the parameter
-    o, b, s, st = spec.objective, spec.budget, spec.sampler, spec.storage
-    if o["bound"] not in BOUND_MODES:
-        raise CampaignSpecError(f"objective.bound = {o['bound']!r}; choose one of {BOUND_MODES}")
-    if not (isinstance(o["loss_order"], int) and 0 <= o["loss_order"] <= 3):
-        raise CampaignSpecError(f"objective.loss_order = {o['loss_order']!r}; must be an integer 0..3")
-    if s["name"] not in SAMPLERS:
-        raise CampaignSpecError(f"sampler.name = {s['name']!r}; choose one of {SAMPLERS}")
-    if not isinstance(s["seed"], int):
-        raise CampaignSpecError(f"sampler.seed = {s['seed']!r}; must be an integer (seeds are explicit)")
-    for key in ("n_trials", "batch_size"):
-        if not (isinstance(b[key], int) and b[key] >= 1):
-            raise CampaignSpecError(f"budget.{key} = {b[key]!r}; must be an integer >= 1")
-    if not (isinstance(spec.device["shots"], int) and spec.device["shots"] >= 2):
-        raise CampaignSpecError(f"device.shots = {spec.device['shots']!r}; need an integer >= 2 (an error bar)")
-    if not (isinstance(st["workers"], int) and st["workers"] >= 1):
-        raise CampaignSpecError(f"storage.workers = {st['workers']!r}; must be an integer >= 1")
-    if st["url"] and st["journal"]:
-        raise CampaignSpecError("[storage] sets both url and journal; choose one")
-    if not (spec.T > 0):
-        raise CampaignSpecError(f"T = {spec.T}; the final time must be positive")
+    def with_changes(self, **changes) -> CampaignSpec:
+        """A copy with some fields or sections' fields replaced and checked again, e.g.
+        with_changes(budget={"n_trials": 5}) or with_changes(name="other")."""
+        data = self.model_dump()
+        for key, value in changes.items():
+            data[key] = {**data[key], **value} if isinstance(data.get(key), dict) and key != "search" else value
+        new = specs.parse_spec(data, CampaignSpec, self.source, error=CampaignSpecError)
+        new._source = self._source
+        return new
 
 
 def load_campaign(path: str | Path) -> CampaignSpec:
+    """The campaign spec of a TOML file; CampaignSpecError (one line: file, field, value, fix) if unusable."""
     path = Path(path)
-    raw = read_toml(path, CampaignSpecError, "calibration/hem_emulator.toml")
-    unknown = set(raw) - TOP - set(DEFAULTS)
-    if unknown:
-        raise CampaignSpecError(f"{path}: unknown fields or tables {sorted(unknown)}; known: "
-                                f"{sorted(TOP | set(DEFAULTS))}")
-    for key in ("name", "experiment", "T"):
-        if key not in raw:
-            raise CampaignSpecError(f"{path}: missing '{key}'")
-    experiment = (path.parent / raw["experiment"]).resolve()
-    if not experiment.is_file():
-        raise CampaignSpecError(f"{path}: experiment = {raw['experiment']!r} is not a file (resolved to "
-                                f"{experiment}); give a path relative to the campaign spec")
-    name = str(raw["name"])
-    if not name or not all(c.isalnum() or c in "-_." for c in name):
-        raise CampaignSpecError(f"name = {name!r}; use letters, digits, '-', '_' and '.' (it names the study)")
-    spec = CampaignSpec(name, experiment, float(raw["T"]), *(_section(raw, k) for k in DEFAULTS),
-                        description=str(raw.get("description", "")), source=path.resolve())
-    _check(spec)
+    spec = specs.load_spec_file(path, CampaignSpec, "calibration/hem_emulator.toml", error=CampaignSpecError)
+    spec._source = path.resolve()
     return spec

@@ -37,10 +37,10 @@ def campaign_dir(cspec: CampaignSpec, root: str | Path) -> Path:
 def storage_url(cspec: CampaignSpec, root: str | Path) -> str:
     """The study's URL (or 'journal:PATH'): the spec's [storage], else a SQLite file under root/<name>/."""
     st = cspec.storage
-    if st["journal"]:
-        return "journal:" + str(Path(st["journal"]).resolve())
-    if st["url"]:
-        return str(st["url"])
+    if st.journal:
+        return "journal:" + str(Path(st.journal).resolve())
+    if st.url:
+        return str(st.url)
     return "sqlite:///" + str((campaign_dir(cspec, root) / "study.db").resolve())
 
 
@@ -118,8 +118,8 @@ def make_storage(cspec: CampaignSpec, url: str, *, readonly: bool = False):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         return optuna.storages.RDBStorage(
-            url, heartbeat_interval=int(st["heartbeat_interval_s"]), grace_period=int(st["grace_period_s"]),
-            heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(st["max_retry"]),
+            url, heartbeat_interval=int(st.heartbeat_interval_s), grace_period=int(st.grace_period_s),
+            heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(st.max_retry),
             **kwargs)
 
 
@@ -127,16 +127,16 @@ def make_sampler(cspec: CampaignSpec, seed: int):
     import optuna
 
     s = cspec.sampler
-    if s["name"] == "random":
+    if s.name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     # constraints (the error bound) are set on each trial (system attribute 'constraints:bound', as
     # Trial.set_constraint does); TPE reads them from there
-    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=int(s["n_startup_trials"]))
+    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=int(s.n_startup_trials))
 
 
 def worker_seed(cspec: CampaignSpec, worker: int) -> int:
     """Worker k samples with seed + k: explicit, recorded in every trial (optuna reseeds silently otherwise)."""
-    return int(cspec.sampler["seed"]) + int(worker)
+    return int(cspec.sampler.seed) + int(worker)
 
 
 def _streams(sampler) -> list:

@@ -76,14 +76,14 @@ def owner_dead(owner: str | None) -> bool:
 
 
 def directions(cspec: CampaignSpec) -> list[str]:
-    return ["minimize", "minimize"] if cspec.objective["bound"] == "objective" else ["minimize"]
+    return ["minimize", "minimize"] if cspec.objective.bound == "objective" else ["minimize"]
 
 
 def trial_seed(cspec: CampaignSpec, root: int) -> int:
     """The seed of a trial's tasks and of its torch build: from the campaign seed and the trial's root number,
     so a retried trial (same parameters) is the same ledger batch with the same seeds (the batch seed from which
     `runtime.idempotency.task_seed` derives each task's)."""
-    return derive_seed(cspec.name, cspec.sampler["seed"], root)
+    return derive_seed(cspec.name, cspec.sampler.seed, root)
 
 
 def open_campaign(cspec: CampaignSpec, root: str | Path, *, worker: int = 0, workers: int | None = None,
@@ -92,7 +92,7 @@ def open_campaign(cspec: CampaignSpec, root: str | Path, *, worker: int = 0, wor
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     url = storage_url(cspec, root)
-    check_policy(url, workers or cspec.storage["workers"])
+    check_policy(url, workers or cspec.storage.workers)
     lock = None if readonly else hold_lock(url)
     try:
         storage = make_storage(cspec, url, readonly=readonly)
@@ -136,8 +136,8 @@ def _initialise(camp: Campaign) -> None:
     camp.exp = load_experiment(cspec)
     info = {"target": camp.exp.target, "target_method": camp.exp.target_method, "spec_digest": cspec.digest(),
             "spec": str(cspec.source or ""), "T": cspec.T, "original_space": space_to_dicts(camp.space)}
-    if cspec.warm_start["enabled"] and camp.space:
-        ws = warm_start(cspec, camp.exp, camp.space, int(cspec.sampler["seed"]))
+    if cspec.warm_start.enabled and camp.space:
+        ws = warm_start(cspec, camp.exp, camp.space, int(cspec.sampler.seed))
         camp.space = ws.space
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

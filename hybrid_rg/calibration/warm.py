@@ -52,12 +52,12 @@ def candidates(space: dict[str, Param], n: int, seed: int) -> list[dict]:
 
 def surrogate_loss(cspec: CampaignSpec, exp: Experiment, params: dict, seed: int) -> float:
     b = build(cspec, exp, params, seed, with_program=False, with_bound=False)
-    return (b.surrogate_value - exp.target) ** 2 + cspec.objective["consistency_weight"] * b.consistency
+    return (b.surrogate_value - exp.target) ** 2 + cspec.objective.consistency_weight * b.consistency
 
 
 def warm_start(cspec: CampaignSpec, exp: Experiment, space: dict[str, Param], seed: int) -> WarmStart:
     w = cspec.warm_start
-    pts = candidates(space, int(w["n_candidates"]), seed)
+    pts = candidates(space, int(w.n_candidates), seed)
     scored = sorted(((p, surrogate_loss(cspec, exp, p, seed)) for p in pts), key=lambda x: x[1])
-    top = [p for p, _ in scored[: int(w["narrow_top"])]]
-    return WarmStart(narrowed(space, top, float(w["margin"])), scored[: int(w["n_enqueue"])], scored)
+    top = [p for p, _ in scored[: int(w.narrow_top)]]
+    return WarmStart(narrowed(space, top, float(w.margin)), scored[: int(w.n_enqueue)], scored)

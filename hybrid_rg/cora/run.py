@@ -99,8 +99,8 @@ def write_run(tmp: Path, model, spec: CoraSpec, spec_text: str, traces: dict, cu
 
     torch.save({"config": model.config(), "state": model.state_dict()}, tmp / "model.pt")
     (tmp / "spec.toml").write_text(spec_text)
-    (tmp / "summary.json").write_text(json.dumps({"spec": spec.to_dict(), "metrics": metrics, **info}, indent=2,
-                                                 default=str))
+    summary = {"spec": spec.model_dump(mode="json"), "metrics": metrics, **info}
+    (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     with open(tmp / "correlations.csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(list(curves))
@@ -157,8 +157,7 @@ def replot(run_dir) -> None:
 
     run_dir = Path(run_dir)
     summary = json.loads((run_dir / "summary.json").read_text())
-    spec = parse_spec({k: {f: (list(v) if isinstance(v, (list, tuple)) else v) for f, v in t.items()}
-                       for k, t in summary["spec"].items()})
+    spec = parse_spec(summary["spec"], run_dir / "summary.json")
     with open(run_dir / "correlations.csv") as fh:
         rows = list(csv.DictReader(fh))
     curves = {k: np.array([float(row[k]) for row in rows]) for k in rows[0]}

@@ -1,4 +1,4 @@
-"""The experiment spec (TOML) of `hybrid-rg cora fit`: plain validation at the edge, typed dataclasses inside.
+"""The experiment spec (TOML) of `hybrid-rg cora fit`: typed models (hybrid_rg.utils.specs) at the edge.
 
     [data]   model = "ising1d" | "ising2d", side, T (or K = 1/T), n_train, n_test, seed, thermalize, every
     [model]  n_layers, chi, top = "uniform" | "learned", init = "random" | "block_spin", seed
@@ -6,26 +6,39 @@
              further_passes, seed
     [eval]   r_max, n_speed (samples drawn to time the sampler), n_sites (0 = all), seed
 
-Every unknown or out-of-range field raises ValueError naming the field and the fix.
+Every unknown or out-of-range field raises SpecError (a ValueError) naming the file, the field and the fix.
 """
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import asdict, dataclass, fields
+import math
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, Strict, model_validator
+
+from ..utils.specs import SpecModel, parse_spec as _parse, read_toml_text
 
 
-@dataclass(frozen=True)
-class DataSpec:
-    model: str = "ising1d"
-    side: int = 64
-    T: float = 0.0
-    K: float = 0.0
-    n_train: int = 2000
-    n_test: int = 1000
+class DataSpec(SpecModel):
+    """[data]: the Ising samples the CORA is fitted to (made by the project's own Monte Carlo)."""
+
+    model: Literal["ising1d", "ising2d"] = "ising1d"
+    side: int = Field(64, ge=2)
+    T: float = Field(0.0, ge=0, description="temperature (set T or K)")
+    K: float = Field(0.0, ge=0, description="coupling 1/T (set T or K)")
+    n_train: int = Field(2000, ge=10)
+    n_test: int = Field(1000, ge=10)
     seed: int = 0
-    thermalize: int = 200
-    every: int = 1
+    thermalize: int = Field(200, ge=0)
+    every: int = Field(1, ge=1)
+
+    @model_validator(mode="after")
+    def _one_temperature(self) -> DataSpec:
+        if (self.T > 0) == (self.K > 0):
+            raise ValueError(f"data.T = {self.T}, data.K = {self.K}: set exactly one of data.T (temperature) or "
+                             f"data.K (coupling 1/T), > 0")
+        return self
 
     @property
     def coupling(self) -> float:
@@ -36,120 +49,70 @@ class DataSpec:
         return 1 if self.model == "ising1d" else 2
 
 
-@dataclass(frozen=True)
-class ModelSpec:
-    n_layers: int = 4
-    chi: int = 2
-    top: str = "learned"
-    init: str = "random"
+class ModelSpec(SpecModel):
+    """[model]: the CORA's layers and hidden dimension."""
+
+    n_layers: int = Field(4, ge=1, le=12)
+    chi: int = Field(2, ge=2, description="2…8 in 1D, 2 in 2D")
+    top: Literal["uniform", "learned"] = "learned"
+    init: Literal["random", "block_spin"] = "random"
     seed: int = 0
 
 
-@dataclass(frozen=True)
-class FitSpec:
-    method: str = "method2"
-    window: tuple = (4,)
-    steps: int = 300
-    lr: float = 0.05
-    origins_per_step: int = 0
-    further_passes: int = 0
+class FitSpec(SpecModel):
+    """[fit]: how the stochastic maps are learned."""
+
+    method: Literal["method1", "method2"] = "method2"
+    window: Annotated[tuple[Annotated[int, Field(ge=1, le=6)], ...], Strict(False)] = Field(
+        (4,), description="the marginal's window: one size in 1D, two in 2D, at most 8 sites, e.g. [4] or [2, 2]")
+    steps: int = Field(300, ge=1)
+    lr: float = Field(0.05, gt=0)
+    origins_per_step: int = Field(0, ge=0, description="0 = all")
+    further_passes: int = Field(0, ge=0)
     seed: int = 0
 
 
-@dataclass(frozen=True)
-class EvalSpec:
-    r_max: int = 16
-    n_speed: int = 1000
-    n_sites: int = 0     # sites averaged for the model's exact local numbers; 0 = all
+class EvalSpec(SpecModel):
+    """[eval]: what is measured after the fit."""
+
+    r_max: int = Field(16, ge=1)
+    n_speed: int = Field(1000, ge=1)
+    n_sites: int = Field(0, ge=0, description="sites averaged for the model's exact local numbers; 0 = all")
     seed: int = 0
 
 
-@dataclass(frozen=True)
-class CoraSpec:
-    data: DataSpec
-    model: ModelSpec
-    fit: FitSpec
-    eval: EvalSpec
+class CoraSpec(SpecModel):
+    data: DataSpec = Field(default_factory=DataSpec)
+    model: ModelSpec = Field(default_factory=ModelSpec)
+    fit: FitSpec = Field(default_factory=FitSpec)
+    eval: EvalSpec = Field(default_factory=EvalSpec)
 
-    def to_dict(self) -> dict:
-        return {k: asdict(getattr(self, k)) for k in ("data", "model", "fit", "eval")}
-
-
-_SECTIONS = {"data": DataSpec, "model": ModelSpec, "fit": FitSpec, "eval": EvalSpec}
-
-
-def _section(name: str, table, cls):
-    if not isinstance(table, dict):
-        raise ValueError(f"[{name}] must be a table")
-    known = {f.name: f for f in fields(cls)}
-    kwargs = {}
-    for key, value in table.items():
-        if key not in known:
-            raise ValueError(f"unknown field {name}.{key}; known fields: {', '.join(known)}")
-        default = known[key].default
-        if isinstance(default, tuple):
-            if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
-                raise ValueError(f"{name}.{key} must be a list of integers, e.g. [4] or [2, 2]")
-            value = tuple(value)
-        elif isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        elif type(value) is not type(default):
-            raise ValueError(f"{name}.{key} = {value!r} must be a {type(default).__name__}")
-        kwargs[key] = value
-    return cls(**kwargs)
+    @model_validator(mode="after")
+    def _fits_together(self) -> CoraSpec:
+        d, m, f, e = self.data, self.model, self.fit, self.eval
+        if d.side % 2 ** m.n_layers or d.side // 2 ** (m.n_layers - 1) < 2:
+            raise ValueError(f"data.side = {d.side} must be a multiple of 2^model.n_layers = {2 ** m.n_layers} (and "
+                             "the level below the top needs >= 2 sites per axis): change data.side or model.n_layers")
+        if m.chi > (8 if d.dim == 1 else 2):
+            raise ValueError(f"model.chi = {m.chi}: use 2…8 in 1D, 2 in 2D (2D cones hold 16 hidden variables at "
+                             "once)")
+        if d.dim == 2 and (f.method != "method2" or f.further_passes):
+            raise ValueError("fit.method = 'method1' and fit.further_passes need Bayesian inverses, implemented in 1D "
+                             "only: use method = 'method2' and further_passes = 0 for ising2d")
+        if len(f.window) != d.dim or math.prod(f.window) > 8:
+            raise ValueError(f"fit.window = {list(f.window)}: give {d.dim} sizes in 1…6 with at most 8 sites, e.g. "
+                             f"{[4] if d.dim == 1 else [2, 2]}")
+        if e.r_max > d.side // 2:
+            raise ValueError(f"eval.r_max = {e.r_max}: use 1…side/2 = {d.side // 2}")
+        return self
 
 
-def _check(cond: bool, message: str) -> None:
-    if not cond:
-        raise ValueError(message)
-
-
-def parse_spec(table: dict) -> CoraSpec:
-    for key in table:
-        _check(key in _SECTIONS, f"unknown section [{key}]; use [data], [model], [fit], [eval]")
-    spec = CoraSpec(**{k: _section(k, table.get(k, {}), cls) for k, cls in _SECTIONS.items()})
-    d, m, f, e = spec.data, spec.model, spec.fit, spec.eval
-    _check(d.model in ("ising1d", "ising2d"), f"data.model = {d.model!r}: use 'ising1d' or 'ising2d'")
-    _check((d.T > 0) != (d.K > 0), "set exactly one of data.T (temperature) or data.K (coupling 1/T), > 0")
-    _check(d.n_train >= 10 and d.n_test >= 10, "data.n_train and data.n_test must be >= 10")
-    _check(d.thermalize >= 0 and d.every >= 1, "data.thermalize must be >= 0 and data.every >= 1")
-    _check(1 <= m.n_layers <= 12, f"model.n_layers = {m.n_layers}: use 1…12")
-    _check(d.side % 2 ** m.n_layers == 0 and d.side // 2 ** (m.n_layers - 1) >= 2,
-           f"data.side = {d.side} must be a multiple of 2^model.n_layers = {2 ** m.n_layers} (and the level "
-           "below the top needs >= 2 sites per axis): change data.side or model.n_layers")
-    _check(2 <= m.chi <= (8 if d.dim == 1 else 2), f"model.chi = {m.chi}: use 2…8 in 1D, 2 in 2D "
-           "(2D cones hold 16 hidden variables at once)")
-    _check(m.top in ("uniform", "learned"), f"model.top = {m.top!r}: use 'uniform' or 'learned'")
-    _check(m.init in ("random", "block_spin"), f"model.init = {m.init!r}: use 'random' or 'block_spin'")
-    _check(f.method in ("method1", "method2"), f"fit.method = {f.method!r}: use 'method1' or 'method2'")
-    _check(f.method == "method2" and f.further_passes == 0 or d.dim == 1,
-           "fit.method = 'method1' and fit.further_passes need Bayesian inverses, implemented in 1D only: "
-           "use method = 'method2' and further_passes = 0 for ising2d")
-    _check(len(f.window) == d.dim and all(1 <= w <= 6 for w in f.window) and _prod(f.window) <= 8,
-           f"fit.window = {list(f.window)}: give {d.dim} sizes in 1…6 with at most 8 sites, e.g. "
-           f"{[4] if d.dim == 1 else [2, 2]}")
-    _check(f.steps >= 1 and f.lr > 0 and f.origins_per_step >= 0 and f.further_passes >= 0,
-           "fit.steps >= 1, fit.lr > 0, fit.origins_per_step >= 0 (0 = all), fit.further_passes >= 0")
-    _check(1 <= e.r_max <= d.side // 2, f"eval.r_max = {e.r_max}: use 1…side/2 = {d.side // 2}")
-    _check(e.n_speed >= 1 and e.n_sites >= 0, "eval.n_speed must be >= 1 and eval.n_sites >= 0 (0 = all sites)")
-    return spec
-
-
-def _prod(xs) -> int:
-    out = 1
-    for x in xs:
-        out *= x
-    return out
+def parse_spec(table: dict, source: str | Path | None = None) -> CoraSpec:
+    """The spec of a TOML table (or of a run's summary.json "spec"); SpecError naming the field otherwise."""
+    return _parse(table, CoraSpec, source)
 
 
 def load_spec(path) -> tuple[CoraSpec, str]:
-    """(spec, original text) from a TOML file; ValueError on unreadable files or bad fields."""
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-        table = tomllib.loads(raw.decode())
-    except FileNotFoundError:
-        raise ValueError(f"spec file {path} not found") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ValueError(f"spec file {path} is not valid TOML: {err}") from None
-    return parse_spec(table), raw.decode()
+    """(spec, original text) from a TOML file; SpecError on unreadable files or bad fields."""
+    table, text = read_toml_text(path, "experiments/cora/ising1d_K1_method2.toml")
+    return parse_spec(table, path), text

@@ -1,18 +1,23 @@
 """One exact calculation as a value: model, initial state, observables, times and method -> time series.
 
-This is what `hybrid-rg exact` runs. Everything is validated in `ExactRequest.validate()` before any work, so
-bad input fails at once with a message that names the value and the fix.
+This is what `hybrid-rg exact` runs. An `ExactRequest` is a typed spec (hybrid_rg.utils.specs): building one checks
+every field, and the physics cross-checks (a periodic chain's length, the observables' sites, what free fermions
+can do, the Krylov size limit) run before any work, so bad input fails at once with one line that names the
+value and the fix (RequestError). `validate()` returns the request with `method = "auto"` resolved.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Annotated, Any, Literal
 
 import numpy as np
+from pydantic import Field, Strict, ValidationError, model_validator
 
+from ..errors import BadInput
 from ..operators import lattice
 from ..operators.observables import ObservableSpec, parse_observables
+from ..utils.specs import SpecModel, describe
 from .free_fermions import GroundState, TFIMFreeFermions, ZeroState
 from .krylov import MAX_KRYLOV_SITES, evolve, ground_state, product_state
 
@@ -21,59 +26,58 @@ INITIAL_STATES = ("zero", "neel", "ground")
 METHODS = ("auto", "krylov", "free-fermion")
 
 
-class RequestError(ValueError):
-    """Bad input to an exact calculation; the message says what to change."""
+class RequestError(BadInput):
+    """Bad input to an exact calculation (an option of `hybrid-rg exact`, or an OLRG spec's reference); the
+    message names the value and what to change."""
 
 
-@dataclass(frozen=True)
-class ExactRequest:
-    model: str
-    n: int
-    times: tuple[float, ...]
-    observables: tuple[str, ...]
+class ExactRequest(SpecModel):
+    model: Literal["tfim", "xxz"]
+    n: int = Field(ge=2, description="the number of sites")
+    times: Annotated[tuple[float, ...], Strict(False)]
+    observables: Annotated[tuple[str, ...], Strict(False)]
     J: float = 1.0
     h: float = 1.0
     g: float = 0.0
     delta: float = 1.0
     hz: float = 0.0
-    boundary: str = "open"
-    initial: str = "zero"
+    boundary: Literal["open", "periodic"] = "open"
+    initial: Literal["zero", "neel", "ground"] = "zero"
     h0: float | None = None          # TFIM field of the pre-quench Hamiltonian for --initial ground
-    method: str = "auto"
-    specs: tuple[ObservableSpec, ...] = field(default=(), compare=False)
+    method: Literal["auto", "krylov", "free-fermion"] = "auto"
 
-    def validate(self) -> "ExactRequest":
-        if self.model not in MODELS:
-            raise RequestError(f"unknown model '{self.model}'; choose one of {', '.join(MODELS)}")
-        if not isinstance(self.n, int) or self.n < 2:
-            raise RequestError(f"--n {self.n}: a chain needs at least 2 sites")
-        for name in ("J", "h", "g", "delta", "hz", "h0"):
-            v = getattr(self, name)
-            if v is not None and not math.isfinite(v):
-                raise RequestError(f"--{name} is {v}; couplings must be finite numbers")
-        if self.boundary not in ("open", "periodic"):
-            raise RequestError(f"--boundary {self.boundary}: choose open or periodic")
-        if self.boundary == "periodic" and self.n < 3:
-            raise RequestError("a periodic chain needs --n 3 or more")
-        if self.initial not in INITIAL_STATES:
-            raise RequestError(f"unknown initial state '{self.initial}'; choose one of {', '.join(INITIAL_STATES)}")
-        if self.method not in METHODS:
-            raise RequestError(f"unknown method '{self.method}'; choose one of {', '.join(METHODS)}")
-        if not self.observables:
-            raise RequestError("no observable given; add e.g. --observable zz:0,1")
+    def __init__(self, **data: Any) -> None:
+        # built from Python (the CLI, olrg.experiment): the same one-line message as a spec file gets
         try:
-            specs = tuple(s for text in self.observables for s in parse_observables(text, self.n))
-        except ValueError as err:
-            raise RequestError(str(err)) from None
-        method = self._choose_method(specs)
+            super().__init__(**data)
+        except ValidationError as err:
+            raise RequestError(describe(err, ExactRequest)) from None
+
+    @model_validator(mode="after")
+    def _check(self) -> ExactRequest:
+        if self.boundary == "periodic" and self.n < 3:
+            raise ValueError("a periodic chain needs n >= 3 (--n 3 or more)")
+        if not self.observables:
+            raise ValueError("no observable given; add e.g. --observable zz:0,1")
+        self.specs                                      # parses them: a bad label or site fails here
+        method = self._choose_method()
         if method == "krylov" and self.n > MAX_KRYLOV_SITES:
             why = "" if self.method == "krylov" else " (free fermions cannot do this model/observable/state)"
-            raise RequestError(f"exact state-vector evolution is limited to --n {MAX_KRYLOV_SITES} on this machine{why}")
-        return ExactRequest(**{**self.__dict__, "method": method, "specs": specs})
+            raise ValueError(f"n = {self.n}: exact state-vector evolution is limited to --n {MAX_KRYLOV_SITES} "
+                             f"on this machine{why}")
+        return self
 
-    def _choose_method(self, specs) -> str:
+    @cached_property
+    def specs(self) -> tuple[ObservableSpec, ...]:
+        return tuple(s for text in self.observables for s in parse_observables(text, self.n))
+
+    def validate(self) -> ExactRequest:
+        """The same request with method 'auto' replaced by the method that runs."""
+        return self.model_copy(update={"method": self._choose_method()})
+
+    def _choose_method(self) -> str:
         ff_ok = (self.model == "tfim" and self.boundary == "open" and self.g == 0.0
-                 and self.initial in ("zero", "ground") and all(TFIMFreeFermions.supports(s) for s in specs))
+                 and self.initial in ("zero", "ground") and all(TFIMFreeFermions.supports(s) for s in self.specs))
         if self.method == "free-fermion" and not ff_ok:
             raise RequestError("--method free-fermion needs the open TFIM with g = 0, initial zero or ground, and "
                                "observables x:i, z:i, zz:i,j or tt:zz:i,j; use --method krylov")

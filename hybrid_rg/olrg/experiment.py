@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..errors import BadInput, UnusableFile
 from ..exact.runner import ExactRequest, RequestError, run_exact
 from ..operators import parse_observables
 from ..utils.checkpoints import load_checkpoint
@@ -31,7 +32,7 @@ from .hem_limits import channel_limits, max_knots, ramp_time
 from .loss import LossConfig
 from .omm import LinearIsometryMap
 from .predict import predict
-from .spec import ExperimentSpec
+from .spec import DeviceSection, ExperimentSpec, MapSpec
 from .trainer import train
 
 
@@ -53,58 +54,65 @@ class Point:
 
 
 def site_model(spec: ExperimentSpec) -> SiteModel:
-    return getattr(SiteModel, spec.model)(**spec.couplings)
+    return getattr(SiteModel, spec.target.model)(**spec.target.couplings)
+
+
+def first_block(spec: ExperimentSpec, site: SiteModel):
+    """The exact first block of map.n0 sites carrying the (scaled) observable: where every flow of the spec
+    starts."""
+    obs = parse_observables(spec.target.observable, spec.target.N)[0]
+    return exact_block(site, spec.map.n0, obs.operator(spec.map.n0) * spec.target.observable_scale)
 
 
 def reference(spec: ExperimentSpec) -> tuple[np.ndarray | None, str]:
     """Exact values at the spec's times (scaled like the observable), and the method used ('none' if none)."""
-    if spec.reference == "none":
+    if spec.reference.method == "none":
         return None, "none"
-    req = ExactRequest(model=spec.model, n=spec.N, times=spec.times, observables=(spec.observable,),
-                       method=spec.reference, **spec.couplings)
+    t = spec.target
     try:
-        req = req.validate()
+        req = ExactRequest(model=t.model, n=t.N, times=spec.times.T, observables=(t.observable,),
+                           method=spec.reference.method, **t.couplings).validate()
     except RequestError as err:
-        if spec.reference == "auto":       # too large for Krylov and not free: run without a reference
+        if spec.reference.method == "auto":       # too large for Krylov and not free: run without a reference
             return None, f"none ({err})"
         raise
     _, values = run_exact(req)
-    return spec.observable_scale * np.real(next(iter(values.values()))), req.method
+    return spec.target.observable_scale * np.real(next(iter(values.values()))), req.method
 
 
 def make_map(spec: ExperimentSpec, site: SiteModel, T: float):
-    m, seed = spec.map, spec.training["seed"]
-    if m["kind"] == "identity":
+    m, seed = spec.map, spec.training.seed
+    if m.kind == "identity":
         return IdentityMap()
-    if m["kind"] == "hem":
+    if m.kind == "hem":
         return make_hem(m, spec.device, T, seed, site)
-    if m["kind"] == "generative":
-        return GenerativeMap(m["chi"], width=m["width"], depth=m["depth"], noise_dim=m["noise_dim"],
-                             per_operator=m["per_operator"], seed=seed)
-    n_steps = spec.training["n_steps"]
-    return LinearIsometryMap(m["chi"], init=m["init"], site=site, T=T, n_steps=n_steps, seed=seed)
+    if m.kind == "generative":
+        return GenerativeMap(m.chi, width=m.width, depth=m.depth, noise_dim=m.noise_dim,
+                             per_operator=m.per_operator, seed=seed)
+    n_steps = spec.training.n_steps
+    return LinearIsometryMap(m.chi, init=m.init, site=site, T=T, n_steps=n_steps, seed=seed)
 
 
-def make_hem(m: dict, device: dict | None, T: float, seed: int, site: SiteModel | None = None
+def make_hem(m: MapSpec, device: DeviceSection | None, T: float, seed: int, site: SiteModel | None = None
              ) -> HamiltonianExpressionMap:
     """The HEM of a spec's [map] (and [device]: its limits become the controls' limits, and the number of
     waveform knots is capped by the device's minimum time step at this T)."""
-    family = dict(interaction=m["interaction"], site_resolved=m["site_resolved"], phase=m["phase"],
-                  local_detuning=m["local_detuning"], learn_positions=m["learn_positions"], min_gap=m["min_gap"],
-                  max_gap=m["max_gap"], gap_init=m["gap_init"])
-    n_knots = m["n_knots"]
+    family = dict(interaction=m.interaction, site_resolved=m.site_resolved, phase=m.phase,
+                  local_detuning=m.local_detuning, learn_positions=m.learn_positions, min_gap=m.min_gap,
+                  max_gap=m.max_gap, gap_init=m.gap_init)
+    n_knots = m.n_knots
     if device is not None:
-        limits = RydbergLimits.from_snapshot(device["profile"])
-        family.update(channel_limits(limits, device["spacing_um"]))
-        omega = tfim_embedding(site)["omega"] if m["hem_init"] == "embed" else m["omega_init"]
-        ramp = ramp_time(limits, device["spacing_um"], omega) if m["control"] == "pwl" else 0.0
+        limits = RydbergLimits.from_snapshot(device.profile)
+        family.update(channel_limits(limits, device.spacing_um))
+        omega = tfim_embedding(site)["omega"] if m.hem_init == "embed" else m.omega_init
+        ramp = ramp_time(limits, device.spacing_um, omega) if m.control == "pwl" else 0.0
         if n_knots >= 4 and 2 * ramp < T:       # Ω rises within `ramp`, not within a whole knot interval
             family["ramp"] = ramp
-        n_knots = min(n_knots, max_knots(limits, device["spacing_um"], T, family.get("ramp", 0.0)))
-    return HamiltonianExpressionMap(T, DeviceFamily(**family), control=m["control"], width=m["width"],
-                                    depth=m["depth"], n_knots=n_knots, omega_init=m["omega_init"],
-                                    delta_init=m["delta_init"], terminal=m["terminal"], seed=seed,
-                                    init=m["hem_init"], site=site)
+        n_knots = min(n_knots, max_knots(limits, device.spacing_um, T, family.get("ramp", 0.0)))
+    return HamiltonianExpressionMap(T, DeviceFamily(**family), control=m.control, width=m.width,
+                                    depth=m.depth, n_knots=n_knots, omega_init=m.omega_init,
+                                    delta_init=m.delta_init, terminal=m.terminal, seed=seed,
+                                    init=m.hem_init, site=site)
 
 
 def _key(order: int, T: float) -> str:
@@ -128,7 +136,7 @@ def init_state(init_from: Path, order: int, T: float) -> dict:
         k, t = f.stem[1:].split("_T")
         found.append((int(k) != order, abs(float(t) - T), f))
     if not found:
-        raise ValueError(f"--init-from {init_from}: no trained maps in {init_from}/checkpoints (run it first)")
+        raise UnusableFile(f"--init-from {init_from}: no trained maps in {init_from}/checkpoints (run it first)")
     return load_checkpoint(min(found)[2])
 
 
@@ -139,28 +147,28 @@ def run_point(spec, site, first, order: int, T: float, exact: float | None, fold
     opmap = make_map(spec, site, T)
     tr = spec.training
     if done.exists() and state_file.exists():
-        _load_into(opmap, first, site, spec.N, load_checkpoint(state_file))
+        _load_into(opmap, first, site, spec.target.N, load_checkpoint(state_file))
         return Point(**json.loads(done.read_text())), opmap.state_dict()
     t0 = time.perf_counter()
     losses = []
-    if spec.map["kind"] != "identity":
+    if spec.map.kind != "identity":
         if warm is not None:
             with torch.no_grad():
-                run_flow(first, site, spec.N, opmap)
+                run_flow(first, site, spec.target.N, opmap)
             try:
                 opmap.load_state_dict(warm)
             except RuntimeError as err:
-                raise ValueError(f"the warm start does not fit this map (different structure: {str(err)[:200]}…); "
+                raise BadInput(f"the warm start does not fit this map (different structure: {str(err)[:200]}…); "
                                  f"initialise from a run with the same [map] and [device]") from None
-        cfg = LossConfig(T=T, K=order, n_steps=tr["n_steps"], n_samples=tr["n_samples"], weights=tr["weights"],
-                         full_grid=tr["optimizer"] == "lbfgs", first_scale_weight=tr["first_scale_weight"],
-                         substeps=tr["substeps"])
-        result = train(first, site, spec.N, opmap, cfg, iterations=tr["iterations"], lr=tr["lr"],
-                       optimizer=tr["optimizer"], seed=tr["seed"], loss_target=tr["loss_target"],
-                       ensemble=tr["ensemble"], keep_best=tr["keep_best"], checkpoint=folder / f"{_key(order, T)}.train.pt")
+        cfg = LossConfig(T=T, K=order, n_steps=tr.n_steps, n_samples=tr.n_samples, weights=tr.weights,
+                         full_grid=tr.optimizer == "lbfgs", first_scale_weight=tr.first_scale_weight,
+                         substeps=tr.substeps)
+        result = train(first, site, spec.target.N, opmap, cfg, iterations=tr.iterations, lr=tr.lr,
+                       optimizer=tr.optimizer, seed=tr.seed, loss_target=tr.loss_target,
+                       ensemble=tr.ensemble, keep_best=tr.keep_best, checkpoint=folder / f"{_key(order, T)}.train.pt")
         losses = result.losses
-    pred = predict(first, site, spec.N, opmap, T, order, ensemble=tr["ensemble"], seed=tr["seed"],
-                   n_grid=spec.bound["n_grid"], max_tuples=spec.bound["max_tuples"])
+    pred = predict(first, site, spec.target.N, opmap, T, order, ensemble=tr.ensemble, seed=tr.seed,
+                   n_grid=spec.bound.n_grid, max_tuples=spec.bound.max_tuples)
     point = Point(order, T, pred.value, exact, pred.bound, pred.tail_share, losses[-1] if losses else None,
                   len(losses), time.perf_counter() - t0)
     torch.save(opmap.state_dict(), state_file)
@@ -172,21 +180,20 @@ def run_experiment(spec: ExperimentSpec, out: Path, init_from: Path | None = Non
     """All (K, T) points of the spec, resuming from `out/checkpoints`; returns the points and the reference method.
     init_from: a previous run whose trained maps start each point (nearest T), instead of a cold start."""
     site = site_model(spec)
-    obs = parse_observables(spec.observable, spec.N)[0]
-    first = exact_block(site, spec.map["n0"], obs.operator(spec.map["n0"]) * spec.observable_scale)
+    first = first_block(spec, site)
     exact, method = reference(spec)
     folder = Path(out) / "checkpoints"
     folder.mkdir(parents=True, exist_ok=True)
     points = []
-    jobs = [(K, j) for K in spec.training["orders"] for j in range(len(spec.times))]
+    jobs = [(K, j) for K in spec.training.orders for j in range(len(spec.times.T))]
     bar = progress(jobs, desc=spec.name, unit="point")
     warm = None
     for K, j in bar:
-        if j == 0 or not spec.training["warm_start"]:
+        if j == 0 or not spec.training.warm_start:
             warm = None
         if init_from is not None and warm is None:
-            warm = init_state(init_from, K, spec.times[j])
-        T = spec.times[j]
+            warm = init_state(init_from, K, spec.times.T[j])
+        T = spec.times.T[j]
         point, warm = run_point(spec, site, first, K, T, None if exact is None else float(exact[j]), folder, warm)
         points.append(point)
         if point.error is not None:

@@ -4,18 +4,16 @@
     programs_from_spec(path, run_dir=None) -> [RydbergProgram]           trains first if the run is not finished
 
 Only a terminal HEM with the van der Waals interaction and a [device] section compiles (pulse.units explains
-why); anything else raises ValueError naming the field to set.
+why); anything else raises SpecError (a ValueError) naming the field to set.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import BadInput
-from ..olrg.block import exact_block
-from ..olrg.experiment import _key, _load_into, make_map, run_experiment, site_model
+from ..errors import SpecError, UnusableFile
+from ..olrg.experiment import _key, _load_into, first_block, make_map, run_experiment, site_model
 from ..olrg.spec import ExperimentSpec, load_spec
-from ..operators import parse_observables
 from ..utils.checkpoints import load_checkpoint
 from .program import RydbergProgram
 from .units import compile_hem
@@ -23,29 +21,28 @@ from .units import compile_hem
 
 def check_compilable(spec: ExperimentSpec) -> None:
     m = spec.map
-    if m["kind"] != "hem":
-        raise BadInput(f"{spec.name}: map.kind = '{m['kind']}' runs classically; only an HEM (map.kind = 'hem') "
+    if m.kind != "hem":
+        raise SpecError(f"{spec.name}: map.kind = '{m.kind}' runs classically; only an HEM (map.kind = 'hem') "
                          f"compiles to pulse programs")
-    if not m["terminal"] or m["interaction"] != "vdw" or spec.device is None:
-        raise BadInput(f"{spec.name}: a pulse program needs map.terminal = true, map.interaction = 'vdw' and a "
+    if not m.terminal or m.interaction != "vdw" or spec.device is None:
+        raise SpecError(f"{spec.name}: a pulse program needs map.terminal = true, map.interaction = 'vdw' and a "
                          f"[device] section (profile, spacing_um), so that the whole prediction system is an array")
 
 
 def programs_for_run(spec: ExperimentSpec, run_dir: Path) -> list[tuple[int, float, RydbergProgram]]:
     check_compilable(spec)
     site = site_model(spec)
-    obs = parse_observables(spec.observable, spec.N)[0]
-    first = exact_block(site, spec.map["n0"], obs.operator(spec.map["n0"]) * spec.observable_scale)
+    first = first_block(spec, site)
     out = []
-    for K in spec.training["orders"]:
-        for T in spec.times:
+    for K in spec.training.orders:
+        for T in spec.times.T:
             state = Path(run_dir) / "checkpoints" / f"{_key(K, T)}.pt"
             if not state.exists():
-                raise BadInput(f"{run_dir}: point K={K}, T={T} has no trained map; run "
+                raise UnusableFile(f"{run_dir}: point K={K}, T={T} has no trained map; run "
                                  f"'hybrid-rg run' on the spec first")
             hem = make_map(spec, site, T)
-            _load_into(hem, first, site, spec.N, load_checkpoint(state))
-            prog = compile_hem(hem, spec.N, spec.device["spacing_um"])
+            _load_into(hem, first, site, spec.target.N, load_checkpoint(state))
+            prog = compile_hem(hem, spec.target.N, spec.device.spacing_um)
             meta = dict(prog.metadata) | {"experiment": spec.name, "order": str(K), "T": repr(T)}
             out.append((K, T, RydbergProgram(prog.positions_um, prog.amplitude, prog.detuning, prog.phase,
                                              prog.local_detuning, prog.c6_rad_per_us_um6,

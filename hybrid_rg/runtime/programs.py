@@ -30,7 +30,7 @@ def load_programs(path: str | Path) -> list[RydbergProgram]:
         from ..olrg.spec import load_spec
 
         try:
-            device = load_device_spec(load_spec(path).device["profile"])
+            device = load_device_spec(load_spec(path).device.profile)
             programs = [discretize(p, device) for p in programs_from_spec(path)]   # onto the device's grids
         except (SpecError, ValueError) as err:
             raise ProgramsError(f"{path}: {err}") from err

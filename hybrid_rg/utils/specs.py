@@ -32,8 +32,8 @@ class SpecModel(BaseModel):
                               validate_default=True)
 
 
-def read_toml(path: str | Path, example: str = "") -> dict:
-    """The TOML table of a spec file; SpecError if it is missing, not text or not valid TOML."""
+def read_toml_text(path: str | Path, example: str = "") -> tuple[dict, str]:
+    """The TOML table of a spec file and its text; SpecError if it is missing, not text or not valid TOML."""
     path = Path(path)
     try:
         text = path.read_bytes().decode("utf-8")
@@ -45,9 +45,14 @@ def read_toml(path: str | Path, example: str = "") -> dict:
     except UnicodeDecodeError:
         raise SpecError(f"{path}: not a text file (a spec is UTF-8 TOML); pass the .toml file") from None
     try:
-        return tomllib.loads(text)
+        return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as err:
         raise SpecError(f"{path}: not valid TOML ({err}); fix the file") from None
+
+
+def read_toml(path: str | Path, example: str = "") -> dict:
+    """The TOML table of a spec file; SpecError if it is missing, not text or not valid TOML."""
+    return read_toml_text(path, example)[0]
 
 
 # What to do about each kind of pydantic error, in words a spec author understands.
@@ -66,6 +71,10 @@ _FIXES = {
     "less_than_equal": "lower it",
     "too_short": "give more entries",
     "too_long": "give fewer entries",
+    "model_type": "write it as a TOML table",
+    "dict_type": "write it as a TOML table",
+    "tuple_type": "write a list",
+    "list_type": "write a list",
 }
 
 
@@ -88,9 +97,12 @@ def describe(err: ValidationError, model: type[BaseModel] | None = None, source:
     msg = first["msg"]
     if msg.startswith(("Value error, ", "Assertion failed, ")):
         msg = msg.split(", ", 1)[1]
-    msg = msg[0].lower() + msg[1:] if msg else msg
     kind = first["type"]
-    if kind == "extra_forbidden":
+    cross_check = kind in ("value_error", "assertion_error")
+    if cross_check:
+        # a validator of ours: its message already names the fields, their values and the fix
+        text = msg if where in msg or where == "(spec)" else f"{where}: {msg}"
+    elif kind == "extra_forbidden":
         text = f"unknown field '{where}'"
         allowed = _allowed_here(model, first["loc"]) if model is not None else []
         if allowed:
@@ -98,10 +110,14 @@ def describe(err: ValidationError, model: type[BaseModel] | None = None, source:
     elif kind == "missing":
         text = f"{where}: required field missing"
     else:
-        text = f"{where} = {first.get('input')!r}: {msg}"
+        text = f"{where} = {first.get('input')!r}: {msg[:1].lower() + msg[1:]}"
     fix = _FIXES.get(kind)
     if fix:
         text += f" ({fix})"
+    described = not cross_check and kind != "extra_forbidden" and model is not None
+    about = _field_description(model, first["loc"]) if described else None
+    if about:
+        text += f"; {where}: {about}"
     more = err.error_count() - 1
     if more:
         text += f" [and {more} more problem{'s' if more > 1 else ''}]"
@@ -120,6 +136,19 @@ def _allowed_here(model: type[BaseModel], loc: tuple) -> list[str]:
     return sorted(model.model_fields)
 
 
+def _field_description(model: type[BaseModel], loc: tuple) -> str | None:
+    """The `description` of the field at `loc`, if it has one (it tells the spec author what the field means)."""
+    info = None
+    for key in loc:
+        if not isinstance(key, str) or model is None:
+            continue
+        info = model.model_fields.get(key)
+        if info is None:
+            return None
+        model = _model_in(info.annotation)
+    return getattr(info, "description", None)
+
+
 def _model_in(ann: Any):
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return ann
@@ -130,18 +159,24 @@ def _model_in(ann: Any):
     return None
 
 
-def parse_spec(raw: dict, model: type[M], source: str | Path | None = None, context: dict | None = None) -> M:
-    """Validate a TOML table against a SpecModel; SpecError (one line, file and field) on any problem."""
+def parse_spec(raw: dict, model: type[M], source: str | Path | None = None, context: dict | None = None,
+               error: type[SpecError] = SpecError) -> M:
+    """Validate a TOML table against a SpecModel; `error` (a SpecError: one line, file and field) on any
+    problem."""
     try:
         return model.model_validate(raw, context=context)
     except ValidationError as err:
-        raise SpecError(describe(err, model, source)) from None
+        raise error(describe(err, model, source)) from None
 
 
-def load_spec_file(path: str | Path, model: type[M], example: str = "", context: dict | None = None) -> M:
+def load_spec_file(path: str | Path, model: type[M], example: str = "", context: dict | None = None,
+                   error: type[SpecError] = SpecError) -> M:
     """Read a TOML spec file and validate it against `model`. `context` reaches the model's validators (e.g. the
-    spec's folder, for paths relative to it)."""
+    spec's folder, for paths relative to it); `error` is the SpecError subclass raised."""
     path = Path(path)
-    raw = read_toml(path, example)
+    try:
+        raw = read_toml(path, example)
+    except SpecError as err:
+        raise error(str(err)) from None
     ctx = {"spec_path": path, "base": path.parent, **(context or {})}
-    return parse_spec(raw, model, source=path, context=ctx)
+    return parse_spec(raw, model, source=path, context=ctx, error=error)

@@ -6,9 +6,11 @@ import math
 
 import numpy as np
 
+from ..errors import BadInput
 
-class TimeGridError(ValueError):
-    pass
+
+class TimeGridError(BadInput):
+    """A time grid that cannot be used (malformed, negative, decreasing); the message shows the accepted forms."""
 
 
 def parse_time_grid(text: str) -> np.ndarray:

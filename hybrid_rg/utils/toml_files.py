@@ -1,18 +1,14 @@
-"""Reading a TOML spec file with the two errors every spec loader reports the same way: no such file, or not
-valid TOML. `error` is the loader's own ValueError subclass, so its CLI prints one line and exits 2."""
+"""Kept for hybrid_rg.mlrg until it moves to the one spec layer: `read_toml` is hybrid_rg.utils.specs.read_toml
+(its SpecError is a ValueError, so a caller's `except ValueError` keeps working)."""
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
+
+from .specs import read_toml as _read_toml
 
 
 def read_toml(path: str | Path, error: type[ValueError] = ValueError, example: str = "") -> dict:
-    path = Path(path)
-    try:
-        return tomllib.loads(path.read_text())
-    except (FileNotFoundError, IsADirectoryError):
-        hint = f"; pass a TOML file such as {example}" if example else ""
-        raise error(f"spec file {str(path)!r} not found{hint}") from None
-    except tomllib.TOMLDecodeError as err:
-        raise error(f"{path}: not valid TOML ({err}); fix the file") from None
+    """The TOML table of a spec file. `error` is accepted for the old signature; the error raised is SpecError
+    (a ValueError, exit status 2)."""
+    return _read_toml(path, example)

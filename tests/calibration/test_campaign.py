@@ -126,7 +126,9 @@ def test_storage_policy(tmp_path, monkeypatch):
     ("[search]\nomega = { low = 2, high = 1 }", "must be below"),
     ("[objective]\nbound = 'maybe'", "objective.bound"),
     ("[budget]\nn_trials = 0", "budget.n_trials"),
-    ("[storage]\nworkrs = 2", "unknown fields"),
+    ("[storage]\nworkrs = 2", "unknown field 'storage.workrs'"),
+    ("[device]\nshots = 1", "device.shots = 1"),
+    ("[sampler]\nname = 'grid'", "sampler.name = 'grid'"),
 ])
 def test_spec_errors_name_the_field(tmp_path, text, match):
     from .helpers import EXPERIMENT

@@ -85,8 +85,8 @@ GOOD = {"target": {"model": "tfim", "N": 5, "observable": "zz:0,1", "observable_
 ])
 def test_malformed_spec_names_the_field(change, field):
     ok = parse_spec(GOOD)
-    assert ok.training["warm_start"] is False          # opt-in: it must not leak into untrained runs
-    assert ok.times == (0.2, 0.4) and ok.map["chi"] == 2
+    assert ok.training.warm_start is False          # opt-in: it must not leak into untrained runs
+    assert ok.times.T == (0.2, 0.4) and ok.map.chi == 2
     with pytest.raises(SpecError, match=field.replace(".", r"\.")):
         parse_spec({**GOOD, **change})
 
