@@ -236,7 +236,7 @@ def _grid_size(n_grid: int, k: int, n_ops: int, max_tuples: int) -> int:
 
 
 def scale_bound(grown: Block, mapped: Block, site: SiteModel, T: float, K: int, remaining: int, scale: int,
-                n_grid: int = 101, max_tuples: int = 40_000, lightcone: bool = True, lc_grid: int = 101,
+                n_grid: int = 101, max_tuples: int = 40_000, lightcone: bool = True, lc_grid: int = 41,
                 max_dim: int = 128) -> ScaleBound:
     """The bound on Δ_n = F(E g_n) − F(E m_n), the part of the final error created at this scale.
     lightcone: also compute the light-cone bound and the light-cone Dyson remainder (grid of lc_grid times,
