@@ -1,9 +1,9 @@
 """Time evolution of a block, forward in time: propagators U(t) and Heisenberg operators X(t) = U(t)† X U(t).
 
-Static H: U(t) = exp(−iHt) for all grid times at once (torch.linalg.matrix_exp, batched). When a gradient is
-needed we use the matrix exponential rather than eigh because its gradient stays finite when the spectrum is
-degenerate, which mapped Hamiltonians often are (eigh's backward divides by eigenvalue gaps); without one
-(predictions, bounds) one eigh serves all times.
+Static H: U(t) = exp(−iHt) for all grid times at once from one eigh. When a gradient is needed we use
+`expm.hermitian_expm`, whose Daleckii–Krein backward is matrix_exp's gradient (finite on degenerate spectra,
+which mapped Hamiltonians often have; eigh's own backward divides by eigenvalue gaps) at a fraction of
+matrix_exp's cost.
 
 Time-dependent H(t) = H + Σ c(t) M: U is the time-ordered product of fourth-order commutator-free Magnus steps
 (two exponentials per step, H at the Gauss points), later times on the LEFT. (The authors' operator ODE dX/dt = i[H(t), X]
@@ -18,6 +18,7 @@ import math
 import torch
 
 from .block import Block
+from .expm import hermitian_expm
 
 
 PREDICTION_MAX_DT = 0.02      # CF4 step for predictions and bounds: error ~ dt⁴ ‖…‖ ≈ 1e-7 for ‖H‖ ~ 10
@@ -29,7 +30,7 @@ def propagators(block: Block, times: torch.Tensor, substeps: int = 8, max_dt: fl
     times = torch.as_tensor(times, dtype=torch.float64)
     if not block.drives:
         if torch.is_grad_enabled() and block.H.requires_grad:
-            return torch.linalg.matrix_exp(-1j * times[:, None, None] * block.H)
+            return hermitian_expm(block.H, times)
         # no gradient needed (predictions, bounds): one eigendecomposition serves every time, ~10× faster
         w, V = torch.linalg.eigh(block.H)
         return (V[None] * torch.exp(-1j * times[:, None] * w[None, :])[:, None, :]) @ V.conj().T
