@@ -138,47 +138,63 @@ def _second_derivative(block: Block, B: torch.Tensor, T: float, n_fine: int) -> 
     return rate
 
 
-def _first_commutators(Y: Block, site: SiteModel, T: float, G: int) -> tuple[torch.Tensor, float]:
-    """c(s_j) = Σ_a |s_a| ‖[B_a(s_j), O(T)]‖ on a uniform grid of G times in [0, T], and C2 with
-    ‖d²/ds² [B_a(s), O(T)]‖ summed like c ≤ C2 (so between grid points c exceeds the linear interpolant of its
-    corner values by at most δ²/8 · C2: the norm is convex and the Peano kernel bound holds for matrices).
+def _first_commutators(Y: Block, site: SiteModel, T: float, G: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """c(s_j) = Σ_a |s_a| ‖[B_a(s_j), O(T)]‖ on a uniform grid of G times in [0, T], and per grid cell a bound
+    κ_j ≥ Σ_a |s_a| sup_cell ‖d²/ds² [B_a(s), O(T)]‖ (so on the cell c exceeds the linear interpolant of its
+    corner values by at most δ²/8 · κ_j: the norm is convex and the Peano kernel bound holds for matrices).
 
     This is the norm of the first commutator of the Dyson/Duhamel expansion in the coupling V = Σ_a s_a B_a ⊗ p_a
-    to the next site (‖p_a‖ = 1): small while the next site lies outside the light cone of O(T)."""
+    to the next site (‖p_a‖ = 1): small while the next site lies outside the light cone of O(T).
+
+    κ: for static H the second derivative is itself a commutator, −[K_a(s), O(T)] with K_a = [H, [H, B_a]], so
+    it is light-cone small too: κ_j = Σ_a |s_a| min(2‖O‖‖K_a‖, max of ‖[K_a, O(T − s)]‖ at the cell's corners
+    + δ/2 · 2‖O‖‖[H, K_a]‖) (the third derivative bounds how far the norm moves from the nearer corner). With
+    drives, the global bound 2‖O‖ max_t ‖[H(t), [H(t), B_a]]‖."""
     grid = torch.linspace(0.0, T, G, dtype=torch.float64)
+    delta = T / (G - 1)
     strengths = [abs(s_a) for s_a, _, _ in site.couplings]
+    normO = _spectral(Y.observable)
+    c = torch.zeros(G, dtype=torch.float64)
+    kappa = torch.zeros(G - 1, dtype=torch.float64)
     if not Y.drives:
         # static H: O(T) and B(s) in the eigenbasis; [B(s), O(T)] = U(s)† [B, O(T − s)] U(s), and O(τ) in the
         # eigenbasis is O_e ∘ exp(i(w_i − w_j)τ): one eigh, then per time one elementwise product and matmuls
         w, V = torch.linalg.eigh(Y.H)
-        Oe = V.conj().T @ Y.observable @ V
+        Vh = V.conj().T
+        Oe = Vh @ Y.observable @ V
         gaps = w[:, None] - w[None, :]
-        c = torch.zeros(G, dtype=torch.float64)
-        for s_a, B in zip(strengths, Y.boundary):
-            Be = V.conj().T @ B @ V
+
+        def norms(X: torch.Tensor) -> torch.Tensor:
+            Xe = Vh @ X @ V
             parts = []
             for chunk in torch.split(T - grid, 16):                     # chunks bound the memory (16 D×D)
                 Ot = Oe * torch.exp(1j * chunk[:, None, None] * gaps)
-                M = Be @ Ot - Ot @ Be                                   # anti-Hermitian: ‖M‖ = max |eig(iM)|
+                M = Xe @ Ot - Ot @ Xe                                   # anti-Hermitian: ‖M‖ = max |eig(iM)|
                 parts.append(torch.linalg.eigvalsh(1j * M).abs().amax(-1))
-            c = c + s_a * torch.cat(parts)
+            return torch.cat(parts)
+
+        for s_a, B in zip(strengths, Y.boundary):
+            K = _commutator(Y.H, _commutator(Y.H, B))
+            c = c + s_a * norms(B)
+            c2 = norms(K)
+            local = torch.maximum(c2[:-1], c2[1:]) + delta / 2 * 2 * normO * _spectral(_commutator(Y.H, K))
+            kappa = kappa + s_a * torch.clamp(local, max=2 * normO * _spectral(K))
     else:
         O_T, B_t = heisenberg_operators(Y, T, grid, max_dt=PREDICTION_MAX_DT)
-        c = torch.zeros(G, dtype=torch.float64)
         for s_a, Bs in zip(strengths, B_t):
             M = Bs @ O_T - O_T @ Bs
-            c += s_a * torch.linalg.eigvalsh(1j * M).abs().amax(-1)
-    normO = _spectral(Y.observable)
-    C2 = sum(s_a * 2 * normO * _second_derivative(Y, B, T, 10 * G) for s_a, B in zip(strengths, Y.boundary))
-    return c, C2
+            c = c + s_a * torch.linalg.eigvalsh(1j * M).abs().amax(-1)
+        kappa = kappa + sum(s_a * 2 * normO * _second_derivative(Y, B, T, 10 * G)
+                            for s_a, B in zip(strengths, Y.boundary))
+    return c, kappa
 
 
-def _integral(c: torch.Tensor, C2: float, T: float, weight=None) -> float:
+def _integral(c: torch.Tensor, kappa: torch.Tensor, T: float, weight=None) -> float:
     """A rigorous upper bound on ∫_0^T c(s) w(s) ds from grid values (see _first_commutators), for w ≥ 0
-    non-decreasing (w = s^K/K!): each cell contributes w(right end) · (δ (c_a + c_b)/2 + δ³ C2/8)."""
+    non-decreasing (w = s^K/K!): cell j contributes w(right end) · (δ (c_j + c_{j+1})/2 + δ³ κ_j/8)."""
     G = len(c)
     delta = T / (G - 1)
-    cells = delta * (c[:-1] + c[1:]) / 2 + delta ** 3 * C2 / 8
+    cells = delta * (c[:-1] + c[1:]) / 2 + delta ** 3 * kappa / 8
     if weight is not None:
         cells = cells * weight(torch.linspace(0.0, T, G, dtype=torch.float64)[1:])
     return float(cells.sum())
