@@ -1,7 +1,9 @@
 """A prediction with its error bound: run the flow (once, or per replica of a stochastic map) and bound it.
 
 For an ensemble the prediction is the replica mean and the bound the mean of the replicas' bounds, which bounds
-the error of the mean (|exact − mean p_r| ≤ mean |exact − p_r|; docs/error_bound.md).
+the error of the mean (|exact − mean p_r| ≤ mean |exact − p_r|; docs/error_bound.md). Beside the bound,
+`Prediction.estimate` is an error ESTIMATE (not a bound): the telescoping sum of the per-scale differences with
+each environment truncated to the sites the light-cone bound attached.
 """
 
 from __future__ import annotations
