@@ -5,7 +5,8 @@ the output folder, and the trainer checkpoints while it runs; a rerun after a cr
 resumes the interrupted one. result.csv, result.png and provenance.json are written all at once at the end.
 
 Warm start (training.warm_start): the map for time T starts from the trained map of the previous T of the same
-order (the authors' `--sweep` curriculum); the first T starts from the map's own initialisation.
+order (the authors' `--sweep` curriculum); the first T, and every T when iterations = 0, starts from the map's own
+initialisation.
 """
 
 from __future__ import annotations
@@ -189,7 +190,9 @@ def run_experiment(spec: ExperimentSpec, out: Path, init_from: Path | None = Non
     bar = progress(jobs, desc=spec.name, unit="point")
     warm = None
     for K, j in bar:
-        if j == 0 or not spec.training.warm_start:
+        # the curriculum only seeds training: a point that is not trained (iterations = 0) keeps its own
+        # initialisation instead of silently inheriting the first T's map at every T
+        if j == 0 or not spec.training.warm_start or spec.training.iterations == 0:
             warm = None
         if init_from is not None and warm is None:
             warm = init_state(init_from, K, spec.times.T[j])

@@ -2,7 +2,7 @@
 
 Each iteration re-runs the flow (so every scale sees the current maps of the scales below it), sums the
 per-scale losses and takes one optimiser step. Adam or AdamW by default; L-BFGS on the deterministic full-grid
-loss. A stochastic (generative) map is trained on the mean loss of `ensemble` replicas.
+loss, also as a polish after Adam (`polish_iterations`). A stochastic (generative) map is trained on the mean loss of `ensemble` replicas.
 
 Checkpoints: with `checkpoint=PATH`, the map's parameters, the optimiser state, the random streams and the loss
 history are written every `checkpoint_every` iterations (to a temporary file, then renamed, so a crash never
@@ -13,7 +13,7 @@ and, for Adam/AdamW, continues exactly as if never interrupted.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -75,16 +75,43 @@ def _load(path: Path, opmap, opt, result: TrainResult, generator: torch.Generato
             getattr(opmap, name).set_state(state["streams"][name])
 
 
+def polish(first: Block, site: SiteModel, N: int, opmap, cfg: LossConfig, iterations: int,
+           lr: float = 1.0, max_eval: int = 20) -> list[float]:
+    """L-BFGS (strong-Wolfe line search) on the deterministic full-grid loss, in place: the polish after a
+    stochastic optimiser. Deterministic, so rerunning it from the same parameters gives the same map. Returns
+    the loss before each iteration. Measured on the paper's case (order 2, from the Adam-trained warm-start
+    maps, 6 iterations): relative error 1.7e-2 → 1.3e-3 at T = 0.9, 1.9e-2 → 2.4e-3 at T = 1.6."""
+    full = replace(cfg, full_grid=True)
+    params = [p for p in opmap.parameters() if p.requires_grad]
+    opt = torch.optim.LBFGS(params, lr=lr, max_iter=max_eval, line_search_fn="strong_wolfe")
+    losses = []
+
+    def closure():
+        opt.zero_grad()
+        loss = flow_loss(first, site, N, opmap, full)
+        loss.backward()
+        return loss
+
+    for _ in range(iterations):
+        losses.append(float(opt.step(closure).detach()))
+    return losses
+
+
 def train(first: Block, site: SiteModel, N: int, opmap, cfg: LossConfig, iterations: int = 200,
           lr: float = 1e-2, optimizer: str = "adam", seed: int = 0, loss_target: float = 0.0,
-          ensemble: int = 1, checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 25, keep_best: bool = False) -> TrainResult:
+          ensemble: int = 1, checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 25, keep_best: bool = False,
+          polish_iterations: int = 0) -> TrainResult:
     """Optimise opmap's parameters in place; returns the loss history (one entry per iteration, resumed ones
     included). keep_best: end with the parameters of the lowest loss seen in this call rather than the last
-    ones (Adam's first steps have size ~lr whatever the gradient, which can spoil a good initialisation)."""
+    ones (Adam's first steps have size ~lr whatever the gradient, which can spoil a good initialisation).
+    polish_iterations: then that many L-BFGS iterations on the full-grid loss (`polish`; not checkpointed: it is
+    deterministic, so a resumed run repeats it from the checkpointed parameters; its losses are not appended)."""
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer '{optimizer}' unknown; choose one of {', '.join(OPTIMIZERS)}")
-    if iterations < 0 or ensemble < 1:
-        raise ValueError("need iterations >= 0 and ensemble >= 1")
+    if iterations < 0 or ensemble < 1 or polish_iterations < 0:
+        raise ValueError("need iterations >= 0, ensemble >= 1 and polish_iterations >= 0")
+    if polish_iterations > 0 and ensemble > 1:
+        raise ValueError("the L-BFGS polish needs a deterministic loss; a stochastic map (ensemble > 1) has none")
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():                                      # the first pass creates the per-scale parameters
         run_flow(first, site, N, opmap)
@@ -128,4 +155,6 @@ def train(first: Block, site: SiteModel, N: int, opmap, cfg: LossConfig, iterati
             break
     if keep_best and best[1] is not None:
         opmap.load_state_dict(best[1])
+    if polish_iterations > 0:
+        polish(first, site, N, opmap, cfg, polish_iterations)
     return result

@@ -43,6 +43,7 @@ def test_bound_is_never_below_the_true_error(site, T, K):
     assert bound.value >= err
     for sb, d in zip(bound.scales, per_scale):
         assert sb.value >= d, (sb, d)
+        assert sb.dyson >= d and sb.lightcone >= d   # each form is a bound on its own, not only their minimum
     # the last scale has no environment: its term is the computed mismatch, equal to the true one
     assert abs(bound.scales[-1].value - per_scale[-1]) < 1e-10
 
@@ -72,11 +73,41 @@ def test_bound_holds_for_a_driven_block():
 
     flow = run_flow(first, site, N, drive_map)
     with torch.no_grad():
-        bound = flow_bound(flow.pairs, site, N, T, 2, n_grid=21)
+        bound = flow_bound(flow.pairs, site, N, T, 2, n_grid=21, lc_grid=21)
         per_scale = _scale_errors(flow, site, T, bound)
     assert per_scale[0] > 1e-5                          # the drive really changes the answer
     for sb, d in zip(bound.scales, per_scale):
-        assert sb.value >= d
+        assert sb.value >= d and sb.dyson >= d and sb.lightcone >= d
+    # a light-cone remainder was really used (the driven block with the environment partly attached)
+    small = flow_bound(flow.pairs, site, N, T, 2, n_grid=21, max_dim=32, lc_grid=21)
+    assert any(sb.lightcone_remainder > 0 for sb in small.scales)
+    for sb, d in zip(small.scales, per_scale):
+        assert sb.lightcone >= d
+
+
+@pytest.mark.parametrize("site", [SiteModel.tfim(1.0, 1.0), SiteModel.tfim(1.0, 0.7, 0.4)], ids=["tfim", "tfim_g"])
+@pytest.mark.parametrize("max_dim", [16, 32, 64, 128])
+@pytest.mark.parametrize("T", [0.3, 1.0, 2.0])
+def test_light_cone_bound_with_a_truncated_environment_is_never_below_the_true_error(site, max_dim, T):
+    """The light-cone remainder (environment attached only up to max_dim) and the light-cone Dyson tail are
+    bounds per scale on their own; the whole-flow value never exceeds the trivial whole bound."""
+    N = 7
+    first = exact_block(site, 3, O2)
+    opmap = LinearIsometryMap(4, init="rdm", site=site, T=T)
+    flow = run_flow(first, site, N, opmap)
+    with torch.no_grad():
+        p = float(flow.prediction(T))
+        bound = flow_bound(flow.pairs, site, N, T, 1, n_grid=21, prediction=p, max_dim=max_dim, lc_grid=41)
+        err = abs(p - _exact(site, N, T))
+        per_scale = _scale_errors(flow, site, T, bound)
+    assert err > 1e-9 and bound.value >= err
+    assert bound.value <= bound.whole and bound.whole <= 0.25 + abs(p) + 1e-9
+    assert any(sb.lightcone_remainder > 0 for sb in bound.scales) == (max_dim < 128)
+    for sb, d in zip(bound.scales, per_scale):
+        assert sb.dyson >= d and sb.lightcone >= d, (sb, d)
+    # the estimate is the signed telescoping sum with truncated environments: within the light-cone remainders
+    # of the true error, so exact when nothing is truncated
+    assert abs(bound.estimate - err) <= sum(sb.lightcone_remainder for sb in bound.scales) + 1e-10
 
 
 @pytest.mark.parametrize("k", [1, 2, 3])

@@ -290,3 +290,15 @@ def test_tfim_embedding_starts_the_flow_near_exact():
     assert abs(tfim_embedding(SITE)["gap"] - 4 ** (-1 / 6)) < 1e-12
     with pytest.raises(ValueError, match="antiferromagnetic"):
         tfim_embedding(SiteModel.tfim(J=1.0))
+
+
+@pytest.mark.parametrize("max_degree", [1, 2, 5, 12, 18])
+def test_paterson_stockmeyer_equals_the_horner_taylor_exponential(max_degree):
+    from hybrid_rg.olrg.evolution import expm_taylor, expm_taylor_horner
+
+    g = torch.Generator().manual_seed(max_degree)
+    for scale in (1e-4, 0.01, 0.2, 3.0):
+        H = torch.randn(3, 8, 8, dtype=torch.complex128, generator=g)
+        A = -1j * scale * (H + H.conj().transpose(-1, -2))
+        ps, ho = expm_taylor(A, max_degree), expm_taylor_horner(A, max_degree)
+        assert float((ps - ho).abs().max()) < 1e-13 * max(1.0, float(ho.abs().max()))
