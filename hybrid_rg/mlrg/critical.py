@@ -1,76 +1,109 @@
-"""Critical point of the exact map J = R(J) when plain Newton only finds the trivial or the ordered fixed point.
+"""Critical point of the exact map J = R(J) on the A1 axis: the critical bare coupling J0*, the critical fixed point
+J*, its thermal eigenvalue λ_t, ν = ln √2 / ln λ_t, GSD and Δ1.
 
-The critical fixed point is a saddle of the flow with one relevant direction, so iteration never reaches it and Newton
-from a generic start falls into one of the two attractive ones. The robust route (used here):
-1. **basin bisection** along the A1 axis: flow J0·e0 for `steps` exact RG steps and label the end point by its
-   ground-state degeneracy (GSD ≥ `gsd_split` ordered, else disordered; |J| > `j_cap` counts as ordered at once,
-   since the KL optimum of a nearly frozen teacher runs off to infinity). Bisect J0 between a disordered and an
-   ordered start; the bracket is the critical bare coupling J0*;
-2. the trajectory from J0* lingers near the critical fixed point: its point of least |R(J) − J| seeds
-3. **guarded Newton** on F(J) = R(J) − J: the Newton step (dR/dJ − 1)⁻¹F from implicit differentiation, a
-   backtracking line search on |F|, a Levenberg–Marquardt step when the line search fails, a cap on step length;
-   it returns `converged=False` with the reason instead of wandering off.
-The fixed point is accepted as critical when dR/dJ has exactly one eigenvalue with |λ| > 1.
-Labels can be non-monotone in J0 where the exact flow is erratic (A1+E, 2A1+E: the student cannot represent the
-teacher once E couplings are on, see docs/mlrg.md); bisection still returns *a* phase boundary, and the report says
-how many label changes a coarse scan saw.
+The critical fixed point is a saddle of the flow with one relevant direction: iteration never stays there and
+Newton from a generic start falls into one of the attractive fixed points (trivial J = 0, or frozen |J| → ∞).
+The search (issue 20) is built so that no setting has to be tuned per representation or geometry:
+
+1. **coarse scan** of J0 on a wide geometric grid (default 0.02 … 3): each flow is run until its phase is *decided*
+   by the distance to a known attractive fixed point: |J| < `r_trivial` (inside the trivial point's basin:
+   disordered) or |J| > `j_cap` (running to the frozen point: ordered). A flow that lingers for `max_steps`
+   without being decided is "undecided" (it started close to J0*). GSD is not used: the 2A1+E critical fixed point
+   has GSD ≈ 1.0004, so a GSD threshold calls ordered flows disordered (issue 20).
+2. **basin bisection** between the first disordered → ordered change of the scan, with the same rule, down to
+   `bisect_tol`; the flows that lingered longest pass closest to J*.
+3. **guarded Newton** on F(J) = R(J) − J (dR/dJ by implicit differentiation) from the lingering trajectory points
+   closest to being fixed; critical = converged, non-trivial, exactly one eigenvalue of dR/dJ with |λ| > 1.
+   Eigenvalues are general (dR/dJ is not symmetric).
+4. **projection refinement**: with u the left eigenvector of λ_t, φ_n(J0) = u·(Rⁿ(J0 e0) − J*) changes sign at J0*
+   once n is large enough that the irrelevant components (|λ_2|ⁿ) have died; its root in the bisection bracket
+   (Brent) is J0*. n is chosen from |λ_2| and the root is recomputed at 2n: the difference is reported as the
+   uncertainty, so a flow that is too short shows up as a number instead of a silent bias.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
-from .analysis import gsd, weight_tensor
+from .analysis import gsd, scaling_dimensions, weight_tensor
 from .rgmap import ExactRG, axis_point
 
+LN_SQRT2 = 0.5 * math.log(2.0)  # the block doubles the lattice spacing's area: b = √2 per step
 
-def phase_of_flow(rg: ExactRG, J0: float, steps: int, *, gsd_split: float = 1.5, j_cap: float = 12.0,
-                  settled: tuple[float, float] = (1.02, 1.95)) -> tuple:
-    """('ordered' | 'disordered', trajectory) of the exact flow from J0·e0.
 
-    Stops as soon as the flow has settled (GSD ≤ settled[0]: disordered; GSD ≥ settled[1] or |J| > j_cap:
-    ordered); after `steps` steps without settling the label is GSD ≥ gsd_split.
-    """
+@dataclass(frozen=True)
+class FlowRule:
+    """When is a flow's phase decided? Distances to the attractive fixed points (not GSD, not a step count)."""
+
+    r_trivial: float = 0.05  # |J| below this: in the basin of the trivial fixed point J = 0 (disordered)
+    j_cap: float = 12.0  # |J| above this: running to the frozen fixed point (ordered)
+    max_steps: int = 400  # a flow still undecided after this many steps started next to J0*
+
+
+def classify_flow(rg: ExactRG, J0: float, rule: FlowRule) -> tuple[str, list[torch.Tensor]]:
+    """('disordered' | 'ordered' | 'undecided', trajectory) of the exact flow from J0·e0, run until decided."""
     traj = [axis_point(rg.pair.n_params, J0)]
-    g = gsd(weight_tensor(rg.pair.teacher, traj[-1]))
-    for _ in range(steps):
+    for _ in range(rule.max_steps):
         J, _ = rg.step(traj[-1])
         traj.append(J)
-        if float(J.abs().max()) > j_cap:
+        norm = float(J.norm())
+        if norm > rule.j_cap:
             return "ordered", traj
-        g = gsd(weight_tensor(rg.pair.teacher, J))
-        if g <= settled[0] or g >= settled[1]:
-            break
-    return ("ordered" if g >= gsd_split else "disordered"), traj
+        if norm < rule.r_trivial:
+            return "disordered", traj
+    return "undecided", traj
 
 
-def bisect_phases(rg: ExactRG, lo: float, hi: float, *, steps: int = 8, tol: float = 1e-4, **kw) -> dict:
-    """J0* between a disordered `lo` and an ordered `hi` start (bisection on the flow's phase label)."""
-    la, _ = phase_of_flow(rg, lo, steps, **kw)
-    lb, traj = phase_of_flow(rg, hi, steps, **kw)
-    if la == lb:
-        raise ValueError(f"both ends of the bracket ({lo}, {hi}) flow to the {la} phase after {steps} steps; "
-                         "widen the bracket or change steps")
-    flip = la == "ordered"  # allow an inverted bracket
-    best_traj = traj
+def scan_phases(rg: ExactRG, grid, rule: FlowRule) -> list[tuple[float, str, int]]:
+    """(J0, label, steps taken) per grid point."""
+    out = []
+    for j0 in grid:
+        label, traj = classify_flow(rg, float(j0), rule)
+        out.append((float(j0), label, len(traj) - 1))
+    return out
+
+
+def phase_change(scan: list[tuple[float, str, int]]) -> tuple[float, float, int]:
+    """(lo, hi, number of label changes): the first decided disordered → ordered change of a scan (undecided points
+    between them are skipped: they lie next to J0*)."""
+    decided = [(j, lab) for j, lab, _ in scan if lab != "undecided"]
+    changes = [(a[0], b[0]) for a, b in zip(decided, decided[1:]) if a[1] != b[1]]
+    up = [(a[0], b[0]) for a, b in zip(decided, decided[1:]) if a[1] == "disordered" and b[1] == "ordered"]
+    if not up:
+        labels = ", ".join(f"{j:.3g}:{lab[0]}" for j, lab, _ in scan)
+        raise ValueError(f"no disordered → ordered change on the A1 axis in the scan ({labels}; d = disordered, "
+                         "o = ordered, u = undecided); widen `scan` or raise `max_steps`")
+    return up[0][0], up[0][1], len(changes)
+
+
+def bisect_phases(rg: ExactRG, lo: float, hi: float, rule: FlowRule, tol: float = 1e-3) -> dict:
+    """Bisection of J0 between a disordered `lo` and an ordered `hi` with the flow rule; stops at width `tol` or
+    when a flow stays undecided (then that J0 is within the rule's resolution of J0*). Keeps every trajectory."""
+    la, ta = classify_flow(rg, lo, rule)
+    lb, tb = classify_flow(rg, hi, rule)
+    if la != "disordered" or lb != "ordered":
+        raise ValueError(f"the bracket ({lo}, {hi}) flows to ({la}, {lb}), not (disordered, ordered) within "
+                         f"{rule.max_steps} steps; widen it or raise max_steps")
+    trajs, undecided = [ta, tb], None
     while hi - lo > tol:
         mid = 0.5 * (lo + hi)
-        lab, t = phase_of_flow(rg, mid, steps, **kw)
-        if (lab == "ordered") != flip:
+        lab, t = classify_flow(rg, mid, rule)
+        trajs.append(t)
+        if lab == "undecided":
+            undecided = mid
+            break
+        if lab == "ordered":
             hi = mid
         else:
             lo = mid
-        best_traj = t
-    return {"J0_star": 0.5 * (lo + hi), "bracket": (lo, hi), "trajectory": best_traj}
+    return {"bracket": (lo, hi), "trajectories": trajs, "undecided": undecided}
 
 
-def scan_phases(rg: ExactRG, grid, steps: int = 8, **kw) -> list[str]:
-    """Phase label per J0 on a grid (diagnostic: how often does the label change?)."""
-    return [phase_of_flow(rg, float(j), steps, **kw)[0] for j in grid]
-
-
-def guarded_fixed_point(rg: ExactRG, J: torch.Tensor, *, tol: float = 1e-9, max_iter: int = 40,
+def guarded_fixed_point(rg: ExactRG, J: torch.Tensor, *, tol: float = 1e-10, max_iter: int = 40,
                         max_step: float = 0.5) -> dict:
     """Newton on R(J) − J with line search, LM fallback and a step cap; never diverges silently."""
     J = J.detach().clone()
@@ -117,36 +150,120 @@ def guarded_fixed_point(rg: ExactRG, J: torch.Tensor, *, tol: float = 1e-9, max_
     else:
         it = max_iter
     RJ, kl_value, DR = rg.step(J, with_jacobian=True)
-    lam = np.linalg.eigvals(DR.numpy())
-    lam = lam[np.argsort(-np.abs(lam))]
-    lamT, vecsT = np.linalg.eig(DR.numpy().T)
-    residual = float((RJ - J).abs().max())
-    return {"J": J, "residual": residual, "converged": residual < max(tol, 1e-8), "message": message,
-            "kl": kl_value, "jacobian": DR, "eigenvalues": lam, "n_relevant": int((np.abs(lam) > 1 + 1e-9).sum()),
-            "left": vecsT[:, np.argmax(np.abs(lamT))].real, "iterations": it}
+    out = {"J": J, "residual": float((RJ - J).abs().max()), "kl": kl_value, "jacobian": DR, "message": message,
+           "iterations": it, **linearisation(DR)}
+    out["converged"] = out["residual"] < max(tol, 1e-8)
+    return out
 
 
-def critical_fixed_point(rg: ExactRG, lo: float, hi: float, *, steps: int = 8, tol: float = 1e-4,
-                         trivial: float = 0.05, max_seeds: int = 4, **kw) -> dict:
-    """Basin bisection for J0*, then guarded Newton from the trajectory point closest to being fixed."""
-    b = bisect_phases(rg, lo, hi, steps=steps, tol=tol, **kw)
-    traj = b["trajectory"]
-    # seed: the trajectory point closest to being fixed, away from both attractive fixed points (the trivial one at
-    # J = 0 with GSD 1 and the frozen one with GSD 2)
-    cands = [i for i in range(len(traj) - 1)
-             if float(traj[i].norm()) > trivial and 1.1 < gsd(weight_tensor(rg.pair.teacher, traj[i])) < 1.95]
-    cands = cands or list(range(len(traj) - 1))
-    res = [float((traj[i + 1] - traj[i]).norm()) for i in cands]
-    fp = None
-    for i in [cands[j] for j in np.argsort(res)[:max_seeds]]:
-        fp = guarded_fixed_point(rg, traj[i])
-        nontrivial = float(fp["J"].norm()) > trivial
-        fp.update(J0_star=b["J0_star"], bracket=b["bracket"], seed=traj[i], nontrivial=nontrivial,
-                  critical=bool(fp["converged"] and nontrivial and fp["n_relevant"] == 1))
+def linearisation(DR: torch.Tensor) -> dict:
+    """General (non-symmetric) eigen-decomposition of dR/dJ: eigenvalues by |λ| descending, the number with
+    |λ| > 1, and the right/left eigenvectors of the leading one (left: u·v = 1, so u·δ is δ's component along v)."""
+    A = DR.detach().numpy()
+    lam, R = np.linalg.eig(A)
+    order = np.argsort(-np.abs(lam))
+    lam, R = lam[order], R[:, order]
+    lamT, L = np.linalg.eig(A.T)
+    u = L[:, np.argmin(np.abs(lamT - lam[0]))]
+    v = R[:, 0]
+    u = u / (u @ v)
+    return {"eigenvalues": lam, "n_relevant": int((np.abs(lam) > 1 + 1e-9).sum()), "right": v.real, "left": u.real}
+
+
+def projection_root(rg: ExactRG, fp: dict, lo: float, hi: float, steps: int, xtol: float = 1e-10) -> dict | None:
+    """Roots in [lo, hi] of φ_n(J0) = u·(Rⁿ(J0 e0) − J*) for n = `steps` and n = 2·`steps`.
+
+    Brent on φ_2n; every evaluation flows 2n steps once and records φ_n on the way, so the root of φ_n comes from
+    linear interpolation between the evaluated points that bracket it at no extra cost. |root_2n − root_n| is the
+    reported uncertainty: at J0* the relevant component of Rⁿ decays like |λ_2|^2n (second order in the irrelevant
+    components), so the two roots agree to that order when n is long enough. None if φ_2n has no sign change.
+    """
+    from scipy.optimize import brentq
+
+    u = torch.tensor(fp["left"])
+    n = rg.pair.n_params
+    seen: dict[float, tuple[float, float]] = {}
+
+    def phi(J0: float) -> float:
+        t = rg.flow(axis_point(n, J0), 2 * steps)
+        seen[J0] = (float(u @ (t[steps] - fp["J"])), float(u @ (t[-1] - fp["J"])))
+        return seen[J0][1]
+
+    a, b = phi(lo), phi(hi)
+    if not (np.isfinite(a) and np.isfinite(b)) or a * b > 0:
+        return None
+    root_2n = float(brentq(phi, lo, hi, xtol=xtol))
+    pts = sorted(seen.items())
+    pairs = [(x0, f0[0], x1, f1[0]) for (x0, f0), (x1, f1) in zip(pts, pts[1:]) if f0[0] * f1[0] <= 0]
+    root_n = None
+    if pairs:
+        x0, f0, x1, f1 = min(pairs, key=lambda p: abs(0.5 * (p[0] + p[2]) - root_2n))
+        root_n = x0 if f1 == f0 else x0 - f0 * (x1 - x0) / (f1 - f0)
+    return {"root": root_2n, "root_n": root_n, "steps": 2 * steps, "evaluations": len(seen),
+            "uncertainty": abs(root_2n - root_n) if root_n is not None else hi - lo}
+
+
+def find_critical(rg: ExactRG, *, scan: tuple[float, float, int] = (0.02, 3.0, 16), rule: FlowRule = FlowRule(),
+                  bisect_tol: float = 1e-2, max_seeds: int = 6, proj_tol: float = 1e-5, min_proj_steps: int = 4,
+                  max_proj_steps: int = 200,
+                  log=None) -> dict:
+    """The whole search (module docstring). Returns J0* (from the projection when a critical fixed point is found,
+    else the bisection midpoint), the fixed point and its data, and how each stage went."""
+    say = log or (lambda _msg: None)
+    lo_s, hi_s, n_s = scan
+    grid = np.geomspace(lo_s, hi_s, n_s)
+    labels = scan_phases(rg, grid, rule)
+    say("scan: " + " ".join(f"{j:.3g}:{lab[0]}{n}" for j, lab, n in labels))
+    lo, hi, n_changes = phase_change(labels)
+    b = bisect_phases(rg, lo, hi, rule, tol=bisect_tol)
+    lo, hi = b["bracket"]
+    say(f"bisection bracket ({lo:.6f}, {hi:.6f}), undecided at {b['undecided']}")
+    # seeds: points of the lingering trajectories closest to being fixed, away from both attractive fixed points
+    cands = []
+    for t in b["trajectories"]:
+        for i in range(len(t) - 1):
+            norm = float(t[i].norm())
+            if 2 * rule.r_trivial < norm < 0.5 * rule.j_cap:
+                cands.append((float((t[i + 1] - t[i]).norm()), norm, t[i]))
+    cands.sort(key=lambda c: c[0])
+    seeds, fp, tried = [], None, 0
+    for _, norm, J in cands:  # distinct seeds only: the lingering points of one trajectory are all alike
+        if all(float((J - s).norm()) > 1e-3 * max(1.0, norm) for s in seeds):
+            seeds.append(J)
+        if len(seeds) >= max_seeds:
+            break
+    for J in seeds:
+        tried += 1
+        fp = guarded_fixed_point(rg, J)
+        fp["nontrivial"] = float(fp["J"].norm()) > 2 * rule.r_trivial
+        fp["critical"] = bool(fp["converged"] and fp["nontrivial"] and fp["n_relevant"] == 1)
+        say(f"Newton from |J| = {float(J.norm()):.4f}: {fp['message']}, |J*| = {float(fp['J'].norm()):.4f}, "
+            f"|λ| = {np.round(np.abs(fp['eigenvalues'][:3]), 5).tolist()}")
         if fp["critical"]:
             break
+    if fp is None:
+        fp = {"critical": False, "converged": False, "message": "no trajectory point to start Newton from",
+              "J": torch.full((rg.pair.n_params,), float("nan"), dtype=torch.float64)}
+    out = {**fp, "J0_bisection": 0.5 * (lo + hi), "bracket": (lo, hi), "scan": labels, "label_changes": n_changes,
+           "seeds_tried": tried, "J0_star": 0.5 * (lo + hi), "J0_star_from": "bisection", "J0_uncertainty": hi - lo}
     if not fp["critical"]:
-        fp["message"] += (f"; no critical fixed point from {min(max_seeds, len(cands))} seeds on the trajectory "
-                          f"from J0* (last: converged={fp['converged']}, |J| = {float(fp['J'].norm()):.3g}, "
-                          f"{fp['n_relevant']} relevant)")
-    return fp
+        out["message"] = (f"{fp['message']}; no critical fixed point from {tried} seeds on the trajectories near J0* "
+                          f"(last: converged={fp['converged']}, |J| = {float(fp['J'].norm()):.3g}, "
+                          f"{fp.get('n_relevant', '?')} relevant)")
+        return out
+    lam = np.abs(fp["eigenvalues"])
+    lam_t = float(fp["eigenvalues"][0].real)
+    lam2 = float(lam[1]) if len(lam) > 1 else 0.0
+    # n such that |λ_2|ⁿ ≤ proj_tol: the root of φ_n is then off by ~|λ_2|^2n (see projection_root)
+    steps = min_proj_steps if lam2 < 1e-6 else math.ceil(math.log(proj_tol) / math.log(lam2))
+    steps = int(min(max_proj_steps, max(min_proj_steps, steps)))
+    pr = projection_root(rg, out, lo, hi, steps)
+    if pr is not None:
+        out.update(J0_star=pr["root"], J0_star_from=f"projection, n = {pr['steps']}", J0_uncertainty=pr["uncertainty"],
+                   projection_evaluations=pr["evaluations"])
+    else:
+        out["message"] += f"; φ_n (n = {2 * steps}) has no sign change in the bisection bracket, J0* is its midpoint"
+    T = weight_tensor(rg.pair.teacher, fp["J"])
+    out.update(lambda_t=lam_t, nu=LN_SQRT2 / math.log(lam_t) if lam_t > 1 else float("nan"), lambda_2=lam2,
+               proj_steps=steps, gsd=gsd(T), Delta1=float(scaling_dimensions(T, 1)[1]))
+    return out
