@@ -101,5 +101,11 @@ def cross_entropy_derivs(block: Block, p_mult: torch.Tensor, J: torch.Tensor):
     return F, grad, hess
 
 
+def field_scores(block: Block, J: torch.Tensor) -> torch.Tensor:
+    """∂ log w_o / ∂J_c per orbit representative, (n_orbits, c): Σ_h tanh(h_oh) D_ohc (log w = Σ_h log 2cosh h)."""
+    Dt = design(block).flat
+    return (torch.tanh(Dt @ J).unsqueeze(1) @ Dt).squeeze(1)
+
+
 def numpy_orbit_count(rep: Rep) -> int:
     return int(np.asarray(orbits(rep)[1]).size)

@@ -46,12 +46,13 @@ class MLRGSpec(SpecModel):
     cd_k: int = Field(1, ge=1)
     # critical (critical.py): scan range, when a flow is decided, bisection width, projection accuracy
     scan: list[float] = Field([0.02, 3.0], min_length=2, max_length=2, description="[lo, hi] of the J0 scan")
-    scan_points: int = Field(16, ge=3)
+    scan_points: int = Field(12, ge=3)
+    scan_steps: int = Field(30, ge=1, description="flow length of the coarse scan (undecided after it)")
     r_trivial: float = Field(0.05, gt=0, description="|J| below: disordered (trivial fixed point's basin)")
     j_cap: float = Field(12.0, gt=0, description="|J| above: ordered (running to the frozen fixed point)")
     max_steps: int = Field(400, ge=1, description="a flow undecided after this many steps started next to J0*")
     bisect_tol: float = Field(1e-2, gt=0)
-    proj_tol: float = Field(1e-5, gt=0, lt=1, description="|λ_2|ⁿ for the projection flows' length n")
+    proj_tol: float = Field(1e-4, gt=0, lt=1, description="|λ_2|ⁿ for the projection flows' length n")
 
     @field_validator("reps")
     @classmethod

@@ -102,7 +102,8 @@ def run_critical(spec, log=None) -> tuple[dict, dict]:
             pair = Pair(Rep.parse(text), geometry)
             say = (lambda m, g=geometry, r=text: log(f"[{g} {r}] {m}")) if log else None
             out = find_critical(ExactRG(pair, seed=spec.seed), scan=(spec.scan[0], spec.scan[1], spec.scan_points),
-                                rule=rule, bisect_tol=spec.bisect_tol, proj_tol=spec.proj_tol, log=say)
+                                rule=rule, scan_steps=spec.scan_steps, bisect_tol=spec.bisect_tol,
+                                proj_tol=spec.proj_tol, log=say)
             crit = bool(out["critical"])
             nan = float("nan")
             vals = (geometry, text, out["J0_star"], out["J0_uncertainty"], out["J0_star_from"], J0C,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 
 from .irreps import Rep
-from .enumeration import cross_entropy_derivs, log_prob, orbits
+from .enumeration import cross_entropy_derivs, field_scores, log_prob, orbits
 from .rbm import Block
 
 
@@ -104,8 +104,15 @@ def optimal_student(pair: Pair, J_tch: torch.Tensor, *, starts: int = 6, seed: i
 
 
 def student_jacobian(pair: Pair, J_tch: torch.Tensor, J_std: torch.Tensor) -> torch.Tensor:
-    """dJ'/dJ at an optimum J' of the KL (implicit differentiation; (c, c) matrix)."""
-    _, _, H_ss = cross_entropy_derivs(pair.student, teacher_weights(pair, J_tch.detach()).detach(), J_std.detach())
-    g_of_t = lambda Jt: cross_entropy_derivs(pair.student, teacher_weights(pair, Jt), J_std.detach())[1]  # noqa: E731
-    H_st = torch.autograd.functional.jacobian(g_of_t, J_tch.detach())
+    """dJ'/dJ at an optimum J' of the KL (implicit differentiation; (c, c) matrix).
+
+    The mixed derivative is in closed form: ∂F/∂J' = Σ_o (q_o − n_o p_o) g_o with g_o = ∂ log w_std(o)/∂J', so
+    ∂²F/∂J'∂J = −Σ_o n_o p_o g_o (s_o − ⟨s⟩_p)ᵀ with s_o = ∂ log w_tch(o)/∂J (no autograd: Newton on R(J) − J
+    needs it at every trial point)."""
+    J_tch, J_std = J_tch.detach(), J_std.detach()
+    pm = teacher_weights(pair, J_tch)
+    _, _, H_ss = cross_entropy_derivs(pair.student, pm, J_std)
+    g = field_scores(pair.student, J_std)
+    s = field_scores(pair.teacher, J_tch)
+    H_st = -(g * pm[:, None]).T @ (s - pm @ s)
     return -torch.linalg.solve(H_ss, H_st)

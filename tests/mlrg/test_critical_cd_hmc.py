@@ -5,6 +5,7 @@ quadratic functions, brute-force enumeration of the teacher marginal, and Gaussi
 """
 
 import numpy as np
+import pytest
 import torch
 
 from hybrid_rg.mlrg.cd import gibbs_visible, train_student_cd
@@ -151,3 +152,20 @@ def test_bad_scan_exits_2(tmp_path, capsys):
     assert main(["mlrg", "run", str(spec), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "scan" in err and "0 < lo < hi" in err and not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_default_search_agrees_with_long_flow_bisection_in_the_authors_geometry():
+    # issue 20: the default search (no settings) against plain basin bisection with flows up to 3000 steps, each run
+    # until it has reached |J| < 0.05 (trivial) or |J| > 12 (frozen), bracket narrowed to 2e-6. The bisection uses
+    # no fixed point and no eigenvector, so it checks the Newton + projection stage independently.
+    for text in ("A1", "A1+E"):
+        rg = ExactRG(Pair(Rep.parse(text), "authors"))
+        fp = find_critical(rg)
+        assert fp["critical"] and fp["n_relevant"] == 1 and fp["label_changes"] == 1
+        # asymmetric, so that no midpoint falls within the map's noise floor (~1e-10) of J0*, where a flow stays
+        # undecided for ever
+        lo, hi = fp["J0_star"] - 2e-4, fp["J0_star"] + 3e-4
+        b = bisect_phases(ExactRG(Pair(Rep.parse(text), "authors")), lo, hi, FlowRule(max_steps=3000), tol=2e-6)
+        lo, hi = b["bracket"] if b["undecided"] is None else (b["undecided"], b["undecided"])
+        assert lo - 1e-5 < fp["J0_star"] < hi + 1e-5, (text, fp["J0_star"], lo, hi)
