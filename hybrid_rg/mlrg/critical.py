@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from .analysis import gsd, scaling_dimensions, weight_tensor
-from .rgmap import ExactRG, axis_point
+from .rgmap import ExactRG, axis_point, fixed_point, linearisation  # noqa: F401 (re-exported)
 
 LN_SQRT2 = 0.5 * math.log(2.0)  # the block doubles the lattice spacing's area: b = √2 per step
 
@@ -108,71 +108,7 @@ def bisect_phases(rg: ExactRG, lo: float, hi: float, rule: FlowRule, tol: float 
     return {"bracket": (lo, hi), "trajectories": trajs, "undecided": undecided}
 
 
-def guarded_fixed_point(rg: ExactRG, J: torch.Tensor, *, tol: float = 1e-10, max_iter: int = 40,
-                        max_step: float = 0.5) -> dict:
-    """Newton on R(J) − J with line search, LM fallback and a step cap; never diverges silently."""
-    J = J.detach().clone()
-    n = len(J)
-    eye = torch.eye(n, dtype=torch.float64)
-    RJ, _, DR = rg.step(J, with_jacobian=True)
-    F = RJ - J
-    res = float(F.norm())
-    message, mu = "max_iter reached", 1e-3
-    for it in range(max_iter):
-        if float(F.abs().max()) < tol:
-            message = "converged"
-            break
-        A = DR - eye
-        accepted = False
-        for attempt in range(12):
-            if attempt == 0:
-                step = -torch.linalg.solve(A, F)
-            else:  # Levenberg–Marquardt on |F|²: (AᵀA + μ)δ = −AᵀF
-                step = -torch.linalg.solve(A.T @ A + mu * eye, A.T @ F)
-                mu *= 10
-            norm = float(step.norm())
-            if norm > max_step:
-                step = step * (max_step / norm)
-            t = 1.0
-            while t > 1e-3:
-                trial = J + t * step
-                R2, _, D2 = rg.step(trial, with_jacobian=True)
-                F2 = R2 - trial
-                if float(F2.norm()) < (1 - 1e-4 * t) * res:
-                    accepted = True
-                    break
-                t *= 0.5
-            if accepted:
-                break
-        if not accepted:
-            message = f"no step decreases |R(J) − J| (stuck at {res:.3g}); the start is not in a Newton basin"
-            break
-        J, F, DR, res = trial, F2, D2, float(F2.norm())
-        mu = max(mu / 100, 1e-6)
-        if float(J.abs().max()) > 50:
-            message = f"|J| = {float(J.abs().max()):.3g} > 50: running to a frozen (ordered) fixed point"
-            break
-    else:
-        it = max_iter
-    RJ, kl_value, DR = rg.step(J, with_jacobian=True)
-    out = {"J": J, "residual": float((RJ - J).abs().max()), "kl": kl_value, "jacobian": DR, "message": message,
-           "iterations": it, **linearisation(DR)}
-    out["converged"] = out["residual"] < max(tol, 1e-8)
-    return out
-
-
-def linearisation(DR: torch.Tensor) -> dict:
-    """General (non-symmetric) eigen-decomposition of dR/dJ: eigenvalues by |λ| descending, the number with
-    |λ| > 1, and the right/left eigenvectors of the leading one (left: u·v = 1, so u·δ is δ's component along v)."""
-    A = DR.detach().numpy()
-    lam, R = np.linalg.eig(A)
-    order = np.argsort(-np.abs(lam))
-    lam, R = lam[order], R[:, order]
-    lamT, L = np.linalg.eig(A.T)
-    u = L[:, np.argmin(np.abs(lamT - lam[0]))]
-    v = R[:, 0]
-    u = u / (u @ v)
-    return {"eigenvalues": lam, "n_relevant": int((np.abs(lam) > 1 + 1e-9).sum()), "right": v.real, "left": u.real}
+guarded_fixed_point = fixed_point  # the guarded Newton on R(J) − J lives in rgmap (one Newton: newton.py)
 
 
 def projection_root(rg: ExactRG, fp: dict, lo: float, hi: float, steps: int, xtol: float = 1e-9) -> dict | None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import torch
 
 from .irreps import Rep
+from .newton import minimize
 from .enumeration import cross_entropy_derivs, field_scores, log_prob, orbits
 from .rbm import Block
 
@@ -58,25 +59,8 @@ def teacher_weights(pair: Pair, J_tch: torch.Tensor) -> torch.Tensor:
 
 
 def _newton(pair: Pair, pm: torch.Tensor, J: torch.Tensor, gtol: float, max_iter: int) -> tuple[torch.Tensor, float]:
-    """Damped Newton (shifted when the Hessian is not positive definite) with backtracking on F."""
-    J = J.detach().clone()
-    F, g, H = cross_entropy_derivs(pair.student, pm, J)
-    for _ in range(max_iter):
-        if float(g.abs().max()) < gtol:
-            break
-        lo = float(torch.linalg.eigvalsh(H).min())
-        shift = 0.0 if lo > 1e-10 else 1e-6 - 1.5 * lo
-        step = torch.linalg.solve(H + shift * torch.eye(len(J), dtype=J.dtype), g)
-        t = 1.0
-        while t > 1e-8:
-            trial = J - t * step
-            Ft, gt, Ht = cross_entropy_derivs(pair.student, pm, trial)
-            if Ft <= F + 1e-14:
-                break
-            t *= 0.5
-        if t <= 1e-8:
-            break
-        J, F, g, H = trial, Ft, gt, Ht
+    """Damped Newton on the cross entropy (newton.minimize), closed-form gradient and Hessian."""
+    J, F, _, _ = minimize(lambda x: cross_entropy_derivs(pair.student, pm, x), J, gtol=gtol, max_iter=max_iter)
     return J, float(F)
 
 
