@@ -128,34 +128,37 @@ def run_fig5(spec: MLRGSpec) -> tuple[dict, dict]:
 
 
 def run_fig8(spec: MLRGSpec) -> tuple[dict, dict]:
-    """Per representation, exact mode: fixed point of J = R(J) by Newton, critical J0*, GSD and Δ at J*."""
+    """Per representation, exact mode: the critical search of critical.py (J0*, the critical fixed point J*), then
+    GSD and Δ at J* from the 1×1 torus and an L-column cylinder."""
 
     from .analysis import central_charge, gsd, scaling_dimensions, weight_tensor
+    from .critical import FlowRule, find_critical
     from .irreps import Rep
     from .kl import Pair
-    from .rgmap import ExactRG, axis_point, critical_coupling, fixed_point
+    from .rgmap import ExactRG
 
     rows = {k: [] for k in ("rep", "J0_star", "paper_J0_star", "J0c_exact", "fp_residual", "fp_kl", "lambda_t",
                             "Delta_eps_from_lambda", "gsd", "Delta1_1x1", "paper_Delta1", f"Delta1_L{spec.cylinder_L}",
                             f"Delta2_L{spec.cylinder_L}", "c_cyl", "seconds")}
     notes = {}
+    rule = FlowRule(r_trivial=spec.r_trivial, j_cap=spec.j_cap, max_steps=spec.max_steps)
     for text in spec.reps:
         t0 = time.perf_counter()
         pair = Pair(Rep.parse(text), spec.geometry)
         rg = ExactRG(pair, seed=spec.seed)
-        start = rg.flow(axis_point(pair.n_params, 0.8), 2)[-1]
-        fp = fixed_point(rg, start)
-        lam = float(np.real(fp["eigenvalues"][0]))
-        try:
-            j0 = critical_coupling(rg, fp, steps=spec.steps, bracket=(0.6, 1.0))
-        except ValueError as err:
-            j0, notes[text] = float("nan"), str(err)
+        fp = find_critical(rg, scan=(spec.scan[0], spec.scan[1], spec.scan_points), rule=rule,
+                           scan_steps=spec.scan_steps, bisect_tol=spec.bisect_tol, proj_tol=spec.proj_tol)
+        if not fp["critical"]:
+            notes[text] = fp["message"]
+        lam = float(np.real(fp["eigenvalues"][0])) if fp["critical"] else float("nan")
+        j0 = fp["J0_star"]
         T = weight_tensor(pair.teacher, fp["J"])
         L = spec.cylinder_L if pair.rep.dim == 1 else 2
         d1 = scaling_dimensions(T, 1)
         dL = scaling_dimensions(T, L)
         c = central_charge(T, L - 1, L) if L > 1 else float("nan")
-        vals = (text, j0, PAPER_J0.get(text, float("nan")), J0C, fp["residual"], fp["kl"], lam,
+        vals = (text, j0, PAPER_J0.get(text, float("nan")), J0C, fp.get("residual", float("nan")),
+                fp.get("kl", float("nan")), lam,
                 2 - np.log(abs(lam)) / np.log(np.sqrt(2)) if lam > 0 else float("nan"), gsd(T), d1[1],
                 PAPER_DELTA1.get(text, float("nan")), dL[1], dL[2] if len(dL) > 2 else float("nan"), c,
                 time.perf_counter() - t0)

@@ -3,8 +3,8 @@
 R is the deterministic truth the learned monotone is compared with: the student's couplings become the next
 teacher's (rbm.py explains why the "consistent" geometry maps the family into itself). Fixed points are found by
 Newton's method directly on R(J) − J, with dR/dJ from implicit differentiation (kl.py) — no monotone involved.
-The critical bare coupling J0* on the A1 axis is the J0 whose flow runs into the critical fixed point: the root of
-u·(Rⁿ(J0 e0) − J*), u the left eigenvector of the relevant (thermal) direction of dR/dJ at J*.
+The critical bare coupling J0* on the A1 axis (critical.py) is the J0 whose flow runs into the critical fixed point:
+the root of u·(Rⁿ(J0 e0) − J*), u the left eigenvector of the relevant (thermal) direction of dR/dJ at J*.
 """
 
 from __future__ import annotations
@@ -80,32 +80,3 @@ def fixed_point(rg: ExactRG, J: torch.Tensor, tol: float = 1e-10, max_iter: int 
     kl_value, DR = r.aux
     return {"J": r.x, "residual": r.residual, "converged": r.residual < max(tol, 1e-8), "message": messages[r.reason],
             "kl": kl_value, "jacobian": DR, "iterations": r.iterations, **linearisation(DR)}
-
-
-def critical_coupling(rg: ExactRG, fp: dict, steps: int = 6, bracket=(0.6, 1.0), tol: float = 1e-9) -> float:
-    """J0* on the A1 axis: root of φ(J0) = u·(Rⁿ(J0 e0) − J*) by bracketing secant (Illinois) iteration."""
-    u = torch.tensor(fp["left"])
-    n = len(fp["J"])
-
-    def phi(J0: float) -> float:
-        return float(u @ (rg.flow(axis_point(n, J0), steps)[-1] - fp["J"]))
-
-    a, b = bracket
-    fa, fb = phi(a), phi(b)
-    if fa * fb > 0:
-        raise ValueError(f"the bracket {bracket} does not contain the critical coupling (φ = {fa:.3g}, {fb:.3g}); "
-                         "widen it")
-    side = 0
-    for _ in range(60):
-        c = b - fb * (b - a) / (fb - fa)
-        fc = phi(c)
-        if abs(b - a) < tol or fc == 0.0:
-            return c
-        if fc * fb < 0:
-            a, fa = b, fb
-            side = 0
-        else:
-            fa = fa / 2 if side == 1 else fa
-            side = 1
-        b, fb = c, fc
-    return b
