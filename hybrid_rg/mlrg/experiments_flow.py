@@ -84,6 +84,8 @@ def run_fig10(spec) -> tuple[dict, dict]:
 def run_critical(spec, log=None) -> tuple[dict, dict]:
     """Per geometry and representation: the critical search of critical.py (scan, basin bisection, guarded Newton,
     projection), with J*, λ_t, ν = ln √2 / ln λ_t, GSD and Δ1 (1×1 torus) at the critical fixed point."""
+    import torch
+
     from .critical import FlowRule, find_critical
     from .experiments import PAPER_DELTA1, PAPER_J0
     from .irreps import Rep
@@ -101,9 +103,17 @@ def run_critical(spec, log=None) -> tuple[dict, dict]:
             t0, c0 = time.perf_counter(), time.process_time()
             pair = Pair(Rep.parse(text), geometry)
             say = (lambda m, g=geometry, r=text: log(f"[{g} {r}] {m}")) if log else None
-            out = find_critical(ExactRG(pair, seed=spec.seed), scan=(spec.scan[0], spec.scan[1], spec.scan_points),
-                                rule=rule, scan_steps=spec.scan_steps, bisect_tol=spec.bisect_tol,
-                                proj_tol=spec.proj_tol, log=say)
+            try:
+                out = find_critical(ExactRG(pair, seed=spec.seed), scan=(spec.scan[0], spec.scan[1],
+                                                                         spec.scan_points),
+                                    rule=rule, scan_steps=spec.scan_steps, bisect_tol=spec.bisect_tol,
+                                    proj_tol=spec.proj_tol, log=say)
+            except ValueError as err:  # no phase change on the scanned axis: a result, reported as such
+                out = {"critical": False, "J0_star": float("nan"), "J0_uncertainty": float("nan"),
+                       "J0_star_from": "no phase change", "label_changes": 0, "message": str(err),
+                       "J": torch.full((pair.n_params,), float("nan"), dtype=torch.float64),
+                       "bracket": (float("nan"), float("nan")), "J0_bisection": float("nan"), "scan": [],
+                       "seeds_tried": 0}
             crit = bool(out["critical"])
             nan = float("nan")
             vals = (geometry, text, out["J0_star"], out["J0_uncertainty"], out["J0_star_from"], J0C,
