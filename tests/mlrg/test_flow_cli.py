@@ -65,3 +65,20 @@ def test_fixed_point_command_rejects_unknown_irrep(capsys):
 
 def test_report_of_a_missing_run_exits_2(tmp_path, capsys):
     assert main(["mlrg", "report", str(tmp_path / "nope")]) == 2
+
+
+def test_every_shipped_spec_loads_as_a_typed_model_and_geometries_are_critical_only(tmp_path):
+    from pathlib import Path
+
+    from hybrid_rg.errors import SpecError
+    from hybrid_rg.mlrg.experiments import MLRGSpec, load_spec
+
+    for path in sorted(Path("experiments/mlrg").glob("*.toml")):
+        spec = load_spec(path)
+        assert isinstance(spec, MLRGSpec) and spec.geometry_list
+    crit = load_spec("experiments/mlrg/critical.toml")
+    assert crit.geometry_list == ["authors", "consistent"] and crit.reps == ["A1", "A1+E", "2A1+E"]
+    bad = tmp_path / "b.toml"
+    bad.write_text('figure = "fig5"\ngeometries = ["authors"]\n')
+    with pytest.raises(SpecError, match="geometries is read by figure = 'critical' only"):
+        load_spec(bad)
