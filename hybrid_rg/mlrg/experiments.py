@@ -27,31 +27,31 @@ Geometry = Literal["authors", "consistent"]
 class MLRGSpec(SpecModel):
     """An MLRG experiment spec (one TOML file, flat). Fields a figure does not use are ignored by its runner."""
 
-    figure: Literal["fig5", "fig7", "fig8", "fig10", "critical"]
+    figure: Literal["fig5", "fig7", "fig8", "fig10", "critical"] = Field(description="which runner")
     reps: list[str] = Field(["A1"], min_length=1, description="representations per site, e.g. A1, A1+E, 2A1+E")
-    geometry: Geometry = "consistent"
+    geometry: Geometry = Field("consistent", description="student geometry: consistent or authors (rbm.py)")
     geometries: list[Geometry] | None = Field(None, min_length=1, description="critical: several geometries in one run")
-    models: int = Field(3, ge=1)
-    iterations: int = Field(400, ge=1)
-    batch: int = Field(256, ge=1)
-    lr: float = Field(0.01, gt=0)
+    models: int = Field(3, ge=1, description="fig5: monotones trained")
+    iterations: int = Field(400, ge=1, description="fig5/7: training iterations")
+    batch: int = Field(256, ge=1, description="fig5/7: teachers per iteration")
+    lr: float = Field(0.01, gt=0, description="fig5/7: Adam learning rate")
     steps: int = Field(8, ge=1, description="RG steps of a flow (fig5/7/8/10)")
-    step_mode: Literal["euler", "ode"] = "euler"
-    seed: int = Field(0, ge=0)
-    cylinder_L: int = Field(6, ge=1)
+    step_mode: Literal["euler", "ode"] = Field("euler", description="RG step of C: Euler (authors) or ODE (paper)")
+    seed: int = Field(0, ge=0, description="seed of every random start and sample")
+    cylinder_L: int = Field(6, ge=1, description="fig8: cylinder circumference (A1)")
     j0: list[float] | None = Field(None, min_length=1, description="starting couplings on the A1 axis (fig7, fig10)")
-    train_mode: Literal["exact", "cd"] = "exact"
-    samples: int = Field(1000, ge=1)
-    sweeps: int = Field(20, ge=1)
-    cd_k: int = Field(1, ge=1)
+    train_mode: Literal["exact", "cd"] = Field("exact", description="fig5: exact KL or CD-k")
+    samples: int = Field(1000, ge=1, description="CD: Gibbs samples per teacher")
+    sweeps: int = Field(20, ge=1, description="CD: Gibbs sweeps before sampling")
+    cd_k: int = Field(1, ge=1, description="CD: k")
     # critical (critical.py): scan range, when a flow is decided, bisection width, projection accuracy
     scan: list[float] = Field([0.02, 3.0], min_length=2, max_length=2, description="[lo, hi] of the J0 scan")
-    scan_points: int = Field(12, ge=3)
+    scan_points: int = Field(12, ge=3, description="critical: geometric scan points")
     scan_steps: int = Field(30, ge=1, description="flow length of the coarse scan (undecided after it)")
     r_trivial: float = Field(0.05, gt=0, description="|J| below: disordered (trivial fixed point's basin)")
     j_cap: float = Field(12.0, gt=0, description="|J| above: ordered (running to the frozen fixed point)")
     max_steps: int = Field(400, ge=1, description="a flow undecided after this many steps started next to J0*")
-    bisect_tol: float = Field(1e-2, gt=0)
+    bisect_tol: float = Field(1e-2, gt=0, description="critical: width of the fallback bisection")
     proj_tol: float = Field(1e-4, gt=0, lt=1, description="|λ_2|ⁿ for the projection flows' length n")
 
     @field_validator("reps")
