@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import torch
 
-from ..utils.progress import progress
 from .kl import Pair
 from .monotone import Monotone
 from .rbm import Block, logcosh2
@@ -73,16 +72,12 @@ def train_monotone_cd(pair: Pair, model: Monotone, *, iterations: int = 200, bat
                       sweeps: int = 20, k: int = 1, lr: float = 0.01, scale: float = 0.7, mode: str = "euler",
                       seed: int = 0) -> list[float]:
     """The paper's Fig. 1 loop in CD mode (authors' A1 recipe by default: J_rbm ~ 1.4 N(0,1), i.e. J0 ~ 0.7 N;
-    1000 Gibbs samples after 20 sweeps; CD-1; Adam 0.01; 200 iterations). Only θ is trained."""
-    gen = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    losses = []
-    for _ in progress(range(iterations), desc=f"train C ({pair.rep.name}, CD-{k})"):
-        J = scale * torch.randn(batch, pair.n_params, generator=gen, dtype=torch.float64)
+    1000 Gibbs samples after 20 sweeps; CD-1; Adam 0.01; 200 iterations). Only θ is trained (training.py's loop)."""
+    from .training import train_monotone
+
+    def loss(J, Js, gen):
         data = gibbs_visible(pair.teacher, J, samples, sweeps, gen)
-        loss = cd_loss(pair.student, model.step(J, mode), data, k, gen)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(float(loss.detach()))
-    return losses
+        return cd_loss(pair.student, Js, data, k, gen)
+
+    return train_monotone(pair, model, loss, iterations=iterations, batch=batch, lr=lr, scale=scale, mode=mode,
+                          seed=seed, desc=f"train C ({pair.rep.name}, CD-{k})")

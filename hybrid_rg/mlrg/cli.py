@@ -11,6 +11,7 @@ written.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -30,7 +31,7 @@ def cmd_run(args) -> int:
     _threads()
     t0 = time.perf_counter()
     try:
-        cols, summary = run(spec)
+        cols, summary = run(spec, log=lambda msg: print(msg, file=sys.stderr, flush=True))
     except ValueError as err:
         return _fail(str(err))
     seconds = time.perf_counter() - t0
@@ -38,9 +39,11 @@ def cmd_run(args) -> int:
     print(json.dumps({k: v for k, v in summary.items() if k != "notes"}, indent=1, default=float))
     if "error_pct" in cols:
         for i, r in enumerate(cols["rep"]):
-            print(f"{r:6s} J0*={cols['J0_star'][i]:.5f} ({cols['error_pct'][i]:+.2f} % vs 0.764285; paper "
-                  f"{cols['paper_J0_star'][i]}) critical fixed point found: {bool(cols['fp_found'][i])} "
-                  f"({cols['seconds'][i]:.0f} s)")
+            print(f"{cols['geometry'][i]:10s} {r:6s} J0*={cols['J0_star'][i]:.7f} ± {cols['J0_star_uncertainty'][i]:.1e} "
+                  f"({cols['error_pct'][i]:+.3f} % vs J0c {cols['J0c_exact'][i]:.7f}) critical fixed point: "
+                  f"{bool(cols['critical_fp'][i])}  λt={cols['lambda_t'][i]:.5f} ν={cols['nu'][i]:.4f} "
+                  f"GSD={cols['gsd_fp'][i]:.5f} Δ1={cols['Delta1_1x1_fp'][i]:.5f}  ({cols['seconds'][i]:.0f} s, "
+                  f"{cols['cpu_seconds'][i]:.0f} s CPU)")
     elif "Delta1_1x1" in cols:
         for i, r in enumerate(cols["rep"]):
             print(f"{r:6s} J0*={cols['J0_star'][i]:.5f} (paper {cols['paper_J0_star'][i]}) "
@@ -92,20 +95,27 @@ def cmd_fixed_point(args) -> int:
     return 0
 
 
+PAPER_REPS = ("A1", "A1+E", "2A1+E")  # the paper's representations; larger ones exceed exact enumeration
+GEOMETRY_CHOICES = ("consistent", "authors")  # rbm.GEOMETRIES, repeated here so that --help does not import torch
+
+
 def register(sub) -> None:
     """Add this package's subparsers to the top-level `sub` (an argparse subparsers action)."""
     m = sub.add_parser("mlrg", help="machine-learning RG (seed 002): equivariant RBMs, RG monotone, Ising criticality")
     msub = m.add_subparsers(dest="mlrg_command", required=True, parser_class=type(m))
     r = msub.add_parser("run", help="run an experiment spec (TOML) and write CSV + PNG + summary.json")
-    r.add_argument("spec")
-    r.add_argument("--out", required=True)
+    r.add_argument("spec", help="experiment spec, e.g. experiments/mlrg/critical.toml (fields: docs/mlrg.md)")
+    r.add_argument("--out", required=True, help="output folder (written atomically; must not be a file)")
     r.set_defaults(func=cmd_run)
     p = msub.add_parser("report", help="print the summary of a finished run")
-    p.add_argument("run_dir")
+    p.add_argument("run_dir", help="a folder written by 'hybrid-rg mlrg run'")
     p.set_defaults(func=cmd_report)
     f = msub.add_parser("fixed-point", help="exact fixed point of J = R(J) (Newton) and its CFT data")
-    f.add_argument("--rep", default="A1")
-    f.add_argument("--geometry", default="consistent")
-    f.add_argument("--j0", type=float, default=0.8, help="start on the A1 axis")
-    f.add_argument("--pre-steps", type=int, default=0, help="exact RG steps before Newton")
+    f.add_argument("--rep", default="A1", choices=PAPER_REPS, help="representation per site (default: %(default)s)")
+    f.add_argument("--geometry", default="consistent", choices=GEOMETRY_CHOICES,
+                   help="student geometry: 'consistent' (student at the teacher's corners) or 'authors' (the "
+                        "published code's, turned by 45°); default: %(default)s")
+    f.add_argument("--j0", type=float, default=0.8, help="Newton's start on the A1 axis (default: %(default)s)")
+    f.add_argument("--pre-steps", type=int, default=0,
+                   help="exact RG steps from the start before Newton (default: %(default)s)")
     f.set_defaults(func=cmd_fixed_point)

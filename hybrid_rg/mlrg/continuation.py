@@ -34,6 +34,7 @@ import torch
 from .enumeration import cross_entropy_derivs
 from .gauge import canonical
 from .kl import Pair, kl, optimal_student, teacher_weights
+from .newton import minimize
 
 
 def release_mask(n_params: int) -> torch.Tensor:
@@ -65,23 +66,7 @@ def penalized_student(pair: Pair, J_tch: torch.Tensor, w: float, init: torch.Ten
 
 
 def _newton(derivs, J, gtol, max_iter):
-    F, g, H = derivs(J)
-    for _ in range(max_iter):
-        if float(g.abs().max()) < gtol:
-            break
-        lo = float(torch.linalg.eigvalsh(H).min())
-        shift = 0.0 if lo > 1e-10 else 1e-8 - 1.5 * lo
-        step = torch.linalg.solve(H + shift * torch.eye(len(J), dtype=J.dtype), g)
-        t = 1.0
-        while t > 1e-10:
-            trial = J - t * step
-            Ft, gt, Ht = derivs(trial)
-            if Ft <= F + 1e-15:
-                break
-            t *= 0.5
-        if t <= 1e-10:
-            break
-        J, F, g, H = trial, Ft, gt, Ht
+    J, F, _, H = minimize(derivs, J, gtol=gtol, max_iter=max_iter, shift=1e-8, t_min=1e-10, slack=1e-15)
     return J, F, H
 
 

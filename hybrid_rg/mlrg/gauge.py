@@ -62,6 +62,6 @@ def canonical(rep: Rep, J: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(G J, G) for the gauge image maximising a generic functional; G is returned so derivatives follow."""
     Gs = torch.tensor(gauge_matrices(rep))
     w = torch.tensor(_weights(J.shape[-1]))
-    scores = torch.einsum("c,gcd,d->g", w, Gs, J.detach())
+    scores = (Gs @ J.detach()) @ w  # w·(G J) per gauge image
     G = Gs[int(torch.argmax(scores))]
     return G @ J, G

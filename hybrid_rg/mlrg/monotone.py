@@ -88,53 +88,19 @@ def newton_saddle(model: "Monotone", J: torch.Tensor, *, max_iter: int = 100, to
     (Levenberg–Marquardt regularised when the Newton direction fails), and the iteration stops with a reason when
     |J| exceeds `j_max` or no step helps.
     """
-    J = J.detach().clone().reshape(-1)
-    n = len(J)
-    eye = torch.eye(n, dtype=torch.float64)
+    from .newton import guarded_root
+
     grad = lambda v: model.grad(v[None], create_graph=False)[0]  # noqa: E731
-    g = grad(J)
-    gn = float(g.norm())
-    message, it = "max_iter reached", 0
-    for it in range(1, max_iter + 1):
-        if gn < tol:
-            message = "converged"
-            break
-        H = torch.autograd.functional.hessian(lambda v: model(v[None])[0], J)
-        accepted = False
-        for lam in (0.0, 1e-6, 1e-4, 1e-2, 1e-1, 1.0, 10.0):
-            A = H.T @ H + lam * eye if lam else H
-            rhs = H.T @ g if lam else g
-            try:
-                step = -torch.linalg.solve(A, rhs)
-            except RuntimeError:
-                continue
-            if not bool(torch.isfinite(step).all()):
-                continue
-            norm = float(step.norm())
-            if norm > max_step:
-                step = step * (max_step / norm)
-            t = 1.0
-            while t > 1e-4:
-                trial = J + t * step
-                g2 = grad(trial)
-                if float(g2.norm()) < (1 - 1e-4 * t) * gn:
-                    accepted = True
-                    break
-                t *= 0.5
-            if accepted:
-                break
-        if not accepted:
-            message = f"no step decreases |∇C| (stuck at {gn:.3g}): a flat or saddle-free region of C"
-            break
-        J, g, gn = trial, g2, float(g2.norm())
-        if float(J.abs().max()) > j_max:
-            message = f"|J| = {float(J.abs().max()):.3g} exceeds {j_max}: C has no saddle in reach (diverging)"
-            break
-    if gn < tol:
-        message = "converged"
-    H = torch.autograd.functional.hessian(lambda v: model(v[None])[0], J)
+    hess = lambda v: torch.autograd.functional.hessian(lambda w: model(w[None])[0], v)  # noqa: E731
+    r = guarded_root(lambda v: (grad(v), hess(v), None), J.detach().clone().reshape(-1), tol=tol,
+                     max_iter=max_iter, max_step=max_step, x_max=j_max, t_min=1e-4)
+    gn = float(grad(r.x).norm())
+    messages = {"converged": "converged", "max_iter": "max_iter reached",
+                "stuck": f"no step decreases |∇C| (stuck at {gn:.3g}): a flat or saddle-free region of C",
+                "diverged": f"|J| = {float(r.x.abs().max()):.3g} exceeds {j_max}: C has no saddle in reach (diverging)"}
+    H = hess(r.x)
     ev = tuple(float(x) for x in torch.linalg.eigvalsh(0.5 * (H + H.T)))
-    return NewtonResult(J, gn, gn < tol, message, it, ev)
+    return NewtonResult(r.x, gn, r.converged, messages[r.reason], r.iterations, ev)
 
 
 def critical_from_monotone(model: Monotone, J0_grid: torch.Tensor, steps: int, mode: str = "euler") -> float:

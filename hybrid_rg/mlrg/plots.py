@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-J0C = 0.5 * np.arccosh(1 + np.sqrt(2))
+from .constants import J0C
 
 
 def plot(path, spec: dict, cols: dict, summary: dict) -> None:
@@ -13,7 +13,7 @@ def plot(path, spec: dict, cols: dict, summary: dict) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    if spec["figure"] == "fig5":
+    if spec.figure == "fig5":
         fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
         x = cols["J0"]
         a.plot(x, cols["C_mean"], label="C(J0), ours (mean)")
@@ -30,9 +30,9 @@ def plot(path, spec: dict, cols: dict, summary: dict) -> None:
         a.set_ylabel("C")
         b.set_ylabel("beta")
         fig.suptitle("Fig. 5 (A1): RG monotone and beta function, exact-KL training")
-    elif spec["figure"] in ("fig7", "fig10"):
+    elif spec.figure in ("fig7", "fig10"):
         fig, ax = plt.subplots(1, 1, figsize=(7, 4.5))
-        key = "C_learned" if spec["figure"] == "fig7" else "gsd"
+        key = "C_learned" if spec.figure == "fig7" else "gsd"
         groups = sorted({(r, j) for r, j in zip(cols.get("rep", ["A1"] * len(cols["J0"])), cols["J0"])})
         reps = cols.get("rep", ["A1"] * len(cols["J0"]))
         for i, (r, j) in enumerate(groups):
@@ -40,7 +40,7 @@ def plot(path, spec: dict, cols: dict, summary: dict) -> None:
             ls = ["-", "--", ":"][sorted({g[0] for g in groups}).index(r) % 3]
             ax.plot([cols["ell"][k] for k in sel], [cols[key][k] for k in sel], ls, marker=".", color=f"C{i % 10}",
                     label=f"{r} J0={j:g}")
-        if spec["figure"] == "fig7":
+        if spec.figure == "fig7":
             ax.set_ylabel("C(J(ℓ)), learned monotone")
             ax.set_title(f"Fig. 7: monotone along the flow; J0* ours {summary['J0_star_monotone']:.4f}, "
                          f"paper 0.8253, exact map 0.8139")
@@ -48,18 +48,26 @@ def plot(path, spec: dict, cols: dict, summary: dict) -> None:
             ax.axhline(1.854, color="k", ls=":", lw=0.8, label="A1 exact-map fixed point 1.854")
             ax.axhline(1.869, color="C3", ls=":", lw=0.8, label="A1 paper (trained) 1.869")
             ax.set_ylabel("ground-state degeneracy")
-            ax.set_title(f"Fig. 10: GSD flow of the exact map ({spec['geometry']})")
+            ax.set_title(f"Fig. 10: GSD flow of the exact map ({spec.geometry})")
         ax.set_xlabel("RG step ℓ")
         ax.legend(fontsize=6, ncol=2)
-    elif spec["figure"] == "critical":
-        fig, ax = plt.subplots(1, 1, figsize=(6, 4))
-        x = np.arange(len(cols["rep"]))
-        ax.plot(x, cols["J0_star"], "o", label="J0* ours (exact map, basin bisection)")
-        ax.plot(x, cols["paper_J0_star"], "s", mfc="none", label="J0* paper (median)")
-        ax.axhline(J0C, ls="--", color="k", label="exact 0.764285")
-        ax.set_xticks(x, cols["rep"])
-        ax.legend(fontsize=7)
-        ax.set_title("critical bare coupling per representation")
+    elif spec.figure == "critical":
+        fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
+        reps = list(dict.fromkeys(cols["rep"]))
+        for k, g in enumerate(dict.fromkeys(cols["geometry"])):
+            idx = [i for i, x in enumerate(cols["geometry"]) if x == g]
+            x = [reps.index(cols["rep"][i]) + 0.1 * k for i in idx]
+            a.plot(x, [cols["J0_star"][i] for i in idx], "o", label=f"J0* exact map, {g}")
+            b.plot(x, [cols["nu"][i] for i in idx], "o", label=f"ν exact map, {g}")
+        a.plot(range(len(reps)), [cols["paper_J0_star"][cols["rep"].index(r)] for r in reps], "s", mfc="none",
+               label="J0* paper (median, CD-trained)")
+        a.axhline(J0C, ls="--", color="k", label=f"exact {J0C:.6f}")
+        b.axhline(1.0, ls="--", color="k", label="exact ν = 1")
+        for ax in (a, b):
+            ax.set_xticks(range(len(reps)), reps)
+            ax.legend(fontsize=7)
+        a.set_title("critical bare coupling J0*")
+        b.set_title("ν = ln √2 / ln λ_t at the critical fixed point")
     else:
         fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
         reps = cols["rep"]
@@ -77,7 +85,7 @@ def plot(path, spec: dict, cols: dict, summary: dict) -> None:
             ax.legend(fontsize=7)
         a.set_title("Fig. 8: critical coupling")
         b.set_title("Fig. 12: lowest scaling dimension")
-        fig.suptitle(f"exact-KL RG map, geometry={spec['geometry']}")
+        fig.suptitle(f"exact-KL RG map, geometry={spec.geometry}")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

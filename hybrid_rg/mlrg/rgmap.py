@@ -3,8 +3,8 @@
 R is the deterministic truth the learned monotone is compared with: the student's couplings become the next
 teacher's (rbm.py explains why the "consistent" geometry maps the family into itself). Fixed points are found by
 Newton's method directly on R(J) − J, with dR/dJ from implicit differentiation (kl.py) — no monotone involved.
-The critical bare coupling J0* on the A1 axis is the J0 whose flow runs into the critical fixed point: the root of
-u·(Rⁿ(J0 e0) − J*), u the left eigenvector of the relevant (thermal) direction of dR/dJ at J*.
+The critical bare coupling J0* on the A1 axis (critical.py) is the J0 whose flow runs into the critical fixed point:
+the root of u·(Rⁿ(J0 e0) − J*), u the left eigenvector of the relevant (thermal) direction of dR/dJ at J*.
 """
 
 from __future__ import annotations
@@ -48,52 +48,35 @@ def axis_point(n_params: int, J0: float) -> torch.Tensor:
     return J
 
 
-def fixed_point(rg: ExactRG, J: torch.Tensor, tol: float = 1e-10, max_iter: int = 30) -> dict:
-    """Newton on R(J) = J. Returns J*, the residual, dR/dJ there and its eigenvalues (sorted by |λ| descending)."""
-    J = J.detach().clone()
-    eye = torch.eye(len(J), dtype=torch.float64)
-    res = float("inf")
-    for it in range(max_iter):
-        RJ, _, DR = rg.step(J, with_jacobian=True)
-        F = RJ - J
-        res = float(F.abs().max())
-        if res < tol:
-            break
-        dJ = torch.linalg.solve(DR - eye, F)
-        cap = 0.5 / max(1.0, float(dJ.abs().max()) / 0.5)  # damp very long steps
-        J = J - (1.0 if float(dJ.abs().max()) < 0.5 else cap) * dJ
-    RJ, kl_value, DR = rg.step(J, with_jacobian=True)
-    lam, vecs = np.linalg.eig(DR.numpy())
+def linearisation(DR: torch.Tensor) -> dict:
+    """General (non-symmetric) eigen-decomposition of dR/dJ: eigenvalues by |λ| descending, the number with
+    |λ| > 1, and the right/left eigenvectors of the leading one (left: u·v = 1, so u·δ is δ's component along v)."""
+    A = DR.detach().numpy()
+    lam, R = np.linalg.eig(A)
     order = np.argsort(-np.abs(lam))
-    lamT, vecsT = np.linalg.eig(DR.numpy().T)
-    return {"J": J, "residual": float((RJ - J).abs().max()), "kl": kl_value, "jacobian": DR,
-            "eigenvalues": lam[order], "left": vecsT[:, np.argmax(np.abs(lamT))].real, "iterations": it}
+    lam, R = lam[order], R[:, order]
+    lamT, L = np.linalg.eig(A.T)
+    u = L[:, np.argmin(np.abs(lamT - lam[0]))]
+    v = R[:, 0]
+    u = u / (u @ v)
+    return {"eigenvalues": lam, "n_relevant": int((np.abs(lam) > 1 + 1e-9).sum()), "right": v.real, "left": u.real}
 
 
-def critical_coupling(rg: ExactRG, fp: dict, steps: int = 6, bracket=(0.6, 1.0), tol: float = 1e-9) -> float:
-    """J0* on the A1 axis: root of φ(J0) = u·(Rⁿ(J0 e0) − J*) by bracketing secant (Illinois) iteration."""
-    u = torch.tensor(fp["left"])
-    n = len(fp["J"])
+def fixed_point(rg: ExactRG, J: torch.Tensor, tol: float = 1e-10, max_iter: int = 40, max_step: float = 0.5) -> dict:
+    """Guarded Newton (newton.guarded_root) on R(J) − J with dR/dJ from implicit differentiation. Returns J*, the
+    residual, KL, dR/dJ, its eigen-data (`linearisation`), `converged` and a message saying why it stopped."""
+    from .newton import guarded_root
 
-    def phi(J0: float) -> float:
-        return float(u @ (rg.flow(axis_point(n, J0), steps)[-1] - fp["J"]))
+    eye = torch.eye(len(J), dtype=torch.float64)
 
-    a, b = bracket
-    fa, fb = phi(a), phi(b)
-    if fa * fb > 0:
-        raise ValueError(f"the bracket {bracket} does not contain the critical coupling (φ = {fa:.3g}, {fb:.3g}); "
-                         "widen it")
-    side = 0
-    for _ in range(60):
-        c = b - fb * (b - a) / (fb - fa)
-        fc = phi(c)
-        if abs(b - a) < tol or fc == 0.0:
-            return c
-        if fc * fb < 0:
-            a, fa = b, fb
-            side = 0
-        else:
-            fa = fa / 2 if side == 1 else fa
-            side = 1
-        b, fb = c, fc
-    return b
+    def fun(x):
+        RJ, kl_value, DR = rg.step(x, with_jacobian=True)
+        return RJ - x, DR - eye, (kl_value, DR)
+
+    r = guarded_root(fun, J, tol=tol, max_iter=max_iter, max_step=max_step, x_max=50.0)
+    messages = {"converged": "converged", "max_iter": "max_iter reached",
+                "stuck": f"no step decreases |R(J) − J| (stuck at {r.residual:.3g}); the start is not in a Newton basin",
+                "diverged": f"|J| = {float(r.x.abs().max()):.3g} > 50: running to a frozen (ordered) fixed point"}
+    kl_value, DR = r.aux
+    return {"J": r.x, "residual": r.residual, "converged": r.residual < max(tol, 1e-8), "message": messages[r.reason],
+            "kl": kl_value, "jacobian": DR, "iterations": r.iterations, **linearisation(DR)}

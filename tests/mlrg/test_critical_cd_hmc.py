@@ -5,10 +5,11 @@ quadratic functions, brute-force enumeration of the teacher marginal, and Gaussi
 """
 
 import numpy as np
+import pytest
 import torch
 
 from hybrid_rg.mlrg.cd import gibbs_visible, train_student_cd
-from hybrid_rg.mlrg.critical import bisect_phases, critical_fixed_point, guarded_fixed_point
+from hybrid_rg.mlrg.critical import FlowRule, bisect_phases, find_critical, guarded_fixed_point, phase_change
 from hybrid_rg.mlrg.hmc import gradC_energy, sample_couplings
 from hybrid_rg.mlrg.irreps import Rep
 from hybrid_rg.mlrg.kl import Pair, optimal_student
@@ -30,22 +31,36 @@ class Quadratic(Monotone):
         return 0.5 * ((d @ self.A) * d).sum(-1)
 
 
-def test_basin_bisection_and_guarded_newton_find_the_a1_critical_point():
-    # notes: the exact KL-optimal A1 map has its (critical) fixed point at J0* = 0.813920, slope 1.3568
+def test_default_search_finds_the_a1_critical_point():
+    # notes: the exact KL-optimal A1 map has its (critical) fixed point at J0* = 0.813920, slope 1.3568 (their own
+    # numpy code); for one coupling the critical coupling on the axis is the fixed point itself
     rg = ExactRG(Pair(Rep.parse("A1")))
-    fp = critical_fixed_point(rg, 0.7, 0.9, steps=30, tol=4e-3)
-    assert abs(fp["J0_star"] - 0.813920) < 4e-3
-    assert fp["critical"] and fp["n_relevant"] == 1
-    assert abs(float(fp["J"][0]) - 0.813920) < 5e-6
-    assert abs(float(fp["eigenvalues"][0].real) - 1.3568) < 5e-4
+    fp = find_critical(rg, scan=(0.05, 3.0, 8))
+    assert fp["critical"] and fp["n_relevant"] == 1 and fp["J0_star_from"].startswith("projection")
+    assert abs(fp["J0_star"] - 0.813920) < 5e-6 and abs(fp["J0_star"] - float(fp["J"][0])) < 1e-9
+    assert abs(fp["lambda_t"] - 1.3568) < 5e-4
+    assert abs(fp["nu"] - np.log(np.sqrt(2)) / np.log(fp["lambda_t"])) < 1e-12
+    assert abs(fp["gsd"] - 1.854) < 1e-3 and abs(fp["Delta1"] - 0.0917) < 1e-4  # notes: 1.854, 0.0917
+
+
+def test_phase_change_skips_undecided_points_and_counts_changes():
+    scan = [(0.1, "disordered", 3), (0.2, "undecided", 400), (0.3, "ordered", 9), (0.5, "disordered", 30),
+            (0.9, "ordered", 4)]
+    assert phase_change(scan) == (0.1, 0.3, 3)
+    try:
+        phase_change([(0.1, "disordered", 3), (0.2, "undecided", 400)])
+    except ValueError as err:
+        assert "no disordered → ordered change" in str(err)
+    else:
+        raise AssertionError("a scan without a phase change was accepted")
 
 
 def test_bisection_refuses_a_bracket_inside_one_phase():
     rg = ExactRG(Pair(Rep.parse("A1")))
     try:
-        bisect_phases(rg, 0.2, 0.4, steps=10)
+        bisect_phases(rg, 0.2, 0.4, FlowRule())
     except ValueError as err:
-        assert "both ends" in str(err)
+        assert "not (disordered, ordered)" in str(err)
     else:
         raise AssertionError("a bracket inside the disordered phase was accepted")
 
@@ -129,10 +144,28 @@ def test_fig10_and_fig7_runners_write_csv_with_paper_numbers_beside(tmp_path, ca
     assert '"paper_J0_star": 0.8253' in (tmp_path / "o7" / "summary.json").read_text()
 
 
-def test_bad_bracket_exits_2(tmp_path, capsys):
+def test_bad_scan_exits_2(tmp_path, capsys):
     from hybrid_rg.cli import main
 
     spec = tmp_path / "c.toml"
-    spec.write_text('figure = "critical"\nbracket = [1.0, 0.3]\n')
+    spec.write_text('figure = "critical"\nscan = [1.0, 0.3]\n')
     assert main(["mlrg", "run", str(spec), "--out", str(tmp_path / "o")]) == 2
-    assert "bracket" in capsys.readouterr().err and not (tmp_path / "o").exists()
+    err = capsys.readouterr().err
+    assert "scan" in err and "0 < lo < hi" in err and not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_default_search_agrees_with_long_flow_bisection_in_the_authors_geometry():
+    # issue 20: the default search (no settings) against plain basin bisection with flows up to 3000 steps, each run
+    # until it has reached |J| < 0.05 (trivial) or |J| > 12 (frozen), bracket narrowed to 2e-6. The bisection uses
+    # no fixed point and no eigenvector, so it checks the Newton + projection stage independently.
+    for text in ("A1", "A1+E"):
+        rg = ExactRG(Pair(Rep.parse(text), "authors"))
+        fp = find_critical(rg)
+        assert fp["critical"] and fp["n_relevant"] == 1 and fp["label_changes"] == 1
+        # asymmetric, so that no midpoint falls within the map's noise floor (~1e-10) of J0*, where a flow stays
+        # undecided for ever
+        lo, hi = fp["J0_star"] - 2e-4, fp["J0_star"] + 3e-4
+        b = bisect_phases(ExactRG(Pair(Rep.parse(text), "authors")), lo, hi, FlowRule(max_steps=3000), tol=2e-6)
+        lo, hi = b["bracket"] if b["undecided"] is None else (b["undecided"], b["undecided"])
+        assert lo - 1e-5 < fp["J0_star"] < hi + 1e-5, (text, fp["J0_star"], lo, hi)

@@ -13,7 +13,8 @@ from hybrid_rg.mlrg.enumeration import orbits
 from hybrid_rg.mlrg.irreps import Rep
 from hybrid_rg.mlrg.kl import Pair, kl, optimal_student, student_jacobian
 from hybrid_rg.mlrg.rbm import Block
-from hybrid_rg.mlrg.rgmap import ExactRG, axis_point, critical_coupling, fixed_point
+from hybrid_rg.mlrg.critical import projection_root
+from hybrid_rg.mlrg.rgmap import ExactRG, axis_point, fixed_point
 
 J0C = 0.5 * np.arccosh(1 + np.sqrt(2))
 
@@ -80,7 +81,7 @@ def test_exact_a1_rg_fixed_point_and_critical_coupling():
     assert abs(float(fp["eigenvalues"][0].real) - 1.3568) < 5e-4
     slope_fd = (rg.step(fp["J"] + 1e-5)[0] - rg.step(fp["J"] - 1e-5)[0]) / 2e-5
     assert abs(float(slope_fd[0]) - float(fp["eigenvalues"][0].real)) < 1e-5
-    j0 = critical_coupling(rg, fp, steps=4, bracket=(0.7, 0.9))
+    j0 = projection_root(rg, fp, 0.7, 0.9, steps=4)["root"]
     assert abs(j0 - 0.813920) < 5e-6  # in 1D the critical bare coupling is the fixed point itself
 
 

@@ -43,7 +43,7 @@ def test_import_of_the_cli_does_not_pull_in_torch():
     ('figure = "fig5"\nreps = ["A1+F"]\n', "unknown C4v irrep"),
     ('figure = "fig8"\nreps = ["3A1+E"]\n', "at most 16"),
     ('figure = "fig9"\n', "figure"),
-    ('figure = "fig5"\nmodles = 3\n', "unknown key"),
+    ('figure = "fig5"\nmodles = 3\n', "unknown field 'modles'"),
     ('figure = = "fig5"\n', "not valid TOML"),
     ('figure = "fig5"\ngeometry = "rotated"\n', "geometry"),
 ])
@@ -58,9 +58,27 @@ def test_bad_specs_exit_2_with_one_line_and_write_nothing(tmp_path, capsys, cont
 
 
 def test_fixed_point_command_rejects_unknown_irrep(capsys):
-    assert main(["mlrg", "fixed-point", "--rep", "A1+Q"]) == 2
-    assert "unknown C4v irrep" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:  # argparse: --rep has choices
+        main(["mlrg", "fixed-point", "--rep", "A1+Q"])
+    assert exc.value.code == 2 and "invalid choice" in capsys.readouterr().err
 
 
 def test_report_of_a_missing_run_exits_2(tmp_path, capsys):
     assert main(["mlrg", "report", str(tmp_path / "nope")]) == 2
+
+
+def test_every_shipped_spec_loads_as_a_typed_model_and_geometries_are_critical_only(tmp_path):
+    from pathlib import Path
+
+    from hybrid_rg.errors import SpecError
+    from hybrid_rg.mlrg.experiments import MLRGSpec, load_spec
+
+    for path in sorted(Path("experiments/mlrg").glob("*.toml")):
+        spec = load_spec(path)
+        assert isinstance(spec, MLRGSpec) and spec.geometry_list
+    crit = load_spec("experiments/mlrg/critical.toml")
+    assert crit.geometry_list == ["authors", "consistent"] and crit.reps == ["A1", "A1+E", "2A1+E"]
+    bad = tmp_path / "b.toml"
+    bad.write_text('figure = "fig5"\ngeometries = ["authors"]\n')
+    with pytest.raises(SpecError, match="geometries is read by figure = 'critical' only"):
+        load_spec(bad)
