@@ -17,12 +17,11 @@ from pathlib import Path
 
 import torch
 
-from hybrid_rg.olrg.experiment import _key, _load_into, make_map, site_model
-from hybrid_rg.olrg.block import exact_block
+from hybrid_rg.olrg.experiment import _key, _load_into, first_block, make_map, site_model
 from hybrid_rg.olrg.bound import flow_bound
 from hybrid_rg.olrg.flow import run_flow
 from hybrid_rg.olrg.spec import load_spec
-from hybrid_rg.operators import parse_observables
+from hybrid_rg.utils.checkpoints import load_checkpoint
 
 
 def main() -> None:
@@ -35,29 +34,28 @@ def main() -> None:
     torch.set_num_threads(1)               # shared 2-core machine: one thread per process is fastest under load
     spec = load_spec(args.spec)
     site = site_model(spec)
-    obs = parse_observables(spec.observable, spec.N)[0]
-    n0 = spec.map["n0"]
-    first = exact_block(site, n0, obs.operator(n0) * spec.observable_scale)
+    first = first_block(spec, site)
+    N = spec.target.N
     folder = Path(args.run) / "checkpoints"
     print(f"{'K':>2} {'T':>5} {'exact':>9} {'err/|ex|':>9} {'old/|ex|':>9} {'new/|ex|':>9} {'est/err':>8} "
           f"{'L':>10} {'old s':>6} {'new s':>6}")
     rows = []
-    for K in spec.training["orders"]:
-        for T in spec.times:
+    for K in spec.training.orders:
+        for T in spec.times.T:
             key = _key(K, T)
             if not (folder / f"{key}.pt").exists():
                 continue
             point = json.loads((folder / f"{key}.json").read_text())
             opmap = make_map(spec, site, T)
-            _load_into(opmap, first, site, spec.N, torch.load(folder / f"{key}.pt", weights_only=False))
+            _load_into(opmap, first, site, N, load_checkpoint(folder / f"{key}.pt"))
             with torch.no_grad():
-                flow = run_flow(first, site, spec.N, opmap)
+                flow = run_flow(first, site, N, opmap)
                 p = float(flow.prediction(T))
                 t0 = time.perf_counter()
-                old = flow_bound(flow.pairs, site, spec.N, T, K, spec.bound["n_grid"], spec.bound["max_tuples"],
+                old = flow_bound(flow.pairs, site, N, T, K, spec.bound.n_grid, spec.bound.max_tuples,
                                  flow.terminal, lightcone=False)
                 t1 = time.perf_counter()
-                new = flow_bound(flow.pairs, site, spec.N, T, K, spec.bound["n_grid"], spec.bound["max_tuples"],
+                new = flow_bound(flow.pairs, site, N, T, K, spec.bound.n_grid, spec.bound.max_tuples,
                                  flow.terminal, p, max_dim=args.max_dim, lc_grid=args.lc_grid)
                 t2 = time.perf_counter()
             ex = point["exact"]
