@@ -35,7 +35,7 @@ import numpy as np
 import torch
 
 from ...pulse.program import RydbergProgram
-from .schedule import Grid, interaction_diagonal, single_atom_unitaries
+from .schedule import Grid, SiteErrors, interaction_diagonal, single_atom_unitaries
 
 MAX_ATOMS = 22          # 2^22 complex128 amplitudes = 64 MiB per state; a few states are alive at once
 _CHUNK_STEPS = 2048     # single-atom propagators are built this many steps at a time (bounds memory)
@@ -87,7 +87,8 @@ COMPOSITIONS = {2: (1.0,),
                 6: _KAHAN_LI + (0.79854399093482996340,) + _KAHAN_LI[::-1]}
 
 
-def propagate(program: RydbergProgram, grid: Grid, order: int = 4, psi0: torch.Tensor | None = None) -> torch.Tensor:
+def propagate(program: RydbergProgram, grid: Grid, order: int = 4, psi0: torch.Tensor | None = None,
+              site: SiteErrors | None = None) -> torch.Tensor:
     """The state after running `program` on `grid` with the splitting S (complex128 vector of length 2^n).
 
     The inner loop is numpy: per substep it runs one diagonal phase product and one small matrix product per
@@ -121,7 +122,7 @@ def propagate(program: RydbergProgram, grid: Grid, order: int = 4, psi0: torch.T
     pre = [phase(0.5 * (w0 + w1)) for w0, w1 in zip([0.0, *widths[:-1]], widths)]   # merged half steps before each
     for c0 in range(0, len(mids), _CHUNK_STEPS):
         c1 = min(c0 + _CHUNK_STEPS, len(mids))
-        groups = _group_matrices(single_atom_unitaries(program, mids[c0:c1], widths[c0:c1]), sizes)
+        groups = _group_matrices(single_atom_unitaries(program, mids[c0:c1], widths[c0:c1], site), sizes)
         plan = [(*layout, gt) for layout, gt in zip(layouts, groups)]
         for s in range(c1 - c0):
             psi = psi * pre[c0 + s]
@@ -181,8 +182,10 @@ def _fractional_multiplier(err: float, tol: float, level: int, order: int) -> in
     return q if q <= 1.7 * 2 ** level else None
 
 
-def evolve(program: RydbergProgram, tol: float = 1e-4, order: int = 6, max_steps: int = 2 ** 20) -> Evolution:
-    """Run `program` from all-ground, refining the grid until the stated state error is <= tol."""
+def evolve(program: RydbergProgram, tol: float = 1e-4, order: int = 6, max_steps: int = 2 ** 20,
+           site: SiteErrors | None = None) -> Evolution:
+    """Run `program` from all-ground, refining the grid until the stated state error is <= tol. `site`: static
+    per-atom amplitude factors and detuning offsets (a noise realisation, devices/noise.py)."""
     if not (tol > 0 and math.isfinite(tol)):
         raise EmulatorError(f"tol = {tol}; give a positive state-error tolerance such as 1e-4")
     if order not in COMPOSITIONS:
@@ -196,7 +199,7 @@ def evolve(program: RydbergProgram, tol: float = 1e-4, order: int = 6, max_steps
         if grid.n_steps > max_steps:
             raise EmulatorError(f"tolerance {tol:g} not reached within max_steps = {max_steps} (stated error "
                                 f"{err:.3g} at {grid.n_steps // 2} steps); loosen tol or raise max_steps")
-        psi = propagate(program, grid, order)
+        psi = propagate(program, grid, order, site=site)
         substeps += grid.n_steps * cost
         rich = None if psi_prev is None else _richardson(psi, psi_prev, 2.0, order)[0]
         if rich is not None and rich_prev is not None:
@@ -206,7 +209,7 @@ def evolve(program: RydbergProgram, tol: float = 1e-4, order: int = 6, max_steps
             q = _fractional_multiplier(err, tol, level, order)
             if q is not None and base.multiplied(q).n_steps <= max_steps:
                 fine = base.multiplied(q)
-                psi_q = propagate(program, fine, order)
+                psi_q = propagate(program, fine, order, site=site)
                 substeps += fine.n_steps * cost
                 rich_q, g = _richardson(psi_q, psi, q / 2 ** level, order)
                 err_q = float(torch.linalg.vector_norm(rich_q - rich)) / g
