@@ -156,3 +156,19 @@ def test_seeded_reproducible_and_switching_everything_off_is_noise_free():
     exact = probabilities(evolve(program, tol=1e-8).state).numpy()
     freq = np.array([off.counts.get(format(k, "03b"), 0) for k in range(8)]) / 20000
     assert np.all(np.abs(freq - exact) <= 5 * np.sqrt(exact * (1 - exact) / 20000) + 1e-12)
+
+
+def test_dry_run_on_aquila_is_noisy_by_default_with_the_noise_free_run_beside_it(tmp_path):
+    from hybrid_rg.runtime.dryrun import dry_run
+
+    program = RydbergProgram(((0.0, 0.0), (6.1, 0.0)), Waveform((0, 0.1, 0.9, 1.0), (0, 10.0, 10.0, 0)),
+                             Waveform((0, 1.0), (-5.0, 5.0)), Waveform((0, 1.0), (0, 0), "constant"))
+    r = dry_run([program], "quera_aquila", 200, seed=2, out=tmp_path / "dry", realisations=4)
+    run = r.runs[0]
+    assert r.ok and "noise_free" in run and run["noise"]["shots_kept"] == sum(run["counts"].values()) <= 200
+    assert set(r.noise["mechanisms"]) == set(MECHANISMS)
+    assert "noise-free" in (tmp_path / "dry" / "report.md").read_text()
+    assert "noise_free" not in dry_run([program], "quera_aquila", 50, seed=2, noise="off").runs[0]
+    only = dry_run([program], "quera_aquila", 50, seed=2, noise="-readout,-loss", realisations=2)
+    assert set(only.runs[0]["noise"]["noise_mechanisms"]) == set(MECHANISMS) - {"readout", "loss"}
+    assert "noise_free" not in dry_run([program], "emulator", 50, seed=2).runs[0]     # a simulator: no noise
