@@ -29,6 +29,7 @@ order; tests/devices/test_emulator.py checks stated ≥ true on both paths again
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,7 +38,13 @@ import torch
 from ...pulse.program import RydbergProgram
 from .schedule import Grid, SiteErrors, interaction_diagonal, single_atom_unitaries
 
-MAX_ATOMS = 22          # 2^22 complex128 amplitudes = 64 MiB per state; a few states are alive at once
+MAX_ATOMS = 30          # a hard cap (2^30 complex128 = 16 GiB per state); the real limit is memory, checked below
+# Peak memory of `evolve`, in state vectors of 2^n complex128, measured with tracemalloc at 12-16 atoms on the test
+# and benchmark programs (benchmarks/emulator_error_ratio.py programs): ~24 (the states of three levels and their
+# Richardson values, the cached interaction phases, matmul temporaries), rounded up for the torch copies.
+STATE_COPIES = 32
+_OVERHEAD_BYTES = 64 * 2 ** 20      # interpreter, single-atom propagators of one chunk (measured ~5 MiB), margin
+_PHASE_CACHE = 8        # at most this many cached e^{-iVh} vectors (a waveform with many uneven knots has many h)
 _CHUNK_STEPS = 2048     # single-atom propagators are built this many steps at a time (bounds memory)
 # Matrix products of at most this many rows: numpy's OpenBLAS threads a zgemm from M·N·K = 65536 on, which on a
 # shared 2-core machine ran 10-20× slower (13 atoms: 1.4-2.9 ms per substep against 0.16 ms in 512-row blocks).
@@ -46,6 +53,34 @@ _GEMM_ROWS = 512
 
 class EmulatorError(ValueError):
     """The emulator cannot run this program as asked (too many atoms, tolerance not reachable)."""
+
+
+def memory_needed_bytes(n_atoms: int) -> int:
+    """What `evolve` needs at n atoms: STATE_COPIES state vectors of 2^n complex128 plus a fixed overhead."""
+    return STATE_COPIES * 16 * 2 ** int(n_atoms) + _OVERHEAD_BYTES
+
+
+def available_memory_bytes() -> int:
+    """Memory the kernel can give this process now (MemAvailable; total physical memory where that is unknown)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def check_memory(n_atoms: int) -> None:
+    """Refuse, before anything is allocated, a state vector this machine cannot hold, saying what it would need."""
+    need = memory_needed_bytes(n_atoms)
+    have = available_memory_bytes()
+    if n_atoms > MAX_ATOMS or need > have:
+        raise EmulatorError(f"{n_atoms} atoms need about {need / 2 ** 30:.3g} GiB ({STATE_COPIES} state vectors of "
+                            f"2^{n_atoms} complex128 amplitudes); this machine has {have / 2 ** 30:.3g} GiB available"
+                            + (f" (and the emulator stops at {MAX_ATOMS} atoms)" if n_atoms > MAX_ATOMS else "")
+                            + "; use fewer atoms or a machine with more memory")
 
 
 def _group_sizes(n: int, k: int = 3) -> list[int]:
@@ -97,7 +132,7 @@ def propagate(program: RydbergProgram, grid: Grid, order: int = 4, psi0: torch.T
     and its zgemm is faster on these (rest × 8) @ (8 × 8) shapes)."""
     n = program.n_atoms
     if n > MAX_ATOMS:
-        raise EmulatorError(f"{n} atoms need a state of 2^{n} amplitudes; the emulator stops at {MAX_ATOMS} atoms")
+        check_memory(n)
     dim = 2 ** n
     if psi0 is None:
         psi = np.zeros(dim, dtype=np.complex128)
@@ -114,9 +149,12 @@ def propagate(program: RydbergProgram, grid: Grid, order: int = 4, psi0: torch.T
     phases: dict[float, np.ndarray] = {}
 
     def phase(h: float) -> np.ndarray:
-        if h not in phases:
-            phases[h] = np.exp(-1j * h * vdiag)
-        return phases[h]
+        if h in phases:
+            return phases[h]
+        out = np.exp(-1j * h * vdiag)
+        if len(phases) < _PHASE_CACHE:          # bounded: each entry is a whole state vector
+            phases[h] = out
+        return out
 
     mids, widths = grid.midpoints_and_widths(COMPOSITIONS[order])
     pre = [phase(0.5 * (w0 + w1)) for w0, w1 in zip([0.0, *widths[:-1]], widths)]   # merged half steps before each
@@ -147,10 +185,14 @@ class Evolution:
     substeps: int              # splitting substeps run over all levels (the cost)
     levels: int
     order: int
+    # Σ_b |p_b − p_b^exact| estimated like `error`, from the probabilities of the same two Richardson values: it
+    # ignores the global phase and the phases within the state that a measurement does not see (see module doc)
+    probability_error: float = math.nan
 
     def metadata(self) -> dict:
         return {"method": f"strang-order{self.order}+richardson", "state_error_bound": self.error,
-                "probability_l1_error_bound": 2 * self.error, "steps_finest": self.steps,
+                "probability_l1_error_bound": 2 * self.error,
+                "probability_l1_error": self.probability_error, "steps_finest": self.steps,
                 "substeps_total": self.substeps, "levels": self.levels}
 
 
@@ -172,6 +214,10 @@ def _richardson(fine: torch.Tensor, coarse: torch.Tensor, ratio: float, order: i
     return fine + (fine - coarse) / g, g
 
 
+def _probability_gap(a: torch.Tensor, b: torch.Tensor) -> float:
+    return float(torch.sum(torch.abs(a.abs() ** 2 - b.abs() ** 2)))
+
+
 def _fractional_multiplier(err: float, tol: float, level: int, order: int) -> int | None:
     """The multiplier q of the base grid (2^L < q < 2^(L+1)) for one extra level between level L, whose stated
     error `err` missed tol, and level L + 1; None where doubling is about as cheap. Asymptotically
@@ -190,6 +236,7 @@ def evolve(program: RydbergProgram, tol: float = 1e-4, order: int = 6, max_steps
         raise EmulatorError(f"tol = {tol}; give a positive state-error tolerance such as 1e-4")
     if order not in COMPOSITIONS:
         raise EmulatorError(f"order = {order}; choose one of {sorted(COMPOSITIONS)}")
+    check_memory(program.n_atoms)
     base = Grid.for_program(program, _start_step_us(program))
     cost = len(COMPOSITIONS[order])
     psi_prev = rich_prev = None
@@ -205,7 +252,8 @@ def evolve(program: RydbergProgram, tol: float = 1e-4, order: int = 6, max_steps
         if rich is not None and rich_prev is not None:
             err = float(torch.linalg.vector_norm(rich - rich_prev)) / (2.0 ** order - 1)
             if err <= tol:
-                return Evolution(rich, err, grid.n_steps, substeps, level + 1, order)
+                return Evolution(rich, err, grid.n_steps, substeps, level + 1, order,
+                                 _probability_gap(rich, rich_prev) / (2.0 ** order - 1))
             q = _fractional_multiplier(err, tol, level, order)
             if q is not None and base.multiplied(q).n_steps <= max_steps:
                 fine = base.multiplied(q)
@@ -214,5 +262,6 @@ def evolve(program: RydbergProgram, tol: float = 1e-4, order: int = 6, max_steps
                 rich_q, g = _richardson(psi_q, psi, q / 2 ** level, order)
                 err_q = float(torch.linalg.vector_norm(rich_q - rich)) / g
                 if err_q <= tol:
-                    return Evolution(rich_q, err_q, fine.n_steps, substeps, level + 2, order)
+                    return Evolution(rich_q, err_q, fine.n_steps, substeps, level + 2, order,
+                                     _probability_gap(rich_q, rich) / g)
         psi_prev, rich_prev, level = psi, rich, level + 1
