@@ -219,7 +219,7 @@ def test_refuses_what_memory_cannot_hold_and_says_what_it_needs(monkeypatch, tmp
     assert integrator.memory_needed_bytes(20) == integrator.STATE_COPIES * 16 * 2 ** 20 + integrator._OVERHEAD_BYTES
     monkeypatch.setattr(integrator, "available_memory_bytes", lambda: 2 ** 30)          # a 1 GiB machine
     big = _program(25)
-    with pytest.raises(EmulatorError, match=r"25 atoms need about 16\.1 GiB .* has 1 GiB available"):
+    with pytest.raises(EmulatorError, match=r"25 atoms need about 24\.1 GiB .* has 1 GiB available"):
         evolve(big)
     with pytest.raises(EmulatorError, match="25 atoms need about"):
         EmulatorDevice(tmp_path, max_atoms=30).run([big], shots=10)

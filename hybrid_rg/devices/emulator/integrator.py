@@ -39,12 +39,15 @@ from ...pulse.program import RydbergProgram
 from .schedule import Grid, SiteErrors, interaction_diagonal, single_atom_unitaries
 
 MAX_ATOMS = 30          # a hard cap (2^30 complex128 = 16 GiB per state); the real limit is memory, checked below
-# Peak memory of `evolve`, in state vectors of 2^n complex128, measured with tracemalloc at 12-16 atoms on the test
-# and benchmark programs (benchmarks/emulator_error_ratio.py programs): ~24 (the states of three levels and their
-# Richardson values, the cached interaction phases, matmul temporaries), rounded up for the torch copies.
-STATE_COPIES = 32
+# At most this many cached e^{-iVh} vectors, each a whole state: a program has ~3 distinct merged half steps h per
+# knot interval (19 for the 6-interval test program), and recomputing the exponential every substep ran ~1.5x
+# slower at 10-12 atoms; a waveform with many uneven knots would otherwise cache without bound.
+_PHASE_CACHE = 32
+# Peak memory of `evolve`, in state vectors of 2^n complex128, measured with tracemalloc at 12-16 atoms on the
+# programs of benchmarks/emulator_error_ratio.py: ~14 besides the phase cache (the states of three levels and their
+# Richardson values, matmul temporaries, the interaction diagonal), rounded up to 16, plus the cache.
+STATE_COPIES = 16 + _PHASE_CACHE
 _OVERHEAD_BYTES = 64 * 2 ** 20      # interpreter, single-atom propagators of one chunk (measured ~5 MiB), margin
-_PHASE_CACHE = 8        # at most this many cached e^{-iVh} vectors (a waveform with many uneven knots has many h)
 _CHUNK_STEPS = 2048     # single-atom propagators are built this many steps at a time (bounds memory)
 # Matrix products of at most this many rows: numpy's OpenBLAS threads a zgemm from M·N·K = 65536 on, which on a
 # shared 2-core machine ran 10-20× slower (13 atoms: 1.4-2.9 ms per substep against 0.16 ms in 512-row blocks).
@@ -157,13 +160,15 @@ def propagate(program: RydbergProgram, grid: Grid, order: int = 4, psi0: torch.T
         return out
 
     mids, widths = grid.midpoints_and_widths(COMPOSITIONS[order])
-    pre = [phase(0.5 * (w0 + w1)) for w0, w1 in zip([0.0, *widths[:-1]], widths)]   # merged half steps before each
+    # merged half steps before each substep: a float64 array, not a list (a list of Python floats is ~4x the bytes,
+    # and measured 2 GiB at 16 atoms when the grid reached ~10^6 substeps)
+    pre = 0.5 * (np.concatenate(([0.0], widths[:-1])) + widths)
     for c0 in range(0, len(mids), _CHUNK_STEPS):
         c1 = min(c0 + _CHUNK_STEPS, len(mids))
         groups = _group_matrices(single_atom_unitaries(program, mids[c0:c1], widths[c0:c1], site), sizes)
         plan = [(*layout, gt) for layout, gt in zip(layouts, groups)]
         for s in range(c1 - c0):
-            psi = psi * pre[c0 + s]
+            psi = psi * phase(float(pre[c0 + s]))
             # (2^k, rest)ᵀ @ Gᵀ = (G ψ)ᵀ: applies G to the leading k atoms and rotates them to the end, so
             # after all groups the atom order is back where it started; from 13 atoms in blocks of b rows.
             if blocked:
@@ -185,14 +190,15 @@ class Evolution:
     substeps: int              # splitting substeps run over all levels (the cost)
     levels: int
     order: int
-    # Σ_b |p_b − p_b^exact| estimated like `error`, from the probabilities of the same two Richardson values: it
-    # ignores the global phase and the phases within the state that a measurement does not see (see module doc)
+    # Σ_b |p_b − p_b^exact| *estimated* like `error`, from the probabilities of the same two Richardson values (it
+    # ignores the phases a measurement does not see). An estimate, not a bound: measured 0.5–65× the true Σ|Δp|
+    # (benchmarks/emulator_error_ratio.py), where the bound 2·error is 6–2000× above it.
     probability_error: float = math.nan
 
     def metadata(self) -> dict:
         return {"method": f"strang-order{self.order}+richardson", "state_error_bound": self.error,
                 "probability_l1_error_bound": 2 * self.error,
-                "probability_l1_error": self.probability_error, "steps_finest": self.steps,
+                "probability_l1_error_estimate": self.probability_error, "steps_finest": self.steps,
                 "substeps_total": self.substeps, "levels": self.levels}
 
 
