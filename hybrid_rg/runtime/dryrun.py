@@ -5,10 +5,17 @@
 It validates the whole batch against the device snapshot, estimates the cost, runs the valid programs on
 `spec.simulator` with the requested shots and the seeds a submission would use (`idempotency.task_seed`), and writes
 report.md, report.png, results.json and provenance.json into `out` atomically. No credentials are read.
+
+Noise: on a hardware device whose snapshot has a `[noise]` table (devices/noise.py), each valid program is also run
+through the noise model with the same task seed, and that noisy run is the prediction ("counts", "observables"); the
+noise-free run stays beside it ("noise_free"). `noise` picks the mechanisms: "device" (all, the default), "off", a
+comma list of mechanisms to keep ("readout,loss"), or of mechanisms to drop ("-readout,-loss"). Until the CLI has a
+flag for it, `hybrid-rg dry-run` takes it from $HYBRID_RG_NOISE.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,16 +39,43 @@ class DryRunResult:
     total_usd: float
     simulator: str
     runs: list = field(default_factory=list)      # per program: {"counts", "observables"} or None if invalid
+    noise: dict | None = None                     # the noise model used (mechanisms, source), None if noise-free
 
     @property
     def ok(self) -> bool:
         return all(r.ok for r in self.reports)
 
 
-def dry_run(programs, device: str, shots: int, seed: int, out: str | Path | None = None) -> DryRunResult:
+def _noise_model(spec, noise):
+    """The NoiseModel for `spec` from a `noise` choice (module docstring), or None for a noise-free run."""
+    noise = os.environ.get("HYBRID_RG_NOISE", "device") if noise is None else noise
+    if not isinstance(noise, str):
+        return noise
+    choice = noise.strip().lower()
+    if choice in ("off", "none", "") or getattr(spec, "kind", "") != "rydberg":
+        return None
+    from ..devices.noise import NoiseError, NoiseModel
+
+    try:
+        model = NoiseModel.from_device(spec)
+    except NoiseError:
+        return None                                 # a hardware snapshot without a [noise] table: noise-free
+    if choice in ("device", "all", "on"):
+        return model
+    names = [x.strip() for x in choice.split(",") if x.strip()]
+    if all(x.startswith("-") for x in names):
+        return model.without(*(x[1:] for x in names))
+    if any(x.startswith("-") for x in names):
+        raise ValueError(f"noise = {noise!r}: list mechanisms to keep, or (each with '-') to drop, not both")
+    return model.only(*names)
+
+
+def dry_run(programs, device: str, shots: int, seed: int, out: str | Path | None = None, noise=None,
+            realisations: int = 16) -> DryRunResult:
     if shots < 2:
         raise BadInput(f"shots = {shots}; a dry run needs >= 2 shots for error bars")
     spec = load_device_spec(device)
+    model = _noise_model(spec, noise)
     reports = validate_batch(programs, spec, shots)
     per_task = estimate_cost_usd(spec, 1, shots)
     seeds = [task_seed(seed, k) for k in range(len(programs))]
@@ -53,7 +87,19 @@ def dry_run(programs, device: str, shots: int, seed: int, out: str | Path | None
             result.runs.append(None)
             continue
         counts = sim.run([program], shots=shots, seed=s)[0].result().counts
-        result.runs.append({"counts": dict(counts), "observables": summary(counts)})
+        run = {"counts": dict(counts), "observables": summary(counts)}
+        if model is not None:
+            from ..devices.noise import simulate
+
+            noisy = simulate(program, model, shots, seed=s, realisations=realisations)
+            if noisy.shots_kept < 2:
+                raise ValueError(f"the noise model dropped {shots - noisy.shots_kept} of {shots} shots (missing "
+                                 f"atoms); raise shots")
+            run = {"counts": noisy.counts, "observables": summary(noisy.counts), "noise": noisy.metadata,
+                   "noise_free": run}
+            result.noise = {"mechanisms": sorted(model.enabled), "source": model.parameters.source,
+                            "date": model.parameters.date, "realisations": realisations}
+        result.runs.append(run)
     if out is not None:
         write(result, Path(out))
     return result
@@ -72,6 +118,7 @@ def write(result: DryRunResult, out: Path) -> None:
         write_json(tmp / "results.json", {
             "device": result.spec.name, "spec_digest": result.spec.digest(), "simulator": result.simulator,
             "shots": result.shots, "cost_usd": {"per_task": result.per_task_usd, "total": result.total_usd},
+            "noise": result.noise,
             "programs": [{"digest": p.digest(), "seed": s, "valid": r.ok, "violations": str(r), "run": run}
                          for p, r, s, run in zip(result.programs, result.reports, result.seeds, result.runs)]})
         (tmp / "programs.json").write_text(json.dumps([p.to_dict() for p in result.programs], indent=1))

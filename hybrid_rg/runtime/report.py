@@ -37,8 +37,20 @@ def markdown(r) -> str:
         if run is None:
             continue
         obs = run["observables"]
-        lines += [f"### program {k}", "", "| atom | ⟨n_i⟩ |", "|---|---|"]
-        lines += [f"| {i} | {m:.4f} ± {e:.4f} |" for i, (m, e) in enumerate(zip(obs["density"], obs["density_err"]))]
+        lines += [f"### program {k}", ""]
+        if "noise_free" in run:       # a noisy prediction (devices/noise.py) with the noise-free run beside it
+            free, meta = run["noise_free"]["observables"], run["noise"]
+            lines += [f"Noise model: {', '.join(meta['noise_mechanisms']) or 'none'} ({meta['realisations']} noise "
+                      f"realisations, {meta['state_vector_runs']} state-vector runs); {meta['shots_kept']} of "
+                      f"{meta['shots_total']} shots kept (the rest showed a missing atom). Not simulated: "
+                      f"{', '.join(meta['noise_not_simulated'])}. Source: {meta['noise_source'][:160]}…", "",
+                      "| atom | ⟨n_i⟩ with noise | ⟨n_i⟩ noise-free |", "|---|---|---|"]
+            lines += [f"| {i} | {m:.4f} ± {e:.4f} | {fm:.4f} ± {fe:.4f} |" for i, (m, e, fm, fe) in enumerate(zip(
+                obs["density"], obs["density_err"], free["density"], free["density_err"]))]
+        else:
+            lines += ["| atom | ⟨n_i⟩ |", "|---|---|"]
+            lines += [f"| {i} | {m:.4f} ± {e:.4f} |" for i, (m, e) in enumerate(zip(obs["density"],
+                                                                                  obs["density_err"]))]
         if obs["zz"]:
             lines += ["", "| pair | ⟨Z_i Z_j⟩ |", "|---|---|"]
             lines += [f"| {i},{j} | {m:.4f} ± {e:.4f} |" for (i, j), m, e in zip(obs["zz_pairs"], obs["zz"],
@@ -84,7 +96,11 @@ def plot(path, r) -> None:
             continue
         obs = run["observables"]
         ax.errorbar(np.arange(p.n_atoms), obs["density"], yerr=obs["density_err"], fmt="o", capsize=3,
-                    label="⟨n_i⟩")
+                    label="⟨n_i⟩" + (" with noise" if "noise_free" in run else ""))
+        if "noise_free" in run:
+            free = run["noise_free"]["observables"]
+            ax.errorbar(np.arange(p.n_atoms) + 0.1, free["density"], yerr=free["density_err"], fmt="x", capsize=3,
+                        label="⟨n_i⟩ noise-free")
         if obs["zz"]:
             ax.errorbar(np.arange(len(obs["zz"])) + 0.5, obs["zz"], yerr=obs["zz_err"], fmt="s", capsize=3,
                         label="⟨Z_i Z_i+1⟩ (at i + ½)")

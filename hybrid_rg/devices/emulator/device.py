@@ -21,7 +21,7 @@ import numpy as np
 from ...pulse.program import RydbergProgram
 from ...utils.results import atomic_file
 from ..protocol import TaskFailed, TaskResult, TaskState
-from .integrator import MAX_ATOMS, EmulatorError, evolve
+from .integrator import MAX_ATOMS, EmulatorError, check_memory, evolve
 from .observables import probabilities, sample
 
 _SPEC = "hybrid-rg.emulator-task/1"
@@ -86,6 +86,7 @@ class EmulatorDevice:
             if p.n_atoms > self.max_atoms:
                 raise EmulatorError(f"program {k} has {p.n_atoms} atoms; this emulator allows {self.max_atoms} "
                                     f"(a state of 2^n amplitudes); split the problem or raise max_atoms")
+            check_memory(p.n_atoms)             # the whole batch is refused before any program runs
 
     def run(self, programs: Sequence[RydbergProgram], shots: int, seed: int | None = None) -> list[EmulatorTask]:
         programs = list(programs)

@@ -67,19 +67,28 @@ class Grid:
         return np.concatenate(mids), np.concatenate(widths)
 
 
-def single_atom_unitaries(program: RydbergProgram, mids_us: np.ndarray, widths_us: np.ndarray) -> np.ndarray:
+def single_atom_unitaries(program: RydbergProgram, mids_us: np.ndarray, widths_us: np.ndarray,
+                          site: "SiteErrors | None" = None) -> np.ndarray:
     """exp(−i h_i(t_mid) dt) for every step and atom: complex128 array of shape (steps, atoms, 2, 2), or of
-    shape (steps, 1, 2, 2) when every atom sees the same drive (no local detuning), which the integrator uses to
-    build one Kronecker product per step for all its groups of atoms."""
-    omega = np.asarray(program.amplitude(mids_us), dtype=np.float64)
-    phi = np.asarray(program.phase(mids_us), dtype=np.float64)
+    shape (steps, 1, 2, 2) when every atom sees the same drive (no local detuning, no per-site errors), which
+    the integrator uses to build one Kronecker product per step for all its groups of atoms.
+
+    `site` (a noise realisation, devices/noise.py) scales the Rabi frequency of atom i by amplitude_scale[i] and
+    adds detuning_offset[i] (rad/µs) to its detuning: Ω → s_i Ω, δ_i → δ_i + o_i, static over the program."""
+    omega = np.asarray(program.amplitude(mids_us), dtype=np.float64)[:, None]
+    phi = np.asarray(program.phase(mids_us), dtype=np.float64)[:, None]
     delta = np.asarray(program.detuning(mids_us), dtype=np.float64)[:, None]
     if program.local_detuning is not None:
         loc = np.asarray(program.local_detuning.magnitude(mids_us), dtype=np.float64)
         delta = delta + loc[:, None] * np.asarray(program.local_detuning.pattern, dtype=np.float64)[None, :]
+    if site is not None:
+        omega = omega * np.asarray(site.amplitude_scale, dtype=np.float64)[None, :]
+        delta = delta + np.asarray(site.detuning_offset, dtype=np.float64)[None, :]
+    shape = np.broadcast_shapes(omega.shape, delta.shape)
+    delta = np.broadcast_to(delta, shape)
     h = np.asarray(widths_us, dtype=np.float64)[:, None]
-    ax = np.broadcast_to((0.5 * omega * np.cos(phi))[:, None], delta.shape)
-    ay = np.broadcast_to((-0.5 * omega * np.sin(phi))[:, None], delta.shape)
+    ax = np.broadcast_to(0.5 * omega * np.cos(phi), shape)
+    ay = np.broadcast_to(-0.5 * omega * np.sin(phi), shape)
     az = 0.5 * delta
     theta = h * np.sqrt(ax ** 2 + ay ** 2 + az ** 2)
     c = np.cos(theta)
@@ -91,6 +100,14 @@ def single_atom_unitaries(program: RydbergProgram, mids_us: np.ndarray, widths_u
     u[..., 0, 1] = -s * ay - 1j * s * ax                # −i s (ax − i ay)
     u[..., 1, 0] = s * ay - 1j * s * ax                 # −i s (ax + i ay)
     return u * glob[..., None, None]
+
+
+@dataclass(frozen=True)
+class SiteErrors:
+    """Static per-atom control errors of one noise realisation: Rabi-frequency factor and detuning offset."""
+
+    amplitude_scale: tuple[float, ...]
+    detuning_offset: tuple[float, ...]       # rad/µs, added to δ_i (positive = more Rydberg-favouring)
 
 
 def single_atom_propagators(program: RydbergProgram, mids_us: np.ndarray, widths_us: np.ndarray) -> torch.Tensor:
