@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from . import budget, devices_link, records
-from .idempotency import batch_id, intent_key, submit_one, supports_tokens, task_seed
+from .idempotency import batch_id, find_task, intent_key, submit_one, supports_tokens, task_seed
 from .ledger import Ledger, check_free_space
 
 SECRET_OPTION = re.compile(r"key|secret|token|passw|credential", re.IGNORECASE)
@@ -124,7 +124,7 @@ def submit(ledger: Ledger, req: SubmitRequest, device=None) -> SubmitOutcome:
             continue
         if entry.id not in fresh:                       # an intent left by an earlier (crashed) run
             if supports_tokens(device):
-                task = device.find_task_by_token(key)
+                task = find_task(device, key, entry.created_utc)
                 if task is not None:
                     _record(ledger, entry.id, task.id, "recovered")
                     out.recovered += 1
