@@ -1,0 +1,172 @@
+"""SIGKILL harness through the real Braket adapter: children submit and collect one batch each through the ledger,
+with `BraketAwsDevice` talking (real boto3 clients, the Braket SDK's AwsSession and AwsQuantumTask) to the stateful
+fake Braket service of hybrid_rg.testing.fake_braket; the parent kills them at random times.
+
+The figures are measured on the fake service's own record: lost (a task the service holds whose id the ledger does
+not hold for its intent), duplicates (two tasks for one intent key), UNKNOWN (intents the runtime gave up on).
+
+    .venv/bin/python -m tests.devices.braket_killharness --kills 100 --seed 1
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sys
+import time
+import traceback
+from collections import Counter
+from pathlib import Path
+
+SHOTS = 10
+BATCH = 3
+PRELOAD = ["hybrid_rg.runtime.collect", "hybrid_rg.runtime.submit", "hybrid_rg.runtime.ledger",
+           "hybrid_rg.devices.adapters.braket_aws", "hybrid_rg.testing.fake_braket", "braket.aws", "boto3",
+           "tests.runtime.helpers"]
+_CTX = None
+
+
+def _programs():
+    from tests.runtime.helpers import program
+    return [program(2, rabi=4.0 + k) for k in range(BATCH)]
+
+
+def _device(service_dir: Path):
+    from hybrid_rg.devices.adapters.braket_aws import BraketAwsDevice
+    from hybrid_rg.testing.fake_braket import FakeBraket
+
+    fake = FakeBraket(service_dir, complete_after_s=0.02, accept_delay_s=0.03)
+    return BraketAwsDevice(boto_session=fake.session(), s3_destination=("hrg-results", "tasks"))
+
+
+def child(ledger_path: Path, service_dir: Path, batch_no: int) -> int:
+    """Submit then collect one batch; exit 0 done, 1 anything else."""
+    from hybrid_rg.runtime import records
+    from hybrid_rg.runtime.collect import collect
+    from hybrid_rg.runtime.ledger import Ledger
+    from hybrid_rg.runtime.submit import SubmitRequest, submit
+
+    try:
+        device = _device(service_dir)
+        req = SubmitRequest(tuple(_programs()), "quera_aquila", SHOTS, seed=batch_no, campaign="kills",
+                            batch=f"r{batch_no}", adapter="braket_aquila", budget_usd=1e6)
+        with Ledger(ledger_path) as led:
+            submit(led, req, device=device)
+            out = collect(led, records.select(led.conn, batch=f"r{batch_no}"), timeout_s=20, poll_interval_s=0.01,
+                          devices={("braket_aquila", "{}"): device})
+            return 0 if not out.pending else 1
+    except BaseException:
+        traceback.print_exc()
+        return 1
+
+
+def _context():
+    """A forkserver that imported boto3, the Braket SDK and the runtime once (see tests/runtime/killharness.py
+    for why not a plain fork)."""
+    global _CTX
+    if _CTX is None:
+        import multiprocessing as mp
+
+        _CTX = mp.get_context("forkserver")
+        _CTX.set_forkserver_preload(PRELOAD)
+    return _CTX
+
+
+def _entry(ledger_path, service_dir, batch_no) -> None:
+    os._exit(child(Path(ledger_path), Path(service_dir), batch_no))
+
+
+def _fork_child(ledger_path, service_dir, batch_no):
+    p = _context().Process(target=_entry, args=(str(ledger_path), str(service_dir), batch_no))
+    p.start()
+    return p
+
+
+def _wait(p, timeout: float = 300.0) -> int:
+    p.join(timeout)
+    if p.exitcode is None:
+        p.kill()
+        p.join()
+        return 99
+    return p.exitcode
+
+
+def _in_window(ledger_path: Path, service_dir: Path) -> int:
+    """Intents without a task id whose token the service already holds: kills inside the crash window."""
+    from hybrid_rg.runtime import records
+    from hybrid_rg.runtime.ledger import Ledger
+    from hybrid_rg.testing.fake_braket import FakeBraket
+
+    tokens = {t["token"] for t in FakeBraket(service_dir).tasks()}
+    with Ledger(ledger_path, readonly=True) as led:
+        return sum(1 for e in records.select(led.conn) if e.task_id is None and e.intent_key in tokens)
+
+
+def run_kills(workdir: Path, n_kills: int, seed: int = 0) -> dict:
+    workdir = Path(workdir)
+    ledger_path, service_dir = workdir / "ledger.sqlite", workdir / "braket"
+    rng = random.Random(seed)
+    warm = _context().Process(target=os.getpid)
+    warm.start()
+    warm.join()
+    t0 = time.monotonic()
+    assert _wait(_fork_child(ledger_path, service_dir, 0)) == 0     # an unkilled run measures a child's duration
+    duration = time.monotonic() - t0
+    kills = in_window = bad = attempts = 0
+    batch_no = 1
+    while kills < n_kills:
+        p = _fork_child(ledger_path, service_dir, batch_no)
+        time.sleep(rng.uniform(0.0, 1.2 * duration))
+        if p.exitcode is None:
+            os.kill(p.pid, signal.SIGKILL)
+        code = _wait(p)
+        attempts += 1
+        if code == -signal.SIGKILL:
+            kills += 1
+            in_window += _in_window(ledger_path, service_dir) > 0
+            continue                                              # the same batch again: it must resume
+        bad += code != 0
+        batch_no += 1
+    for b in range(batch_no + 1):                                  # recovery: every batch once more, unkilled
+        bad += _wait(_fork_child(ledger_path, service_dir, b)) != 0
+    return {**audit(ledger_path, service_dir), "kills": kills, "kills_in_accept_window": in_window,
+            "attempts": attempts, "batches": batch_no + 1, "child_duration_s": round(duration, 3),
+            "bad_exits": bad, "wall_s": round(time.monotonic() - t0, 1)}
+
+
+def audit(ledger_path: Path, service_dir: Path) -> dict:
+    """Compare the fake service's own record with the ledger."""
+    from hybrid_rg.runtime import records
+    from hybrid_rg.runtime.ledger import Ledger
+    from hybrid_rg.testing.fake_braket import FakeBraket
+
+    fake = FakeBraket(service_dir)
+    tasks = fake.tasks()
+    with Ledger(ledger_path, readonly=True) as led:
+        entries = records.select(led.conn)
+        recovered = led.conn.execute("SELECT COUNT(*) FROM events WHERE event = 'recovered'").fetchone()[0]
+    by_key = {e.intent_key: e for e in entries}
+    lost = sum(1 for t in tasks if t["token"] not in by_key or by_key[t["token"]].task_id != t["arn"])
+    per_intent = Counter(t["tags"].get("hybrid-rg-intent") for t in tasks)
+    duplicates = sum(n - 1 for n in per_intent.values())
+    return {"service_tasks": len(tasks), "ledger_entries": len(entries), "lost_task_ids": lost,
+            "duplicate_submissions": duplicates,
+            "unknown": sum(1 for e in entries if e.state == "UNKNOWN"),
+            "intents_without_task": sum(1 for e in entries if e.task_id is None),
+            "not_collected": sum(1 for e in entries if e.task_id is not None and e.state != "COMPLETED"),
+            "recovered_by_search": recovered, "service_counters": fake.counters()}
+
+
+if __name__ == "__main__":
+    import argparse
+    import tempfile
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kills", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as d:
+        print(json.dumps(run_kills(Path(d), a.kills, a.seed), indent=1))
+    sys.exit(0)
