@@ -1,7 +1,8 @@
 """`hybrid-rg devices` and `hybrid-rg validate` (registered by hybrid_rg.cli through `register(sub)`).
 
     hybrid-rg devices                                      list the capability snapshots (devices/snapshots/*.toml)
-    hybrid-rg validate PROGRAM.json --device quera_aquila  print the validation report
+    hybrid-rg validate PROGRAM.json --device quera_aquila  print the validation report (PROGRAM.json: a
+                                                           RydbergProgram, a Braket AHS IR program, or a list)
                        [--shots N] [--discretize]          (--discretize: validate the program snapped to the grids)
 
 Exit status of validate: 0 valid, 1 violations, 2 bad input (unreadable file, not a program, unknown device),
@@ -10,6 +11,7 @@ which prints one line and writes nothing.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from ..utils.cli_errors import fail as _fail
@@ -26,7 +28,8 @@ def cmd_devices(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from ..pulse.program import ProgramError, RydbergProgram
+    from ..pulse.program import ProgramError
+    from .byo import programs_from_json_data
     from .discretize import DiscretizationError, discretize
     from .spec import DeviceSpecError, load_device_spec
     from .validation import validate
@@ -39,20 +42,26 @@ def cmd_validate(args) -> int:
     except DeviceSpecError as err:
         return _fail(str(err))
     try:
-        program = RydbergProgram.from_json(path.read_text())
-    except (ProgramError, UnicodeDecodeError) as err:
+        programs = programs_from_json_data(json.loads(path.read_text()), args.program)   # ours or Braket's IR
+    except (ProgramError, UnicodeDecodeError, json.JSONDecodeError) as err:
         return _fail(f"{args.program}: {err}")
     if args.shots is not None and args.shots < 1:
         return _fail(f"--shots {args.shots}; give a positive number of shots")
-    if args.discretize:
-        try:
-            program = discretize(program, spec)
-        except DiscretizationError as err:
-            print(f"discretization failed: {err}")
-            return 1
-    report = validate(program, spec, args.shots)
-    print(report)
-    return 0 if report.ok else 1
+    ok = True
+    for k, program in enumerate(programs):
+        if len(programs) > 1:
+            print(f"program {k}:")
+        if args.discretize:
+            try:
+                program = discretize(program, spec)
+            except DiscretizationError as err:
+                print(f"discretization failed: {err}")
+                ok = False
+                continue
+        report = validate(program, spec, args.shots)
+        print(report)
+        ok = ok and report.ok
+    return 0 if ok else 1
 
 
 def register(sub) -> None:
@@ -60,7 +69,7 @@ def register(sub) -> None:
     d = sub.add_parser("devices", help="list the device capability snapshots (devices/snapshots/*.toml)")
     d.set_defaults(func=cmd_devices)
     v = sub.add_parser("validate", help="validate a pulse program (JSON) against a device snapshot, offline")
-    v.add_argument("program", help="a RydbergProgram JSON file")
+    v.add_argument("program", help="a JSON file: a RydbergProgram or a Braket AHS program IR (or a list of them)")
     v.add_argument("--device", default="quera_aquila", help="snapshot name or path (default quera_aquila)")
     v.add_argument("--shots", type=int, default=None)
     v.add_argument("--discretize", action="store_true", help="snap the program onto the device grids first")

@@ -38,6 +38,9 @@ class DryRunResult:
 def dry_run(programs, device: str, shots: int, seed: int, out: str | Path | None = None) -> DryRunResult:
     if shots < 2:
         raise ValueError(f"shots = {shots}; a dry run needs >= 2 shots for error bars")
+    from ..devices.byo import as_programs
+
+    programs = list(as_programs(programs))          # Braket AHS programs are accepted as they are
     spec = devices_link.load_device_spec(device)
     reports = devices_link.validate_batch(programs, spec, shots)
     per_task = devices_link.estimate_cost_usd(spec, 1, shots)

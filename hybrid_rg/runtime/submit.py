@@ -15,7 +15,7 @@ has never seen them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from . import budget, devices_link, records
@@ -71,6 +71,9 @@ def _check_request(req: SubmitRequest) -> None:
 
 
 def submit(ledger: Ledger, req: SubmitRequest, device=None) -> SubmitOutcome:
+    from ..devices.byo import as_programs
+
+    req = replace(req, programs=as_programs(req.programs))     # Braket AHS programs are accepted as they are
     _check_request(req)
     from ..utils.provenance import provenance
 
