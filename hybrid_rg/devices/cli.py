@@ -1,6 +1,7 @@
 """`hybrid-rg devices` and `hybrid-rg validate` (registered by hybrid_rg.cli through `register(sub)`).
 
     hybrid-rg devices                                      list the capability snapshots (devices/snapshots/*.toml)
+    hybrid-rg devices refresh quera_aquila [--out PATH]    live properties -> new snapshot + diff (AWS credentials)
     hybrid-rg validate PROGRAM.json --device quera_aquila  print the validation report (PROGRAM.json: a
                                                            RydbergProgram, a Braket AHS IR program, or a list)
                        [--shots N] [--discretize]          (--discretize: validate the program snapped to the grids)
@@ -17,7 +18,27 @@ from pathlib import Path
 from ..utils.cli_errors import fail as _fail
 
 
+def cmd_refresh(args) -> int:
+    from .credentials import CredentialsMissing
+    from .refresh import refresh
+
+    if not args.name:
+        return _fail("devices refresh needs a snapshot name, e.g. `hybrid-rg devices refresh quera_aquila`")
+    try:
+        out = refresh(args.name, out=args.out)
+    except CredentialsMissing as err:               # one line, exit 2, before any network call
+        return _fail(str(err))
+    except ValueError as err:                       # BadInput (an unknown name) is a ValueError
+        return _fail(str(err))
+    print(f"wrote {out.path} (date {out.date}); changes against the previous snapshot:")
+    for line in out.diff or ["none"]:
+        print(f"  {line}")
+    return 0
+
+
 def cmd_devices(args) -> int:
+    if getattr(args, "action", "list") == "refresh":
+        return cmd_refresh(args)
     from .spec import list_device_specs
 
     print(f"{'name':14s} {'kind':9s} {'atoms':>5s} {'stands in':12s} {'$/task':>7s} {'$/shot':>7s} {'date':10s} digest")
@@ -67,6 +88,11 @@ def cmd_validate(args) -> int:
 def register(sub) -> None:
     """Add `devices` and `validate` to the top-level subparsers `sub`."""
     d = sub.add_parser("devices", help="list the device capability snapshots (devices/snapshots/*.toml)")
+    d.add_argument("action", nargs="?", default="list", choices=("list", "refresh"),
+                   help="list (default) or refresh NAME: read the live device's properties (AWS credentials) and "
+                        "write a new snapshot with its date and a diff against the old one")
+    d.add_argument("name", nargs="?", default=None, help="the snapshot to refresh (quera_aquila)")
+    d.add_argument("--out", default=None, help="where refresh writes the snapshot (default: over the old one)")
     d.set_defaults(func=cmd_devices)
     v = sub.add_parser("validate", help="validate a pulse program (JSON) against a device snapshot, offline")
     v.add_argument("program", help="a JSON file: a RydbergProgram or a Braket AHS program IR (or a list of them)")

@@ -60,8 +60,8 @@ _REQUEST_FIELDS = ("deviceArn", "action", "shots", "outputS3Bucket", "outputS3Ke
 
 def aquila_paradigm() -> dict:
     """QuEra's AHS paradigm properties as in the example of `braket.device_schema.quera.
-    quera_ahs_paradigm_properties_v1` (amazon-braket-schemas), with its `2*math.pi(3.14)*x` written as 2πx. The
-    example's rydbergLocal holds placeholders (0.2 sites, 0.2 s resolution) that a device could not have; those
+    quera_ahs_paradigm_properties_v1` (amazon-braket-schemas), with its `2*math.pi(3.14)*x` written as 2πx, except
+    c6Coefficient (see the comment there). The example's rydbergLocal holds placeholders (0.2 sites, 0.2 s resolution) that a device could not have; those
     are replaced by the values of the shipped snapshot's source (noted in devices/quera_aquila.toml)."""
     two_pi = 2 * math.pi
     return {
@@ -71,7 +71,9 @@ def aquila_paradigm() -> dict:
                     "geometry": {"spacingRadialMin": 4.0e-6, "spacingVerticalMin": 2.5e-6,
                                  "positionResolution": 1e-7, "numberSitesMax": 256}},
         "rydberg": {
-            "c6Coefficient": two_pi * 862690,
+            # the schema example writes 2*pi*862690 (= 5.42e6, the value in rad/us*um^6), not the rad*m^6/s its
+            # field documents; a device answering in SI says 5.42e-24 (as the SDK's own test fixture does)
+            "c6Coefficient": 5.42e-24,
             "rydbergGlobal": {"rabiFrequencyRange": [0, two_pi * 4.0e6], "rabiFrequencyResolution": 400,
                               "rabiFrequencySlewRateMax": two_pi * 4e6 / 100e-9,
                               "detuningRange": [-two_pi * 20.0e6, two_pi * 20.0e6], "detuningResolution": 0.2,
