@@ -147,14 +147,14 @@ def _check(fig, n):
 
 
 def test_ten_kills_through_the_real_adapter(tmp_path):
-    from .braket_killharness import run_kills
+    from .cloud_killharness import run_kills
 
     _check(run_kills(tmp_path, 10, seed=5), 10)
 
 
 @pytest.mark.slow
 def test_hundred_kills_through_the_real_adapter(tmp_path):
-    from .braket_killharness import run_kills
+    from .cloud_killharness import run_kills
 
     fig = run_kills(tmp_path, 100, seed=11)
     _check(fig, 100)
