@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..errors import BadInput
-from .spec import RydbergLimits, SNAPSHOT_DIR, load_device_spec, snapshot_from_quera_paradigm, spec_from_dict
+from .spec import SNAPSHOT_DIR, RydbergLimits, load_device_spec, snapshot_from_quera_paradigm, spec_from_dict
 
 ARNS = {"quera_aquila": "arn:aws:braket:us-east-1::device/qpu/quera/Aquila"}
 
@@ -120,8 +120,10 @@ def refresh(name: str, device=None, out: str | Path | None = None, today: str | 
 # Values outside these ranges mean the properties were not in the units the schema documents (e.g. the schema's
 # own example writes c6Coefficient = 2*pi*862690, the rad/us*um^6 value, where SI asks for 5.42e-24): such a
 # snapshot would validate nothing correctly, so the refresh stops instead of writing it.
-PLAUSIBLE = {"c6_rad_per_us_um6": (Decimal("1e5"), Decimal("1e8")), "rabi_max_rad_per_us": (Decimal(1), Decimal(1000)),
-             "duration_max_us": (Decimal("0.1"), Decimal(1000)), "spacing_radial_min_um": (Decimal("0.1"), Decimal(100))}
+PLAUSIBLE = {"c6_rad_per_us_um6": (Decimal("1e5"), Decimal("1e8")),
+             "rabi_max_rad_per_us": (Decimal(1), Decimal(1000)),
+             "duration_max_us": (Decimal("0.1"), Decimal(1000)),
+             "spacing_radial_min_um": (Decimal("0.1"), Decimal(100))}
 
 
 def _check_plausible(limits: dict, name: str) -> None:

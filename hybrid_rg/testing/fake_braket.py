@@ -61,8 +61,9 @@ _REQUEST_FIELDS = ("deviceArn", "action", "shots", "outputS3Bucket", "outputS3Ke
 def aquila_paradigm() -> dict:
     """QuEra's AHS paradigm properties as in the example of `braket.device_schema.quera.
     quera_ahs_paradigm_properties_v1` (amazon-braket-schemas), with its `2*math.pi(3.14)*x` written as 2πx, except
-    c6Coefficient (see the comment there). The example's rydbergLocal holds placeholders (0.2 sites, 0.2 s resolution) that a device could not have; those
-    are replaced by the values of the shipped snapshot's source (noted in devices/quera_aquila.toml)."""
+    c6Coefficient (see the comment there). The example's rydbergLocal holds placeholders (0.2 sites, 0.2 s
+    resolution) that a device could not have; those are replaced by the values of the shipped snapshot's source
+    (noted in the quera_aquila snapshot)."""
     two_pi = 2 * math.pi
     return {
         "braketSchemaHeader": {"name": "braket.device_schema.quera.quera_ahs_paradigm_properties", "version": "1"},
@@ -92,7 +93,8 @@ def aquila_paradigm() -> dict:
                         "atomDetectionErrorFalsePositiveWorst": 0.01, "atomDetectionErrorFalseNegativeTypical": 0.01,
                         "atomDetectionErrorFalseNegativeWorst": 0.01},
             "rydberg": {"rydbergGlobal": {"rabiFrequencyErrorRel": 0.01, "rabiFrequencyGlobalErrorRel": 0.01,
-                                          "rabiFrequencyInhomogeneityRel": 0.01, "groundDetectionError": 0.01,
+                                          "rabiFrequencyInhomogeneityRel": 0.01,
+                                          "groundDetectionError": 0.01,
                                           "rydbergDetectionError": 0.1, "groundPrepError": 0.01,
                                           "rydbergPrepErrorBest": 0.05, "rydbergPrepErrorWorst": 0.05,
                                           "T1Single": 100e-6, "T1Ensemble": 100e-6, "T2StarSingle": 5e-6,
@@ -122,6 +124,14 @@ def aquila_capabilities() -> dict:
         "paradigm": aquila_paradigm(),
         "deviceParameters": {},
     }
+
+
+def _time_matches(op: str, t: float, times: list[float]) -> bool:
+    """One createdAt filter (BETWEEN takes two values, the others one)."""
+    if op == "BETWEEN":
+        return times[0] <= t <= times[1]
+    return {"GTE": t >= times[0], "GT": t > times[0], "LTE": t <= times[0], "LT": t < times[0],
+            "EQUAL": t in times}[op]
 
 
 def _iso(t: float) -> datetime:
@@ -278,11 +288,7 @@ class FakeBraket:
                     times = [_parse_time(v) for v in values]
                 except ValueError:
                     return self._error("ValidationException", f"createdAt values {values} are not timestamps")
-                key = lambda t: t["createdAt"].timestamp()   # noqa: E731
-                tests = {"BETWEEN": lambda t: times[0] <= key(t) <= times[1], "GTE": lambda t: key(t) >= times[0],
-                         "GT": lambda t: key(t) > times[0], "LTE": lambda t: key(t) <= times[0],
-                         "LT": lambda t: key(t) < times[0], "EQUAL": lambda t: key(t) in times}
-                tasks = [t for t in tasks if tests[op](t)]
+                tasks = [t for t in tasks if _time_matches(op, t["createdAt"].timestamp(), times)]
             elif name == "jobArn":
                 tasks = []
             else:

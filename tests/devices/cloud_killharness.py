@@ -1,7 +1,8 @@
 """SIGKILL harness through the real Braket adapter (or, with provider="ibm", the real IBM adapter on
-hybrid_rg.testing.fake_ibm behind qiskit-ibm-runtime's SamplerV2): children submit and collect one batch each through the ledger,
-with `BraketAwsDevice` talking (real boto3 clients, the Braket SDK's AwsSession and AwsQuantumTask) to the stateful
-fake Braket service of hybrid_rg.testing.fake_braket; the parent kills them at random times.
+hybrid_rg.testing.fake_ibm behind qiskit-ibm-runtime's SamplerV2): children submit and collect one batch each
+through the ledger, with `BraketAwsDevice` talking (real boto3 clients, the Braket SDK's AwsSession and
+AwsQuantumTask) to the stateful fake Braket service of hybrid_rg.testing.fake_braket; the parent kills them at
+random times.
 
 The figures are measured on the fake service's own record: lost (a task the service holds whose id the ledger does
 not hold for its intent), duplicates (two tasks for one intent key), UNKNOWN (intents the runtime gave up on).
@@ -163,7 +164,8 @@ def run_kills(workdir: Path, n_kills: int, seed: int = 0, provider: str = "brake
         batch_no += 1
     for b in range(batch_no + 1):                                  # recovery: every batch once more, unkilled
         bad += _wait(_fork_child(ledger_path, service_dir, b, None, provider)) != 0
-    return {**audit(ledger_path, service_dir, provider), "provider": provider, "kills": kills, "kills_in_accept_window": in_window,
+    return {**audit(ledger_path, service_dir, provider), "provider": provider, "kills": kills,
+            "kills_in_accept_window": in_window,
             "attempts": attempts, "batches": batch_no + 1, "submit_collect_s": round(duration, 3),
             "bad_exits": bad, "wall_s": round(time.monotonic() - t0, 1)}
 
