@@ -74,6 +74,9 @@ def dry_run(programs, device: str, shots: int, seed: int, out: str | Path | None
             realisations: int = 16) -> DryRunResult:
     if shots < 2:
         raise BadInput(f"shots = {shots}; a dry run needs >= 2 shots for error bars")
+    from ..devices.byo import as_programs
+
+    programs = list(as_programs(programs))          # Braket AHS programs are accepted as they are
     spec = load_device_spec(device)
     model = _noise_model(spec, noise)
     reports = validate_batch(programs, spec, shots)

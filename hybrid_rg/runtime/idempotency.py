@@ -9,6 +9,9 @@ tag carries it. A device that can do this has two methods beyond the `Device` pr
     submit_with_token(program, shots, seed, client_token) -> Task   # a known token returns the existing task
     find_task_by_token(client_token) -> Task | None                  # look a token up (e.g. a tag search)
 
+`find_task_by_token` may also take `since_utc` (the intent's creation time, ISO-8601): a device that can only
+search a time window (Braket's SearchQuantumTasks) uses it to bound the search.
+
 On restart, an intent without a task id is looked up by its key before anything is resubmitted. A paid device
 without the extension cannot be asked, so its orphaned intents become UNKNOWN instead of being paid for twice.
 """
@@ -16,6 +19,7 @@ without the extension cannot be asked, so its orphaned intents become UNKNOWN in
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 
 from ..utils.seeds import derive_seed
@@ -46,3 +50,13 @@ def submit_one(device, program, shots: int, seed: int, key: str):
     if supports_tokens(device):
         return device.submit_with_token(program, shots=shots, seed=seed, client_token=key)
     return device.run([program], shots=shots, seed=seed)[0]
+
+
+def find_task(device, key: str, since_utc: str | None = None):
+    """The device's task for intent `key`, or None; `since_utc` goes to devices whose lookup takes it."""
+    find = device.find_task_by_token
+    try:
+        takes_since = "since_utc" in inspect.signature(find).parameters
+    except (TypeError, ValueError):                 # a builtin or C callable: call it the plain way
+        takes_since = False
+    return find(key, since_utc=since_utc) if takes_since else find(key)

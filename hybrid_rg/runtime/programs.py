@@ -1,4 +1,5 @@
-"""Where a batch of pulse programs comes from: a JSON file (one program or a list) or an experiment spec (TOML).
+"""Where a batch of pulse programs comes from: a JSON file (one program or a list; each a RydbergProgram or a Braket
+AHS program IR, see devices/byo.py) or an experiment spec (TOML).
 
 A TOML spec is compiled by `hybrid_rg.pulse.experiment_programs.programs_from_spec` (training or resuming its run
 in out/<name> first), imported only when needed. Errors name
@@ -39,13 +40,12 @@ def load_programs(path: str | Path) -> list[RydbergProgram]:
             data = json.loads(path.read_text())
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
             raise ProgramsError(f"{path} is not valid JSON ({err}); expected a RydbergProgram or a list of them")
-        items = data if isinstance(data, list) else [data]
-        programs = []
-        for k, item in enumerate(items):
-            try:
-                programs.append(RydbergProgram.from_dict(item))
-            except (ProgramError, AttributeError) as err:
-                raise ProgramsError(f"{path}: program {k}: {err}") from err
+        from ..devices.byo import programs_from_json_data   # RydbergProgram or Braket AHS IR items
+
+        try:
+            programs = programs_from_json_data(data, str(path))
+        except ProgramError as err:
+            raise ProgramsError(str(err)) from err
     if not programs:
         raise ProgramsError(f"{path} holds no programs")
     return programs

@@ -15,7 +15,7 @@ has never seen them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from ..devices.registry import default_adapter, estimate_cost_usd, get_device
@@ -23,7 +23,7 @@ from ..devices.spec import load_device_spec
 from ..devices.validation import ValidationError, validate_batch
 from ..errors import BadInput, NotFinished
 from . import budget, records
-from .idempotency import batch_id, intent_key, submit_one, supports_tokens, task_seed
+from .idempotency import batch_id, find_task, intent_key, submit_one, supports_tokens, task_seed
 from .ledger import Ledger, check_free_space
 
 SECRET_OPTION = re.compile(r"key|secret|token|passw|credential", re.IGNORECASE)
@@ -76,6 +76,9 @@ def _check_request(req: SubmitRequest) -> None:
 
 
 def submit(ledger: Ledger, req: SubmitRequest, device=None) -> SubmitOutcome:
+    from ..devices.byo import as_programs
+
+    req = replace(req, programs=as_programs(req.programs))     # Braket AHS programs are accepted as they are
     _check_request(req)
     from ..utils.provenance import provenance
 
@@ -130,7 +133,7 @@ def submit(ledger: Ledger, req: SubmitRequest, device=None) -> SubmitOutcome:
             continue
         if entry.id not in fresh:                       # an intent left by an earlier (crashed) run
             if supports_tokens(device):
-                task = device.find_task_by_token(key)
+                task = find_task(device, key, entry.created_utc)
                 if task is not None:
                     _record(ledger, entry.id, task.id, "recovered")
                     out.recovered += 1

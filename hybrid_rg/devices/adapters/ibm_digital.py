@@ -12,11 +12,19 @@ knot. The circuit is transpiled to the target's native gates (cz, rz, sx, x on H
 (`IbmAerDevice`, local, with or without FakeTorino's noise), or through qiskit-ibm-runtime SamplerV2 in a
 Session (`IbmRuntimeDevice`, which checks the saved account first and fails at once without one).
 Counts come back with atom 0 first (qiskit prints qubit 0 last; the adapters reverse).
+
+Idempotency on IBM (the runtime's token extension, runtime/idempotency.py): IBM has no client token, so every
+job carries the tag `hybrid-rg-intent=<intent key>` (SamplerV2 `options.environment.job_tags`) and an intent whose
+job id was never recorded is looked up with `service.jobs(job_tags=[tag], backend_name=..., created_after=...)`
+before anything is resubmitted. Unlike Braket's clientToken, nothing on IBM's side refuses a second job with the
+same tag: if the job list lags behind a job just accepted, a resubmission is a second job. `service=` injects the
+runtime service (tests plug hybrid_rg.testing.fake_ibm in here).
 """
 
 from __future__ import annotations
 
 import math
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
@@ -67,6 +75,10 @@ def fake_heron():
     import_extra("qiskit_ibm_runtime", "ibm")
     from qiskit_ibm_runtime.fake_provider import FakeTorino
     return FakeTorino()
+
+
+INTENT_TAG = "hybrid-rg-intent"
+SEARCH_SKEW = timedelta(minutes=15)        # clock skew allowed between this machine and IBM's job timestamps
 
 
 def _atom_first(counts: dict) -> dict[str, int]:
@@ -136,11 +148,12 @@ class IbmRuntimeDevice:
 
     name = "ibm_heron"
 
-    def __init__(self, backend_name: str | None = None, backend=None, max_dt_us: float = 0.02, channel=None):
+    def __init__(self, backend_name: str | None = None, backend=None, max_dt_us: float = 0.02, channel=None,
+                 service=None):
         import_extra("qiskit_ibm_runtime", "ibm")
         self.spec = load_device_spec("ibm_heron")
-        self.max_dt_us = max_dt_us
-        self._service = None
+        self.max_dt_us = float(max_dt_us)
+        self._service = service
         if backend is None:
             ibm_account(channel)        # offline check; raises CredentialsMissing
             from qiskit_ibm_runtime import QiskitRuntimeService
@@ -165,10 +178,40 @@ class IbmRuntimeDevice:
                 tasks.append(_RuntimeTask(sampler.run([c], shots=shots)))
         return tasks
 
+    def _remote(self, what: str):
+        if self._service is None:
+            from ...errors import DeviceError
+            raise DeviceError(f"{what} needs IBM's runtime service; a local-mode backend has no job list or tags")
+        return self._service
+
+    def submit_with_token(self, program, shots: int, seed: int | None, client_token: str) -> _RuntimeTask:
+        """One job in job mode, tagged with the intent key (the seed is not sent: hardware has none)."""
+        from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
+        from qiskit_ibm_runtime import SamplerV2
+
+        self._remote("submitting with an intent tag")
+        require_valid([program], self.spec, shots)
+        pm = generate_preset_pass_manager(optimization_level=1, backend=self.backend, seed_transpiler=0)
+        circuit = pm.run(trotter_circuit(program, self.max_dt_us))
+        sampler = SamplerV2(mode=self.backend)
+        sampler.options.environment.job_tags = [f"{INTENT_TAG}={client_token}"]
+        return _RuntimeTask(sampler.run([circuit], shots=int(shots)))
+
+    def find_task_by_token(self, client_token: str, since_utc: str | None = None) -> _RuntimeTask | None:
+        """The job tagged with this intent key on this backend since the intent was written, or None."""
+        service = self._remote("looking a job up by its intent tag")
+        after = None
+        if since_utc is not None:
+            after = datetime.fromisoformat(since_utc)
+            after = (after if after.tzinfo else after.replace(tzinfo=timezone.utc)) - SEARCH_SKEW
+        jobs = service.jobs(job_tags=[f"{INTENT_TAG}={client_token}"], backend_name=self.backend.name,
+                            created_after=after, limit=None)
+        return _RuntimeTask(jobs[0]) if jobs else None
+
     def task(self, task_id: str):
         if self._service is None:
             raise KeyError(f"task {task_id!r}: local-mode jobs cannot be rebuilt from their id")
         return _RuntimeTask(self._service.job(task_id))
 
 
-__all__ = ["trotter_circuit", "IbmAerDevice", "IbmRuntimeDevice", "fake_heron"]
+__all__ = ["trotter_circuit", "IbmAerDevice", "IbmRuntimeDevice", "fake_heron", "INTENT_TAG"]
