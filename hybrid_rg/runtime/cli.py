@@ -108,7 +108,7 @@ def cmd_submit(args) -> int:
         ledger.close()
     _table(out.entries)
     print(f"batch {out.batch}: {out.submitted} submitted, {out.reattached} already submitted (reattached), "
-          f"{out.recovered} recovered by intent key, {out.unknown} unknown; ledger {ledger.path}")
+          f"{out.recovered} recovered by intent key, {out.unknown} unknown; ledger {ledger.where}")
     return 0
 
 
