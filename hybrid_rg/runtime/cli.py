@@ -6,8 +6,11 @@
     hybrid-rg collect [ID ...] [--tag T] --timeout-s 600  poll (bounded) until final; results go into the ledger
     hybrid-rg ls [--tag T] [--json]                      what the ledger holds (no network)
     hybrid-rg rerun ID                                   repeat a simulator entry, check the counts bit for bit
+    hybrid-rg ledger copy SQLITE_PATH POSTGRES_URL       copy a ledger into another (idempotent, verified)
 
-The ledger is --ledger, else $HYBRID_RG_LEDGER, else ~/.local/share/hybrid-rg/ledger.sqlite. Exit status: 0 done;
+The ledger is --ledger, else $HYBRID_RG_LEDGER, else ~/.local/share/hybrid-rg/ledger.sqlite: a SQLite file path, or
+a PostgreSQL URL without a password (postgresql+psycopg2://user@host/db, or ...://?service=NAME; libpq takes the
+password from PGPASSWORD, ~/.pgpass or the service file). Exit status: 0 done;
 1 a dry run found invalid programs / a rerun differed; 2 bad input or an unusable ledger (one line, nothing written
 or submitted); 3 refused by a budget cap; 4 not finished (timeout or interrupted submission: the same command
 resumes).
@@ -186,12 +189,31 @@ def cmd_rerun(args) -> int:
     return 0 if out.identical else 1
 
 
+def cmd_ledger_copy(args) -> int:
+    from .ledger import Ledger, LedgerError
+    from .ledger_copy import copy_ledger
+
+    try:
+        with Ledger(args.source, readonly=True, create=False) as source, Ledger(args.target) as target:
+            figures = copy_ledger(source, target)
+    except LedgerError as err:
+        return _fail(str(err))
+    print(json.dumps(figures, indent=1))
+    e = figures["entries"]
+    print(f"{'verified' if figures['verified'] else 'NOT VERIFIED'}: {e['source']} entries in {figures['source']}, "
+          f"{e['inserted']} copied, {e['already_there']} already in {figures['target']}, {e['differ']} differ")
+    return 0 if figures["verified"] else 1
+
+
+LEDGER_HELP = "ledger: a SQLite file or a postgresql+psycopg2:// URL without password (default $HYBRID_RG_LEDGER)"
+
+
 def _selectors(p) -> None:
     p.add_argument("ids", nargs="*", type=int, help="ledger entry ids")
     p.add_argument("--tag", action="append", help="entries with this tag (repeatable: all must match)")
     p.add_argument("--batch", default=None)
     p.add_argument("--campaign", default=None)
-    p.add_argument("--ledger", default=None, help="ledger file (default $HYBRID_RG_LEDGER or ~/.local/share/...)")
+    p.add_argument("--ledger", default=None, help=LEDGER_HELP)
 
 
 def register(sub) -> None:
@@ -216,7 +238,7 @@ def register(sub) -> None:
     s.add_argument("--budget-usd", type=float, default=None, help="cap for the whole campaign")
     s.add_argument("--device-daily-usd", type=float, default=None, help="cap for this device per UTC day")
     s.add_argument("--daily-usd", type=float, default=None, help="cap for all devices per UTC day")
-    s.add_argument("--ledger", default=None)
+    s.add_argument("--ledger", default=None, help=LEDGER_HELP)
     s.set_defaults(func=cmd_submit)
 
     st = sub.add_parser("status", help="ask the provider once about ledger entries (default: all pending)")
@@ -236,5 +258,13 @@ def register(sub) -> None:
 
     r = sub.add_parser("rerun", help="repeat a simulator entry and check it matches bit for bit")
     r.add_argument("id", type=int)
-    r.add_argument("--ledger", default=None)
+    r.add_argument("--ledger", default=None, help=LEDGER_HELP)
     r.set_defaults(func=cmd_rerun)
+
+    lg = sub.add_parser("ledger", help="ledger maintenance: copy one ledger into another")
+    lsub = lg.add_subparsers(dest="ledger_command", required=True)
+    cp = lsub.add_parser("copy", help="copy SOURCE (a SQLite file) into TARGET (a PostgreSQL URL); idempotent, "
+                                      "verified by counts and digests (exit 1 if not verified)")
+    cp.add_argument("source", help="the ledger to read (left unchanged)")
+    cp.add_argument("target", help="the ledger to copy into (created if missing)")
+    cp.set_defaults(func=cmd_ledger_copy)
