@@ -148,7 +148,10 @@ class PostgresLedger(Ledger):
                 c.execute("BEGIN")
                 try:
                     c.execute("SELECT pg_advisory_xact_lock(?)", (_CREATE_LOCK,))
-                    if c.execute("SELECT to_regclass(?)", (f"{s}.meta",)).fetchone()[0] is None:
+                    # a catalog scan, not to_regclass again: its cache can still miss a schema another worker
+                    # committed while this one waited for the advisory lock (seen: two workers both creating)
+                    if not c.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND "
+                                     "table_name = 'meta'", (s,)).fetchall():
                         others = c.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
                                            (s,)).fetchall()
                         if others:

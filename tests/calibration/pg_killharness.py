@@ -1,0 +1,254 @@
+"""SIGKILL harness for one campaign run by several workers that share nothing but two PostgreSQL URLs.
+
+Each worker k has its own working directory (w{k}/: its copy of the spec, its campaign root, its logs); the study and
+the ledger live on the server (the ledger in a schema of its own). The fake paid provider (FakeRemoteDevice under
+provider/) stands in for the remote service: it is the one thing outside the database the workers reach, and its
+own records are the truth the audit compares the ledger and the study with. The parent kills a random worker at
+random times and starts it again in the same folder, until `n_kills` or `time_budget_s`, then lets every worker run
+unkilled until the campaign is done. The campaign's budget cap admits fewer paid tasks than n_trials, so refusals
+race with submissions across workers.
+
+PGPASSWORD is set to a random secret for the workers (the loopback server trusts its user and never asks for it):
+the audit looks for it in every file under the work folder, the workers' logs, the figures, and every row of the
+ledger's and the study's tables.
+
+    HYBRID_RG_POSTGRES_URL=... .venv/bin/python -m tests.calibration.pg_killharness --kills 50 --time-budget-s 120
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from .helpers import fake_options, write_spec
+
+SHOTS = 200
+PER_TASK_USD = 0.30 + SHOTS * 0.01
+PRELOAD = ["optuna", "sqlalchemy", "psycopg2", "hybrid_rg.calibration.build", "hybrid_rg.calibration.campaign",
+           "hybrid_rg.calibration.warm", "hybrid_rg.olrg.experiment", "hybrid_rg.olrg.predict",
+           "hybrid_rg.olrg.trainer", "hybrid_rg.pulse.experiment_programs", "hybrid_rg.runtime.collect",
+           "hybrid_rg.runtime.fake_physics", "hybrid_rg.runtime.submit", "hybrid_rg.runtime.ledger_pg",
+           "hybrid_rg.utils.provenance"]
+_CTX = None
+
+
+def _context():
+    """A forkserver (see tests/calibration/killharness.py: a plain fork from a threaded parent can deadlock)."""
+    global _CTX
+    if _CTX is None:
+        import multiprocessing as mp
+
+        _CTX = mp.get_context("forkserver")
+        _CTX.set_forkserver_preload(PRELOAD)
+    return _CTX
+
+
+def _worker(folder: str, ledger_url: str, k: int, workers: int, run_no: int) -> None:
+    """One worker run in its own folder; exit 0 finished, 3 stopped by the budget cap, 4 results pending, 1 error."""
+    os.chdir(folder)
+    fd = os.open(f"log-{run_no}.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    code = 1
+    try:
+        import warnings
+
+        warnings.simplefilter("ignore")
+        from hybrid_rg.calibration import load_campaign, run_campaign
+
+        out = run_campaign(load_campaign("campaign.toml"), root="root", ledger_path=ledger_url, worker=k,
+                           workers=workers, log=lambda m: print(m, flush=True))
+        code = 3 if out.stopped else 0 if out.finished else 4
+        print(json.dumps({"told": out.told, "failed": out.failed, "pending": out.pending,
+                          "taken_over": out.taken_over, "stopped": out.stopped}), flush=True)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    sys.stdout.flush()
+    os._exit(code)
+
+
+def _start(folder, ledger_url, k, workers, run_no):
+    p = _context().Process(target=_worker, args=(str(folder), ledger_url, k, workers, run_no))
+    p.start()
+    return p
+
+
+def _wait(p, timeout: float) -> int:
+    p.join(timeout)
+    if p.exitcode is None:
+        p.kill()
+        p.join()
+        return 99                          # hung: a bad exit
+    return p.exitcode
+
+
+def setup(workdir: Path, url: str, *, workers: int, n_trials: int, paid_trials: int) -> dict:
+    """The campaign: one spec copied into each worker's folder; the study created once (as run_workers does)."""
+    from hybrid_rg.calibration import load_campaign
+    from hybrid_rg.calibration.study import open_campaign
+
+    name = f"pgk-{uuid.uuid4().hex[:8]}"
+    cap = round(PER_TASK_USD * paid_trials + PER_TASK_USD / 2, 2)      # room for paid_trials tasks, not one more
+    storage = f'[storage]\nurl = "{url}"\nworkers = {workers}'
+    folders = []
+    for k in range(workers):
+        folder = workdir / f"w{k}"
+        folder.mkdir(parents=True)
+        spec = write_spec(folder, name, device="fake_aquila", options=fake_options(workdir / "provider"),
+                          n_trials=n_trials, batch_size=1, budget_usd=cap, storage=storage)
+        # a given target skips the exact reference each (re)started worker would compute again: restarts stay cheap
+        # enough for many kills to land in the submit/collect/tell steps the ledger is about
+        (folder / "campaign.toml").write_text(spec.read_text().replace("bound_max = 1.0", "bound_max = 1.0\ntarget = 0.1"))
+        spec.unlink()
+        folders.append(folder)
+    cspec = load_campaign(folders[0] / "campaign.toml")
+    open_campaign(cspec, folders[0] / "root", workers=workers).close()
+    return {"name": name, "cap": cap, "folders": folders, "cspec": cspec}
+
+
+def run_kills(workdir: Path, url: str, n_kills: int, *, time_budget_s: float = 120.0, seed: int = 0,
+              workers: int = 4, n_trials: int = 40, paid_trials: int = 34) -> dict:
+    workdir = Path(workdir)
+    secret = f"hrg-secret-{uuid.uuid4().hex}"
+    os.environ["PGPASSWORD"] = secret                 # inherited by the forkserver, hence by every worker
+    ledger_url = f"{url}?schema=kill_{uuid.uuid4().hex[:8]}"
+    camp = setup(workdir, url, workers=workers, n_trials=n_trials, paid_trials=paid_trials)
+    rng = random.Random(seed)
+    warm = _context().Process(target=os.getpid)       # start the forkserver (imports) before the clock
+    warm.start()
+    warm.join()
+    t0 = time.monotonic()
+    runs = [0] * workers
+    procs = [_start(camp["folders"][k], ledger_url, k, workers, 0) for k in range(workers)]
+    kills = bad = 0
+    done = False
+    exits: dict[int, int] = {}
+    while kills < n_kills and time.monotonic() - t0 < time_budget_s and not done:
+        time.sleep(rng.uniform(0.2, 1.8))
+        k = rng.randrange(workers)
+        if procs[k].exitcode is None:
+            os.kill(procs[k].pid, signal.SIGKILL)
+            procs[k].join()
+            kills += 1
+        for j, p in enumerate(procs):                 # restart the killed one, and any that stopped by itself
+            if p.exitcode is None:
+                continue
+            code = p.exitcode
+            if code != -signal.SIGKILL:
+                exits[code] = exits.get(code, 0) + 1
+                bad += code not in (0, 3, 4)
+                done = done or code in (0, 3)         # the campaign is finished (or its budget spent)
+            runs[j] += 1
+            procs[j] = _start(camp["folders"][j], ledger_url, j, workers, runs[j])
+    kill_phase_s = time.monotonic() - t0
+    for _ in range(4):                                # recovery: unkilled runs until every worker says done
+        codes = [_wait(p, 300) for p in procs]
+        for c in codes:
+            exits[c] = exits.get(c, 0) + 1
+        bad += sum(c not in (0, 3, 4) for c in codes)
+        if all(c in (0, 3) for c in codes):
+            break
+        for j in range(workers):
+            runs[j] += 1
+        procs = [_start(camp["folders"][j], ledger_url, j, workers, runs[j]) for j in range(workers)]
+    wall = time.monotonic() - t0
+    fig = audit(camp, workdir, url, ledger_url)
+    fig.update(kills=kills, bad_exits=bad, exit_codes=exits, worker_runs=sum(runs) + workers,
+               kill_phase_s=round(kill_phase_s, 1), wall_s=round(wall, 1),
+               trials_per_minute=round(60 * fig["complete_trials"] / wall, 1))
+    fig["password_found_in"] = find_secret(secret, workdir, url, ledger_url, camp["name"], json.dumps(fig))
+    return fig
+
+
+def audit(camp: dict, workdir: Path, url: str, ledger_url: str) -> dict:
+    """The provider's tasks against the ledger, the budget cap and the study."""
+    import optuna
+    from optuna.trial import TrialState
+
+    from hybrid_rg.runtime import records
+    from hybrid_rg.runtime.fake_remote import FakeRemoteDevice
+    from hybrid_rg.runtime.ledger import Ledger
+
+    provider = FakeRemoteDevice(workdir / "provider")
+    tasks = provider.tasks()
+    with Ledger(ledger_url, readonly=True) as led:
+        entries = records.select(led.conn)
+    by_key = {e.intent_key: e for e in entries}
+    lost = sum(1 for t in tasks if t["token"] not in by_key or by_key[t["token"]].task_id != t["id"])
+    duplicates = len(tasks) - len({(t["program_digest"], t["shots"], t["seed"]) for t in tasks})
+    study = optuna.load_study(study_name=camp["name"], storage=url)
+    trials = study.get_trials(deepcopy=False)
+    complete = [t for t in trials if t.state == TrialState.COMPLETE]
+    committed = sum(e.cost_estimate_usd for e in entries if e.state != "REJECTED")
+    told_own = sum(1 for t in complete if t.user_attrs.get("task_ids") and set(t.user_attrs["task_ids"]) <=
+                   {e.task_id for e in entries if e.batch == t.user_attrs["batch"]})
+    counters = provider.counters()
+    return {"provider_tasks": len(tasks), "ledger_entries": len(entries), "lost_task_ids": lost,
+            "duplicate_submissions": duplicates, "calls_minus_token_hits": counters.get("submit_calls", 0) -
+            counters.get("token_hits", 0),
+            "cap_usd": camp["cap"], "provider_bill_usd": round(len(tasks) * PER_TASK_USD, 2),
+            "ledger_committed_usd": round(committed, 2),
+            "budget_overruns": int(len(tasks) * PER_TASK_USD > camp["cap"] + 1e-9) + int(committed > camp["cap"] + 1e-9),
+            "trials": len(trials), "complete_trials": len(complete),
+            "running_trials": sum(t.state == TrialState.RUNNING for t in trials),
+            "waiting_trials": sum(t.state == TrialState.WAITING for t in trials),
+            "failed_trials": sum(t.state == TrialState.FAIL for t in trials),
+            "budget_refused_trials": sum(t.state == TrialState.FAIL and "budget" in t.user_attrs.get(
+                "fail_reason", "") for t in trials),
+            "complete_told_from_their_own_batch": told_own,
+            "batches": len({e.batch for e in entries}), "complete_batches": len({t.user_attrs["batch"]
+                                                                                  for t in complete}),
+            "workers_that_told": sorted({t.user_attrs["worker"] for t in complete}),
+            "entries_not_completed": sum(e.state != "COMPLETED" for e in entries)}
+
+
+def find_secret(secret: str, workdir: Path, url: str, ledger_url: str, study_name: str, *texts: str) -> list[str]:
+    """Where the password turned up: files under workdir, the given texts, rows of the ledger and study tables."""
+    import sqlalchemy
+
+    from hybrid_rg.runtime.ledger_pg import parse_url
+
+    found = [str(p) for p in Path(workdir).rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
+    found += [f"text {k}" for k, t in enumerate(texts) if secret in t]
+    _, schema, _ = parse_url(ledger_url)
+    engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
+    with engine.connect() as c:
+        tables = [(s, t) for s, t in c.execute(sqlalchemy.text(
+            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN ('public', :s)"),
+            {"s": schema})]
+        for s, t in tables:
+            hits = c.execute(sqlalchemy.text(f'SELECT COUNT(*) FROM "{s}"."{t}" x WHERE x::text LIKE :p'),
+                             {"p": f"%{secret}%"}).scalar()
+            if hits:
+                found.append(f"table {s}.{t} ({hits} rows)")
+    engine.dispose()
+    return found
+
+
+if __name__ == "__main__":
+    import argparse
+    import tempfile
+    import warnings
+
+    warnings.simplefilter("ignore")
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kills", type=int, default=50)
+    ap.add_argument("--time-budget-s", type=float, default=120.0)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--n-trials", type=int, default=40)
+    ap.add_argument("--paid-trials", type=int, default=34)
+    ap.add_argument("--workdir", default=None, help="keep the workers' folders here (default: a temporary one)")
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as d:
+        print(json.dumps(run_kills(Path(a.workdir or d), os.environ["HYBRID_RG_POSTGRES_URL"], a.kills,
+                                   time_budget_s=a.time_budget_s, seed=a.seed, workers=a.workers,
+                                   n_trials=a.n_trials, paid_trials=a.paid_trials), indent=1))
