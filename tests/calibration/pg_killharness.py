@@ -49,8 +49,9 @@ def _context():
     return _CTX
 
 
-def _worker(folder: str, ledger_url: str, k: int, workers: int, run_no: int) -> None:
+def _worker(folder: str, ledger_url: str, k: int, workers: int, run_no: int, secret: str) -> None:
     """One worker run in its own folder; exit 0 finished, 3 stopped by the budget cap, 4 results pending, 1 error."""
+    os.environ["PGPASSWORD"] = secret          # what libpq would send if the server asked (it trusts loopback)
     os.chdir(folder)
     fd = os.open(f"log-{run_no}.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(fd, 1)
@@ -75,8 +76,8 @@ def _worker(folder: str, ledger_url: str, k: int, workers: int, run_no: int) -> 
     os._exit(code)
 
 
-def _start(folder, ledger_url, k, workers, run_no):
-    p = _context().Process(target=_worker, args=(str(folder), ledger_url, k, workers, run_no))
+def _start(folder, ledger_url, k, workers, run_no, secret):
+    p = _context().Process(target=_worker, args=(str(folder), ledger_url, k, workers, run_no, secret))
     p.start()
     return p
 
@@ -118,7 +119,6 @@ def run_kills(workdir: Path, url: str, n_kills: int, *, time_budget_s: float = 1
               workers: int = 4, n_trials: int = 40, paid_trials: int = 34) -> dict:
     workdir = Path(workdir)
     secret = f"hrg-secret-{uuid.uuid4().hex}"
-    os.environ["PGPASSWORD"] = secret                 # inherited by the forkserver, hence by every worker
     ledger_url = f"{url}?schema=kill_{uuid.uuid4().hex[:8]}"
     camp = setup(workdir, url, workers=workers, n_trials=n_trials, paid_trials=paid_trials)
     rng = random.Random(seed)
@@ -127,7 +127,7 @@ def run_kills(workdir: Path, url: str, n_kills: int, *, time_budget_s: float = 1
     warm.join()
     t0 = time.monotonic()
     runs = [0] * workers
-    procs = [_start(camp["folders"][k], ledger_url, k, workers, 0) for k in range(workers)]
+    procs = [_start(camp["folders"][k], ledger_url, k, workers, 0, secret) for k in range(workers)]
     kills = bad = 0
     done = False
     exits: dict[int, int] = {}
@@ -147,7 +147,7 @@ def run_kills(workdir: Path, url: str, n_kills: int, *, time_budget_s: float = 1
                 bad += code not in (0, 3, 4)
                 done = done or code in (0, 3)         # the campaign is finished (or its budget spent)
             runs[j] += 1
-            procs[j] = _start(camp["folders"][j], ledger_url, j, workers, runs[j])
+            procs[j] = _start(camp["folders"][j], ledger_url, j, workers, runs[j], secret)
     kill_phase_s = time.monotonic() - t0
     for _ in range(4):                                # recovery: unkilled runs until every worker says done
         codes = [_wait(p, 300) for p in procs]
@@ -158,7 +158,7 @@ def run_kills(workdir: Path, url: str, n_kills: int, *, time_budget_s: float = 1
             break
         for j in range(workers):
             runs[j] += 1
-        procs = [_start(camp["folders"][j], ledger_url, j, workers, runs[j]) for j in range(workers)]
+        procs = [_start(camp["folders"][j], ledger_url, j, workers, runs[j], secret) for j in range(workers)]
     wall = time.monotonic() - t0
     fig = audit(camp, workdir, url, ledger_url)
     fig.update(kills=kills, bad_exits=bad, exit_codes=exits, worker_runs=sum(runs) + workers,
@@ -181,6 +181,8 @@ def audit(camp: dict, workdir: Path, url: str, ledger_url: str) -> dict:
     tasks = provider.tasks()
     with Ledger(ledger_url, readonly=True) as led:
         entries = records.select(led.conn)
+        # 'recovered': an intent a killed worker left without its task id, found on the provider by its key
+        events = dict(led.conn.execute("SELECT event, COUNT(*) FROM events GROUP BY event").fetchall())
     by_key = {e.intent_key: e for e in entries}
     lost = sum(1 for t in tasks if t["token"] not in by_key or by_key[t["token"]].task_id != t["id"])
     duplicates = len(tasks) - len({(t["program_digest"], t["shots"], t["seed"]) for t in tasks})
@@ -207,7 +209,7 @@ def audit(camp: dict, workdir: Path, url: str, ledger_url: str) -> dict:
             "batches": len({e.batch for e in entries}), "complete_batches": len({t.user_attrs["batch"]
                                                                                   for t in complete}),
             "workers_that_told": sorted({t.user_attrs["worker"] for t in complete}),
-            "entries_not_completed": sum(e.state != "COMPLETED" for e in entries)}
+            "entries_not_completed": sum(e.state != "COMPLETED" for e in entries), "ledger_events": events}
 
 
 def find_secret(secret: str, workdir: Path, url: str, ledger_url: str, study_name: str, *texts: str) -> list[str]:

@@ -16,9 +16,8 @@ pytestmark = [pytest.mark.postgres,
                                                  "`eval \"$(.ci/postgres.sh start)\"`")]
 
 
-def test_four_workers_fifty_kills_one_budget(tmp_path, monkeypatch):
+def test_four_workers_fifty_kills_one_budget(tmp_path):
     pytest.importorskip("psycopg2", reason="psycopg2-binary is not installed (the postgres extra)")
-    monkeypatch.setenv("PGPASSWORD", "")                  # run_kills sets its own secret; restored afterwards
     # 50 kills fit in about 70 s here; on a slower machine the time budget ends the kill phase first (>= 20 kills)
     fig = run_kills(tmp_path, URL, 50, time_budget_s=75, seed=21, workers=4, n_trials=20, paid_trials=16)
     print(fig)
