@@ -103,7 +103,9 @@ def setup(workdir: Path, url: str, *, workers: int, n_trials: int, paid_trials: 
     for k in range(workers):
         folder = workdir / f"w{k}"
         folder.mkdir(parents=True)
-        spec = write_spec(folder, name, device="fake_aquila", options=fake_options(workdir / "provider"),
+        # the provider answers after 0.3 s and holds each new task 0.3 s before returning its id: wide windows
+        # (accepted but unrecorded, submitted but uncollected) for the kills to land in
+        spec = write_spec(folder, name, device="fake_aquila", options=fake_options(workdir / "provider", 0.3, 0.3),
                           n_trials=n_trials, batch_size=1, budget_usd=cap, storage=storage)
         # a given target skips the exact reference each (re)started worker would compute again: restarts stay cheap
         # enough for many kills to land in the submit/collect/tell steps the ledger is about
@@ -116,7 +118,7 @@ def setup(workdir: Path, url: str, *, workers: int, n_trials: int, paid_trials: 
 
 
 def run_kills(workdir: Path, url: str, n_kills: int, *, time_budget_s: float = 120.0, seed: int = 0,
-              workers: int = 4, n_trials: int = 40, paid_trials: int = 34) -> dict:
+              workers: int = 4, n_trials: int = 24, paid_trials: int = 20) -> dict:
     workdir = Path(workdir)
     secret = f"hrg-secret-{uuid.uuid4().hex}"
     ledger_url = f"{url}?schema=kill_{uuid.uuid4().hex[:8]}"
@@ -132,7 +134,7 @@ def run_kills(workdir: Path, url: str, n_kills: int, *, time_budget_s: float = 1
     done = False
     exits: dict[int, int] = {}
     while kills < n_kills and time.monotonic() - t0 < time_budget_s and not done:
-        time.sleep(rng.uniform(0.2, 1.8))
+        time.sleep(rng.uniform(0.1, 1.3))
         k = rng.randrange(workers)
         if procs[k].exitcode is None:
             os.kill(procs[k].pid, signal.SIGKILL)
@@ -246,8 +248,8 @@ if __name__ == "__main__":
     ap.add_argument("--time-budget-s", type=float, default=120.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=4)
-    ap.add_argument("--n-trials", type=int, default=40)
-    ap.add_argument("--paid-trials", type=int, default=34)
+    ap.add_argument("--n-trials", type=int, default=24)
+    ap.add_argument("--paid-trials", type=int, default=20)
     ap.add_argument("--workdir", default=None, help="keep the workers' folders here (default: a temporary one)")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
