@@ -1,7 +1,7 @@
 """Campaign throughput with 1, 2 and 4 workers sharing a PostgreSQL study and ledger (issue #21): trials per minute.
 
     HYBRID_RG_POSTGRES_URL=postgresql+psycopg2://... .venv/bin/python benchmarks/ledger_workers.py [--trials 12]
-    .venv/bin/python benchmarks/ledger_workers.py            # starts (and stops) a throwaway server with .ci/postgres.sh
+    .venv/bin/python benchmarks/ledger_workers.py         # starts and stops a throwaway server (.ci/postgres.sh)
 
 Each run is a fresh campaign (the HEM smoke experiment on the fake paid device, 200 shots a trial, a budget cap
 that does not bind) started by N worker processes, each in its own folder, sharing only the two database URLs, as
@@ -32,15 +32,14 @@ def run(url: str, workers: int, trials: int, folder: Path) -> dict:
     import uuid
 
     from tests.calibration import pg_killharness as h
+    from tests.killcore import wait
 
     ledger_url = f"{url}?schema=bench_{uuid.uuid4().hex[:8]}"
     camp = h.setup(folder, url, workers=workers, n_trials=trials, paid_trials=trials)
-    warm = h._context().Process(target=os.getpid)          # the forkserver's imports are not part of the clock
-    warm.start()
-    warm.join()
+    h.SERVER.warm()                                          # the forkserver's imports are not part of the clock
     t0 = time.monotonic()
-    procs = [h._start(camp["folders"][k], ledger_url, k, workers, 0, "") for k in range(workers)]
-    codes = [h._wait(p, 1800) for p in procs]
+    procs = [h.start(camp["folders"][k], ledger_url, k, workers, 0, "") for k in range(workers)]
+    codes = [wait(p, 1800) for p in procs]
     wall = time.monotonic() - t0
     fig = h.audit(camp, folder, url, ledger_url)
     return {"workers": workers, "exit_codes": codes, "complete_trials": fig["complete_trials"],

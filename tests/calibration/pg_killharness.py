@@ -26,6 +26,7 @@ import time
 import uuid
 from pathlib import Path
 
+from ..killcore import ForkServer, provider_vs_ledger, wait
 from .helpers import fake_options, write_spec
 
 SHOTS = 200
@@ -35,21 +36,10 @@ PRELOAD = ["optuna", "sqlalchemy", "psycopg2", "hybrid_rg.calibration.build", "h
            "hybrid_rg.olrg.trainer", "hybrid_rg.pulse.experiment_programs", "hybrid_rg.runtime.collect",
            "hybrid_rg.runtime.fake_physics", "hybrid_rg.runtime.submit", "hybrid_rg.runtime.ledger_pg",
            "hybrid_rg.utils.provenance"]
-_CTX = None
+SERVER = ForkServer(PRELOAD)
 
 
-def _context():
-    """A forkserver (see tests/calibration/killharness.py: a plain fork from a threaded parent can deadlock)."""
-    global _CTX
-    if _CTX is None:
-        import multiprocessing as mp
-
-        _CTX = mp.get_context("forkserver")
-        _CTX.set_forkserver_preload(PRELOAD)
-    return _CTX
-
-
-def _worker(folder: str, ledger_url: str, k: int, workers: int, run_no: int, secret: str) -> None:
+def _worker(folder: str, ledger_url: str, k: int, workers: int, run_no: int, secret: str) -> int:
     """One worker run in its own folder; exit 0 finished, 3 stopped by the budget cap, 4 results pending, 1 error."""
     os.environ["PGPASSWORD"] = secret          # what libpq would send if the server asked (it trusts loopback)
     os.chdir(folder)
@@ -73,22 +63,11 @@ def _worker(folder: str, ledger_url: str, k: int, workers: int, run_no: int, sec
 
         traceback.print_exc()
     sys.stdout.flush()
-    os._exit(code)
+    return code
 
 
-def _start(folder, ledger_url, k, workers, run_no, secret):
-    p = _context().Process(target=_worker, args=(str(folder), ledger_url, k, workers, run_no, secret))
-    p.start()
-    return p
-
-
-def _wait(p, timeout: float) -> int:
-    p.join(timeout)
-    if p.exitcode is None:
-        p.kill()
-        p.join()
-        return 99                          # hung: a bad exit
-    return p.exitcode
+def start(folder, ledger_url, k, workers, run_no, secret):
+    return SERVER.start(_worker, str(folder), ledger_url, k, workers, run_no, secret)
 
 
 def setup(workdir: Path, url: str, *, workers: int, n_trials: int, paid_trials: int) -> dict:
@@ -109,7 +88,8 @@ def setup(workdir: Path, url: str, *, workers: int, n_trials: int, paid_trials: 
                           n_trials=n_trials, batch_size=1, budget_usd=cap, storage=storage)
         # a given target skips the exact reference each (re)started worker would compute again: restarts stay cheap
         # enough for many kills to land in the submit/collect/tell steps the ledger is about
-        (folder / "campaign.toml").write_text(spec.read_text().replace("bound_max = 1.0", "bound_max = 1.0\ntarget = 0.1"))
+        text = spec.read_text().replace("bound_max = 1.0", "bound_max = 1.0\ntarget = 0.1")
+        (folder / "campaign.toml").write_text(text)
         spec.unlink()
         folders.append(folder)
     cspec = load_campaign(folders[0] / "campaign.toml")
@@ -124,12 +104,10 @@ def run_kills(workdir: Path, url: str, n_kills: int, *, time_budget_s: float = 1
     ledger_url = f"{url}?schema=kill_{uuid.uuid4().hex[:8]}"
     camp = setup(workdir, url, workers=workers, n_trials=n_trials, paid_trials=paid_trials)
     rng = random.Random(seed)
-    warm = _context().Process(target=os.getpid)       # start the forkserver (imports) before the clock
-    warm.start()
-    warm.join()
+    SERVER.warm()                                     # the forkserver's imports are not part of the clock
     t0 = time.monotonic()
     runs = [0] * workers
-    procs = [_start(camp["folders"][k], ledger_url, k, workers, 0, secret) for k in range(workers)]
+    procs = [start(camp["folders"][k], ledger_url, k, workers, 0, secret) for k in range(workers)]
     kills = bad = 0
     done = False
     exits: dict[int, int] = {}
@@ -149,10 +127,10 @@ def run_kills(workdir: Path, url: str, n_kills: int, *, time_budget_s: float = 1
                 bad += code not in (0, 3, 4)
                 done = done or code in (0, 3)         # the campaign is finished (or its budget spent)
             runs[j] += 1
-            procs[j] = _start(camp["folders"][j], ledger_url, j, workers, runs[j], secret)
+            procs[j] = start(camp["folders"][j], ledger_url, j, workers, runs[j], secret)
     kill_phase_s = time.monotonic() - t0
     for _ in range(4):                                # recovery: unkilled runs until every worker says done
-        codes = [_wait(p, 300) for p in procs]
+        codes = [wait(p, 300) for p in procs]
         for c in codes:
             exits[c] = exits.get(c, 0) + 1
         bad += sum(c not in (0, 3, 4) for c in codes)
@@ -160,7 +138,7 @@ def run_kills(workdir: Path, url: str, n_kills: int, *, time_budget_s: float = 1
             break
         for j in range(workers):
             runs[j] += 1
-        procs = [_start(camp["folders"][j], ledger_url, j, workers, runs[j], secret) for j in range(workers)]
+        procs = [start(camp["folders"][j], ledger_url, j, workers, runs[j], secret) for j in range(workers)]
     wall = time.monotonic() - t0
     fig = audit(camp, workdir, url, ledger_url)
     fig.update(kills=kills, bad_exits=bad, exit_codes=exits, worker_runs=sum(runs) + workers,
@@ -185,9 +163,6 @@ def audit(camp: dict, workdir: Path, url: str, ledger_url: str) -> dict:
         entries = records.select(led.conn)
         # 'recovered': an intent a killed worker left without its task id, found on the provider by its key
         events = dict(led.conn.execute("SELECT event, COUNT(*) FROM events GROUP BY event").fetchall())
-    by_key = {e.intent_key: e for e in entries}
-    lost = sum(1 for t in tasks if t["token"] not in by_key or by_key[t["token"]].task_id != t["id"])
-    duplicates = len(tasks) - len({(t["program_digest"], t["shots"], t["seed"]) for t in tasks})
     study = optuna.load_study(study_name=camp["name"], storage=url)
     trials = study.get_trials(deepcopy=False)
     complete = [t for t in trials if t.state == TrialState.COMPLETE]
@@ -195,12 +170,12 @@ def audit(camp: dict, workdir: Path, url: str, ledger_url: str) -> dict:
     told_own = sum(1 for t in complete if t.user_attrs.get("task_ids") and set(t.user_attrs["task_ids"]) <=
                    {e.task_id for e in entries if e.batch == t.user_attrs["batch"]})
     counters = provider.counters()
-    return {"provider_tasks": len(tasks), "ledger_entries": len(entries), "lost_task_ids": lost,
-            "duplicate_submissions": duplicates, "calls_minus_token_hits": counters.get("submit_calls", 0) -
+    return {**provider_vs_ledger(tasks, entries), "calls_minus_token_hits": counters.get("submit_calls", 0) -
             counters.get("token_hits", 0),
             "cap_usd": camp["cap"], "provider_bill_usd": round(len(tasks) * PER_TASK_USD, 2),
             "ledger_committed_usd": round(committed, 2),
-            "budget_overruns": int(len(tasks) * PER_TASK_USD > camp["cap"] + 1e-9) + int(committed > camp["cap"] + 1e-9),
+            "budget_overruns": int(len(tasks) * PER_TASK_USD > camp["cap"] + 1e-9)
+            + int(committed > camp["cap"] + 1e-9),
             "trials": len(trials), "complete_trials": len(complete),
             "running_trials": sum(t.state == TrialState.RUNNING for t in trials),
             "waiting_trials": sum(t.state == TrialState.WAITING for t in trials),
