@@ -209,7 +209,8 @@ class _Run:
                 warnings.simplefilter("ignore")
                 self.study.tell(number, **kw)
         except (ValueError, RuntimeError) as err:         # finished by another worker in the meantime
-            if "finished" not in str(err) and "already" not in str(err):
+            # optuna says "Cannot tell a COMPLETE trial." when two workers that took over one orphan both tell it
+            if "finished" not in str(err) and "already" not in str(err) and "Cannot tell a" not in str(err):
                 raise
         return "told"
 
@@ -258,9 +259,11 @@ def run_campaign(cspec: CampaignSpec, *, root: str | Path, ledger_path, worker: 
                     try:
                         reason = run.submit(n)
                     except BudgetExceeded as err:
+                        # go on with the other active trials (orphans taken over may hold paid intents already):
+                        # returning here would leave them RUNNING under this worker's name
                         run.fail(n, str(err))
                         out.stopped = str(err)
-                        return _finish(out, run)
+                        continue
                     if reason:
                         run.fail(n, reason)
                         out.failed.append(n)
@@ -273,7 +276,7 @@ def run_campaign(cspec: CampaignSpec, *, root: str | Path, ledger_path, worker: 
                     verdict = run.tell(n, records.select(ledger.conn, batch=batches[n]))
                     {"told": out.told, "failed": out.failed, "pending": out.pending}[verdict].append(n)
                 save_sampler(camp.study, worker, camp.study.sampler)
-                if out.pending:
+                if out.pending or out.stopped:             # stopped: the cap refuses every new batch from now on
                     return _finish(out, run)
     finally:
         camp.close()

@@ -129,13 +129,13 @@ def run_kills(workdir: Path, url: str, n_kills: int, *, time_budget_s: float = 1
             runs[j] += 1
             procs[j] = start(camp["folders"][j], ledger_url, j, workers, runs[j], secret)
     kill_phase_s = time.monotonic() - t0
-    for _ in range(4):                                # recovery: unkilled runs until every worker says done
+    for _ in range(6):                                # recovery: unkilled runs until every worker says done
         codes = [wait(p, 300) for p in procs]
         for c in codes:
             exits[c] = exits.get(c, 0) + 1
         bad += sum(c not in (0, 3, 4) for c in codes)
-        if all(c in (0, 3) for c in codes):
-            break
+        if all(c in (0, 3) for c in codes) and not _running(camp["name"], url):
+            break                                     # a RUNNING trial left: its owner was killed; take it over
         for j in range(workers):
             runs[j] += 1
         procs = [start(camp["folders"][j], ledger_url, j, workers, runs[j], secret) for j in range(workers)]
@@ -146,6 +146,13 @@ def run_kills(workdir: Path, url: str, n_kills: int, *, time_budget_s: float = 1
                trials_per_minute=round(60 * fig["complete_trials"] / wall, 1))
     fig["password_found_in"] = find_secret(secret, workdir, url, ledger_url, camp["name"], json.dumps(fig))
     return fig
+
+
+def _running(name: str, url: str) -> int:
+    import optuna
+    from optuna.trial import TrialState
+
+    return len(optuna.load_study(study_name=name, storage=url).get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
 
 
 def audit(camp: dict, workdir: Path, url: str, ledger_url: str) -> dict:
