@@ -37,6 +37,7 @@ PRELOAD = ["optuna", "sqlalchemy", "psycopg2", "hybrid_rg.calibration.build", "h
            "hybrid_rg.runtime.fake_physics", "hybrid_rg.runtime.submit", "hybrid_rg.runtime.ledger_pg",
            "hybrid_rg.utils.provenance"]
 SERVER = ForkServer(PRELOAD)
+GRACE_S = 4
 
 
 def _worker(folder: str, ledger_url: str, k: int, workers: int, run_no: int, secret: str) -> int:
@@ -77,14 +78,16 @@ def setup(workdir: Path, url: str, *, workers: int, n_trials: int, paid_trials: 
 
     name = f"pgk-{uuid.uuid4().hex[:8]}"
     cap = round(PER_TASK_USD * paid_trials + PER_TASK_USD / 2, 2)      # room for paid_trials tasks, not one more
-    storage = f'[storage]\nurl = "{url}"\nworkers = {workers}'
+    # a worker killed between asking a trial and claiming it leaves a RUNNING trial without an owner: only the
+    # heartbeat's grace period frees it (failed, then retried on the same ledger batch); 4 s instead of 120 s here
+    storage = f'[storage]\nurl = "{url}"\nworkers = {workers}\nheartbeat_interval_s = 1\ngrace_period_s = {GRACE_S}'
     folders = []
     for k in range(workers):
         folder = workdir / f"w{k}"
         folder.mkdir(parents=True)
-        # the provider answers after 0.3 s and holds each new task 0.3 s before returning its id: wide windows
+        # the provider answers after 1 s and holds each new task 0.3 s before returning its id: wide windows
         # (accepted but unrecorded, submitted but uncollected) for the kills to land in
-        spec = write_spec(folder, name, device="fake_aquila", options=fake_options(workdir / "provider", 0.3, 0.3),
+        spec = write_spec(folder, name, device="fake_aquila", options=fake_options(workdir / "provider", 1.0, 0.3),
                           n_trials=n_trials, batch_size=1, budget_usd=cap, storage=storage)
         # a given target skips the exact reference each (re)started worker would compute again: restarts stay cheap
         # enough for many kills to land in the submit/collect/tell steps the ledger is about
@@ -135,7 +138,8 @@ def run_kills(workdir: Path, url: str, n_kills: int, *, time_budget_s: float = 1
             exits[c] = exits.get(c, 0) + 1
         bad += sum(c not in (0, 3, 4) for c in codes)
         if all(c in (0, 3) for c in codes) and not _running(camp["name"], url):
-            break                                     # a RUNNING trial left: its owner was killed; take it over
+            break
+        time.sleep(GRACE_S + 1)                       # a trial left RUNNING without an owner goes stale, is retried
         for j in range(workers):
             runs[j] += 1
         procs = [start(camp["folders"][j], ledger_url, j, workers, runs[j], secret) for j in range(workers)]
@@ -152,7 +156,8 @@ def _running(name: str, url: str) -> int:
     import optuna
     from optuna.trial import TrialState
 
-    return len(optuna.load_study(study_name=name, storage=url).get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
+    study = optuna.load_study(study_name=name, storage=url)
+    return len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING)))
 
 
 def audit(camp: dict, workdir: Path, url: str, ledger_url: str) -> dict:
