@@ -120,10 +120,17 @@ class _Run:
     def orphans(self) -> list[int]:
         from optuna.trial import TrialState
 
+        from datetime import datetime, timedelta
+
+        # a worker killed between study.ask and claim leaves a trial without an owner (and maybe without a
+        # heartbeat, so optuna never fails it as stale); a live worker claims within milliseconds of asking, so an
+        # ownerless trial older than the grace period is an orphan
+        stale = datetime.now() - timedelta(seconds=float(self.cspec.storage["grace_period_s"]))
         out = []
         for t in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             owner = t.user_attrs.get("owner")
-            if self.camp.exclusive or owner == self.me or owner_dead(owner):
+            ownerless = owner is None and t.datetime_start is not None and t.datetime_start < stale
+            if self.camp.exclusive or owner == self.me or owner_dead(owner) or ownerless:
                 out.append(t.number)
         return out
 

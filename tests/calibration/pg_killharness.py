@@ -101,7 +101,7 @@ def setup(workdir: Path, url: str, *, workers: int, n_trials: int, paid_trials: 
 
 
 def run_kills(workdir: Path, url: str, n_kills: int, *, time_budget_s: float = 120.0, seed: int = 0,
-              workers: int = 4, n_trials: int = 24, paid_trials: int = 20) -> dict:
+              workers: int = 4, n_trials: int = 48, paid_trials: int = 40) -> dict:
     workdir = Path(workdir)
     secret = f"hrg-secret-{uuid.uuid4().hex}"
     ledger_url = f"{url}?schema=kill_{uuid.uuid4().hex[:8]}"
@@ -235,8 +235,8 @@ if __name__ == "__main__":
     ap.add_argument("--time-budget-s", type=float, default=120.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=4)
-    ap.add_argument("--n-trials", type=int, default=24)
-    ap.add_argument("--paid-trials", type=int, default=20)
+    ap.add_argument("--n-trials", type=int, default=48)
+    ap.add_argument("--paid-trials", type=int, default=40)
     ap.add_argument("--workdir", default=None, help="keep the workers' folders here (default: a temporary one)")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
