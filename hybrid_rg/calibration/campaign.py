@@ -103,9 +103,14 @@ class _Run:
                                                                                             number))
 
     def set(self, number: int, **attrs) -> None:
+        from optuna.exceptions import UpdateFinishedTrialError
+
         tid = self.trial(number)._trial_id
-        for k, v in attrs.items():
-            self.storage.set_trial_user_attr(tid, k, v)
+        try:
+            for k, v in attrs.items():
+                self.storage.set_trial_user_attr(tid, k, v)
+        except UpdateFinishedTrialError:      # another worker that took the same orphan over has told it meanwhile
+            pass
 
     def claim(self, frozen) -> None:
         from optuna.storages import RetryHeartbeatStaleTrialCallback as Retry
