@@ -115,7 +115,7 @@ def run_kills(workdir: Path, url: str, n_kills: int, *, time_budget_s: float = 1
     done = False
     exits: dict[int, int] = {}
     while kills < n_kills and time.monotonic() - t0 < time_budget_s and not done:
-        time.sleep(rng.uniform(0.1, 1.3))
+        time.sleep(rng.uniform(0.05, 0.8))
         k = rng.randrange(workers)
         if procs[k].exitcode is None:
             os.kill(procs[k].pid, signal.SIGKILL)
