@@ -50,8 +50,8 @@ layers: install
 
 test: install layers wheel-check
 	$(PY) -m pytest -q
-	@# the many-worker calibration test needs PostgreSQL: a throwaway server on loopback, always torn down
-	eval "$$(.ci/postgres.sh start)" && { $(PY) -m pytest -q -m postgres tests/calibration; rc=$$?; .ci/postgres.sh stop; exit $$rc; }
+	@# the many-worker calibration tests and the PostgreSQL ledger need a server: a throwaway one on loopback, always torn down
+	eval "$$(.ci/postgres.sh start)" && { $(PY) -m pytest -q -m postgres tests/calibration tests/runtime; rc=$$?; .ci/postgres.sh stop; exit $$rc; }
 
 test-all: install
 	$(PY) -m pytest -q -m "slow or not slow"

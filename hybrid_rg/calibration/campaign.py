@@ -103,9 +103,14 @@ class _Run:
                                                                                             number))
 
     def set(self, number: int, **attrs) -> None:
+        from optuna.exceptions import UpdateFinishedTrialError
+
         tid = self.trial(number)._trial_id
-        for k, v in attrs.items():
-            self.storage.set_trial_user_attr(tid, k, v)
+        try:
+            for k, v in attrs.items():
+                self.storage.set_trial_user_attr(tid, k, v)
+        except UpdateFinishedTrialError:      # another worker that took the same orphan over has told it meanwhile
+            pass
 
     def claim(self, frozen) -> None:
         from optuna.storages import RetryHeartbeatStaleTrialCallback as Retry
@@ -120,10 +125,17 @@ class _Run:
     def orphans(self) -> list[int]:
         from optuna.trial import TrialState
 
+        from datetime import datetime, timedelta
+
+        # a worker killed between study.ask and claim leaves a trial without an owner (and maybe without a
+        # heartbeat, so optuna never fails it as stale); a live worker claims within milliseconds of asking, so an
+        # ownerless trial older than the grace period is an orphan
+        stale = datetime.now() - timedelta(seconds=float(self.cspec.storage["grace_period_s"]))
         out = []
         for t in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             owner = t.user_attrs.get("owner")
-            if self.camp.exclusive or owner == self.me or owner_dead(owner):
+            ownerless = owner is None and t.datetime_start is not None and t.datetime_start < stale
+            if self.camp.exclusive or owner == self.me or owner_dead(owner) or ownerless:
                 out.append(t.number)
         return out
 
@@ -209,7 +221,8 @@ class _Run:
                 warnings.simplefilter("ignore")
                 self.study.tell(number, **kw)
         except (ValueError, RuntimeError) as err:         # finished by another worker in the meantime
-            if "finished" not in str(err) and "already" not in str(err):
+            # optuna says "Cannot tell a COMPLETE trial." when two workers that took over one orphan both tell it
+            if "finished" not in str(err) and "already" not in str(err) and "Cannot tell a" not in str(err):
                 raise
         return "told"
 
@@ -258,9 +271,11 @@ def run_campaign(cspec: CampaignSpec, *, root: str | Path, ledger_path, worker: 
                     try:
                         reason = run.submit(n)
                     except BudgetExceeded as err:
+                        # go on with the other active trials (orphans taken over may hold paid intents already):
+                        # returning here would leave them RUNNING under this worker's name
                         run.fail(n, str(err))
                         out.stopped = str(err)
-                        return _finish(out, run)
+                        continue
                     if reason:
                         run.fail(n, reason)
                         out.failed.append(n)
@@ -273,7 +288,7 @@ def run_campaign(cspec: CampaignSpec, *, root: str | Path, ledger_path, worker: 
                     verdict = run.tell(n, records.select(ledger.conn, batch=batches[n]))
                     {"told": out.told, "failed": out.failed, "pending": out.pending}[verdict].append(n)
                 save_sampler(camp.study, worker, camp.study.sampler)
-                if out.pending:
+                if out.pending or out.stopped:             # stopped: the cap refuses every new batch from now on
                     return _finish(out, run)
     finally:
         camp.close()

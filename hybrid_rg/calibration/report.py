@@ -109,9 +109,11 @@ def write_report(cspec: CampaignSpec, root, out: Path, ledger_path=None) -> dict
         fig.tight_layout()
         fig.savefig(out / "importances.png", dpi=110)
         plt.close(fig)
+    from ..runtime.ledger import is_url
+
     st = status(cspec, root)
     best_prog = None
-    if st["best"] is not None and ledger_path is not None and Path(ledger_path).exists():
+    if st["best"] is not None and ledger_path is not None and (is_url(ledger_path) or Path(ledger_path).exists()):
         from ..pulse.plot import plot_programs
 
         best_prog = _best_program(study, ledger_path)

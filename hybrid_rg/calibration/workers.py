@@ -2,14 +2,14 @@
 
 The parent opens the campaign once (so the warm start is scored and enqueued once), then starts `workers`
 processes (spawned, not forked: each opens its own database connections) that run `run_campaign` with worker
-index k: sampler seed = campaign seed + k, recorded in every trial. They share the ledger (SQLite, one host:
-BEGIN IMMEDIATE serialises them) and the study; the study's RUNNING count keeps them from asking past n_trials.
+index k: sampler seed = campaign seed + k, recorded in every trial. They share the ledger (a SQLite file on one host,
+where BEGIN IMMEDIATE serialises them, or a PostgreSQL URL, where the budget lock row does, on any number of hosts)
+and the study; the study's RUNNING count keeps them from asking past n_trials.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
-from pathlib import Path
 
 from .campaign import Outcome, run_campaign
 from .spec import CampaignSpec
@@ -34,7 +34,7 @@ def run_workers(cspec: CampaignSpec, *, root, ledger_path, workers: int) -> list
     open_campaign(cspec, root, workers=workers).close()          # create + warm start, once
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(cspec, str(root), str(Path(ledger_path)), k, workers, queue))
+    procs = [ctx.Process(target=_worker, args=(cspec, str(root), str(ledger_path), k, workers, queue))
              for k in range(workers)]
     for p in procs:
         p.start()

@@ -24,6 +24,18 @@ BudgetExceeded = BudgetRefused
 COUNTED = "state != 'REJECTED'"
 
 
+def lock(conn) -> None:
+    """Serialise budget-checked writes: call first in the transaction that checks caps and writes intents.
+
+    SQLite's BEGIN IMMEDIATE already holds the whole file. On PostgreSQL (READ COMMITTED) two workers could both
+    sum the committed spend and both pass, so the transaction first locks the ledger's one `budget_lock` row: the
+    second worker waits there until the first commits, and its sums (each statement reads what is committed when
+    it starts) then include the first one's intents. One row for every cap, because caps span campaigns (daily,
+    device_daily) and a lock per cap row could deadlock two workers taking them in different orders."""
+    if getattr(conn, "dialect", "sqlite") == "postgresql":
+        conn.execute("SELECT value FROM meta WHERE key = 'budget_lock' FOR UPDATE").fetchone()
+
+
 def set_cap(conn, scope: str, key: str, cap_usd: float) -> None:
     if not (cap_usd >= 0):
         raise BadInput(f"a budget cap must be a number >= 0 (got {cap_usd})")
@@ -50,6 +62,7 @@ def check(conn, campaign: str, device: str, day: str, new_usd: float) -> None:
     """Raise BudgetExceeded if adding `new_usd` passes any cap; call inside the intent's write transaction."""
     if new_usd <= 0:
         return
+    lock(conn)                                  # held already when the caller followed the rule; re-locking is free
     checks = [("campaign", campaign, f"campaign {campaign!r}", spent(conn, campaign=campaign), "--budget-usd"),
               ("device_daily", device, f"device {device!r} on {day}", spent(conn, device=device, day=day),
                "--device-daily-usd"),

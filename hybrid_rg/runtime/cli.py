@@ -6,8 +6,11 @@
     hybrid-rg collect [ID ...] [--tag T] --timeout-s 600  poll (bounded) until final; results go into the ledger
     hybrid-rg ls [--tag T] [--json]                      what the ledger holds (no network)
     hybrid-rg rerun ID                                   repeat a simulator entry, check the counts bit for bit
+    hybrid-rg ledger copy SQLITE_PATH POSTGRES_URL       copy a ledger into another (idempotent, verified)
 
-The ledger is --ledger, else $HYBRID_RG_LEDGER, else ~/.local/share/hybrid-rg/ledger.sqlite. Exit status: 0 done;
+The ledger is --ledger, else $HYBRID_RG_LEDGER, else ~/.local/share/hybrid-rg/ledger.sqlite: a SQLite file path, or
+a PostgreSQL URL without a password (postgresql+psycopg2://user@host/db, or ...://?service=NAME; libpq takes the
+password from PGPASSWORD, ~/.pgpass or the service file). Exit status: 0 done;
 1 a dry run found invalid programs / a rerun differed; 2 bad input or an unusable ledger (one line, nothing written
 or submitted); 3 refused by a budget cap; 4 not finished (timeout or interrupted submission: the same command
 resumes).
@@ -89,7 +92,7 @@ def cmd_submit(args) -> int:
         out = submit(ledger, req)
     _table(out.entries)
     print(f"batch {out.batch}: {out.submitted} submitted, {out.reattached} already submitted (reattached), "
-          f"{out.recovered} recovered by intent key, {out.unknown} unknown; ledger {ledger.path}")
+          f"{out.recovered} recovered by intent key, {out.unknown} unknown; ledger {ledger.where}")
     return 0
 
 
@@ -145,6 +148,22 @@ def cmd_rerun(args) -> int:
     for line in out.drift:
         print(f"  drift since the entry was written: {line}")
     return 0 if out.identical else 1
+
+
+def cmd_ledger_copy(args) -> int:
+    from .ledger import Ledger
+    from .ledger_copy import copy_ledger
+
+    with Ledger(args.source, readonly=True, create=False) as source, Ledger(args.target) as target:
+        figures = copy_ledger(source, target)
+    print(json.dumps(figures, indent=1))
+    e = figures["entries"]
+    print(f"{'verified' if figures['verified'] else 'NOT VERIFIED'}: {e['source']} entries in {figures['source']}, "
+          f"{e['inserted']} copied, {e['already_there']} already in {figures['target']}, {e['differ']} differ")
+    return 0 if figures["verified"] else 1
+
+
+LEDGER_HELP = "ledger: a SQLite file or a postgresql+psycopg2:// URL without password (default $HYBRID_RG_LEDGER)"
 
 
 def _selectors(p) -> None:
@@ -205,3 +224,11 @@ def register(sub) -> None:
     r.add_argument("id", type=int, help="ledger entry id (see 'hybrid-rg ls')")
     r.add_argument("--ledger", default=None, help=LEDGER_HELP)
     r.set_defaults(func=cmd_rerun)
+
+    lg = sub.add_parser("ledger", help="ledger maintenance: copy one ledger into another")
+    lsub = lg.add_subparsers(dest="ledger_command", required=True)
+    cp = lsub.add_parser("copy", help="copy SOURCE (a SQLite file) into TARGET (a PostgreSQL URL); idempotent, "
+                                      "verified by counts and digests (exit 1 if not verified)")
+    cp.add_argument("source", help="the ledger to read (left unchanged)")
+    cp.add_argument("target", help="the ledger to copy into (created if missing)")
+    cp.set_defaults(func=cmd_ledger_copy)

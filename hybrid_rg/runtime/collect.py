@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ..devices.protocol import TaskFailed, TaskState
 from ..devices.registry import get_device
 from . import records
-from .ledger import Ledger
+from .ledger import Ledger, for_update
 
 
 @dataclass
@@ -72,8 +72,13 @@ def poll_once(ledger: Ledger, entry, device, result_timeout_s: float = 30.0):
     elif state in (TaskState.FAILED, TaskState.CANCELLED):
         fields.update(failure_reason=_failure_reason(task), finished_utc=records.utc_now())
     with ledger.write() as conn:
-        records.update(conn, entry.id, **fields)
-        if fields["state"] in records.FINAL:
+        # another worker may have stored a final answer since `entry` was read: never overwrite it with an older one
+        now = conn.execute("SELECT state FROM entries WHERE id = ?" + for_update(conn), (entry.id,)).fetchone()[0]
+        if now in records.FINAL:
+            fields = {"state": now}
+        else:
+            records.update(conn, entry.id, **fields)
+        if fields["state"] in records.FINAL and now not in records.FINAL:
             records.event(conn, entry.id, fields["state"].lower(), fields.get("failure_reason"))
     return records.by_id(ledger.conn, entry.id)
 

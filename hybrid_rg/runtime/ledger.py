@@ -7,6 +7,15 @@ an application id ("HRG1") and a schema version in its header, so a foreign or c
 error and never written to; a new ledger is built beside its target and linked into place (never over a file), mode
 0600 (SQLite gives its -wal/-shm files the same mode). A read-only file, a read-only or full disk, or a network
 filesystem (where SQLite locking is unreliable) fail when the ledger is opened for writing, before any submission.
+
+The same ledger on a PostgreSQL server (`Ledger("postgresql+psycopg2://user@host/db")`, through SQLAlchemy) serves
+workers on several hosts: the same tables in their own schema (`hybrid_rg_ledger`, or `?schema=NAME` in the URL),
+the same schema version and application id (kept in `meta`). Both backends offer one interface: `write()` is one
+transaction, `conn.execute(sql, args)` takes the same `?`-style SQL, `conn.dialect` says which it is. On PostgreSQL
+a budget-checked write first locks one row (`meta.budget_lock`, `budget.lock`), which serialises the check and the
+intents it admits the way `BEGIN IMMEDIATE` does on SQLite. Credentials never come through the URL (a URL with a
+password is refused): libpq reads them from the environment (PGPASSWORD, PGUSER...), ~/.pgpass or a service file
+(`postgresql+psycopg2://?service=NAME`), so neither the ledger nor any message can hold them.
 """
 
 from __future__ import annotations
@@ -52,9 +61,23 @@ class LedgerError(UnusableFile):
     and what to do (pass another --ledger, free space, restore a backup). The file was not changed."""
 
 
-def default_path() -> Path:
+def default_path() -> Path | str:
+    """$HYBRID_RG_LEDGER (a path, or a postgresql URL), else ~/.local/share/hybrid-rg/ledger.sqlite."""
     env = os.environ.get("HYBRID_RG_LEDGER")
+    if env and is_url(env):
+        return env
     return Path(env) if env else Path.home() / ".local" / "share" / "hybrid-rg" / "ledger.sqlite"
+
+
+def is_url(target) -> bool:
+    """A database URL (scheme://...) rather than a file path; only postgresql URLs are served."""
+    return isinstance(target, str) and "://" in target
+
+
+def for_update(conn) -> str:
+    """' FOR UPDATE' on PostgreSQL (a row lock for a read that decides a write); SQLite's BEGIN IMMEDIATE already
+    holds the whole database, and its SQL has no such clause."""
+    return " FOR UPDATE" if getattr(conn, "dialect", "sqlite") == "postgresql" else ""
 
 
 def _check_header(path: Path) -> None:
@@ -138,10 +161,41 @@ def _create(path: Path) -> None:
 
 
 class Ledger:
-    """An open ledger. `write()` is one IMMEDIATE transaction; reads use `conn` directly."""
+    """An open ledger: `Ledger(path)` a SQLite file, `Ledger("postgresql+psycopg2://...")` a server (PostgresLedger).
+
+    `write()` is one transaction; reads use `conn.execute(sql, args)` directly (`?` placeholders on both backends).
+    `where` names the ledger for messages (a path, or the URL, which never holds a password)."""
+
+    dialect = "sqlite"
+
+    def __new__(cls, target=None, **kwargs):
+        if cls is Ledger:
+            chosen = target if target is not None else default_path()
+            cls = PostgresLedger if is_url(chosen) else SqliteLedger
+        return super().__new__(cls)
+
+    @property
+    def where(self) -> str:
+        return str(self.path)
+
+    def check_free_space(self) -> None:
+        check_free_space(self.path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class SqliteLedger(Ledger):
+    """A ledger in one local SQLite file. `write()` is one IMMEDIATE transaction."""
 
     def __init__(self, path: str | os.PathLike | None = None, *, readonly: bool = False, create: bool = True):
-        self.path = Path(path) if path is not None else default_path()
+        self.path = Path(path) if path is not None else Path(default_path())
         self.readonly = readonly
         if not self.path.exists():
             if readonly or not create:
@@ -198,11 +252,5 @@ class Ledger:
         except sqlite3.Error:
             pass                                 # the transaction dies with the connection; nothing was committed
 
-    def close(self) -> None:
-        self.conn.close()
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+from .ledger_pg import PostgresLedger  # noqa: E402  (it subclasses Ledger, defined above)

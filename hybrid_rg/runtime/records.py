@@ -117,9 +117,9 @@ def insert_intent(conn, fields: dict) -> int:
            "provenance_json": json.dumps(fields.pop("provenance"), default=str)}
     row.pop("provenance", None)
     cols = list(row)
-    cur = conn.execute(f"INSERT INTO entries({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                       [row[c] for c in cols])
-    entry_id = cur.lastrowid
+    # RETURNING (SQLite >= 3.35 and PostgreSQL): psycopg2's lastrowid is an OID, not the id
+    entry_id = conn.execute(f"INSERT INTO entries({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+                            f"RETURNING id", [row[c] for c in cols]).fetchone()[0]
     conn.executemany("INSERT INTO entry_tags VALUES (?, ?)", [(entry_id, t) for t in fields["tags"]])
     event(conn, entry_id, "intent", fields["intent_key"])
     return entry_id

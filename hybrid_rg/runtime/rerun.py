@@ -36,7 +36,7 @@ def rerun(ledger: Ledger, entry_id: int) -> RerunOutcome:
 
     entry = records.by_id(ledger.conn, entry_id)
     if entry is None:
-        raise RerunError(f"the ledger {ledger.path} has no entry {entry_id}; see 'hybrid-rg ls'")
+        raise RerunError(f"the ledger {ledger.where} has no entry {entry_id}; see 'hybrid-rg ls'")
     spec = load_device_spec(entry.device)
     if spec.kind != "simulator":
         raise RerunError(f"entry {entry_id} ran on {entry.device} (a {spec.kind} device): hardware shots cannot be "

@@ -7,6 +7,8 @@ Order of events for every program, each step durable before the next starts:
   1. the whole batch is validated against the device snapshot (nothing is written if one program is invalid);
   2. one transaction checks the budget caps and writes every intent of the batch (all or none);
   3. the adapter submits with the intent key as client token; 4. the task id is recorded.
+A local simulator (the emulator, Braket's local simulator) computes its task at once: its result is stored with the
+task id in step 4, in the ledger itself, so any worker can read it, on any host, without the simulator's folder.
 Running the same request again (after success, a refusal or a SIGKILL anywhere) reattaches: intents with a task id
 are left alone, intents without one are looked up on the device by their key and resubmitted only if the device
 has never seen them.
@@ -24,7 +26,7 @@ from ..devices.validation import ValidationError, validate_batch
 from ..errors import BadInput, NotFinished
 from . import budget, records
 from .idempotency import batch_id, find_task, intent_key, submit_one, supports_tokens, task_seed
-from .ledger import Ledger, check_free_space
+from .ledger import Ledger, for_update
 
 SECRET_OPTION = re.compile(r"key|secret|token|passw|credential", re.IGNORECASE)
 
@@ -100,10 +102,11 @@ def submit(ledger: Ledger, req: SubmitRequest, device=None) -> SubmitOutcome:
     prov = provenance(inputs={"device": spec.name, "spec_digest": spec.digest(), "adapter": adapter,
                               "adapter_options": req.adapter_options, "shots": req.shots, "batch": batch},
                       seeds={"batch_seed": req.seed})
-    check_free_space(ledger.path)
+    ledger.check_free_space()
 
     fresh: set[int] = set()
     with ledger.write() as conn:
+        budget.lock(conn)               # before anything is read: the batch check below must see other workers' intents
         for scope, key, value in (("campaign", req.campaign, req.budget_usd),
                                   ("device_daily", spec.name, req.device_daily_usd), ("daily", "*", req.daily_usd)):
             if value is not None:
@@ -125,6 +128,7 @@ def submit(ledger: Ledger, req: SubmitRequest, device=None) -> SubmitOutcome:
 
     out = SubmitOutcome(batch)
     paid = per_task_usd > 0
+    local = spec.kind == "simulator"
     for program, key in zip(req.programs, keys):
         entry = records.by_key(ledger.conn, key)
         if entry.task_id is not None or entry.state in ("REJECTED", "UNKNOWN"):
@@ -159,18 +163,34 @@ def submit(ledger: Ledger, req: SubmitRequest, device=None) -> SubmitOutcome:
             raise SubmitError(f"submitting ledger entry {entry.id} to {adapter} failed ({type(err).__name__}: "
                               f"{err}); run the same command again to resume (the intent key {key} prevents a "
                               f"double submission)") from err
-        _record(ledger, entry.id, task.id, "submitted")
+        _record(ledger, entry.id, task.id, "submitted", _local_result(task) if local else None)
         out.submitted += 1
     out.entries = records.select(ledger.conn, batch=batch)
     return out
 
 
-def _record(ledger: Ledger, entry_id: int, task_id: str, how: str) -> None:
+def _local_result(task) -> dict | None:
+    """A local simulator's result, already computed by its `run` (None if it is not ready at once)."""
+    try:
+        result = task.result(timeout_s=0)
+    except Exception:                               # not ready, or failed: `collect` asks again and stores why
+        return None
+    return {**result.to_dict(), "collected_utc": records.utc_now()}
+
+
+def _record(ledger: Ledger, entry_id: int, task_id: str, how: str, result: dict | None = None) -> None:
     with ledger.write() as conn:
-        current = conn.execute("SELECT task_id FROM entries WHERE id = ?", (entry_id,)).fetchone()[0]
+        # a row lock on PostgreSQL: two workers recovering the same intent record one task id, not two
+        current = conn.execute("SELECT task_id FROM entries WHERE id = ?" + for_update(conn),
+                               (entry_id,)).fetchone()[0]
         if current is None:
-            records.update(conn, entry_id, task_id=task_id, state="SUBMITTED", submitted_utc=records.utc_now(),
-                           failure_reason=None)
+            now = records.utc_now()
+            fields = {"task_id": task_id, "state": "SUBMITTED", "submitted_utc": now, "failure_reason": None}
+            if result is not None:
+                fields.update(state="COMPLETED", result=result, finished_utc=now)
+            records.update(conn, entry_id, **fields)
             records.event(conn, entry_id, how, task_id)
+            if result is not None:
+                records.event(conn, entry_id, "completed", None)
         elif current != task_id:
             records.event(conn, entry_id, "conflict", f"device returned {task_id}, ledger holds {current}")
