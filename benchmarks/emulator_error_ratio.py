@@ -9,7 +9,6 @@ error, the true error, their ratio, and the substeps spent.
 """
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path

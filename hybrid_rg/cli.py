@@ -27,8 +27,6 @@ from .utils.cli_errors import fail as _fail
 
 
 def _print_table(times, columns, max_cols: int = 6, max_rows: int = 60) -> None:
-    import numpy as np
-
     names = list(columns)[:max_cols]
     width = max(12, *(len(n) + 2 for n in names))
     print("t".rjust(8) + "".join(n.rjust(width) for n in names))

@@ -48,7 +48,6 @@ import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import torch
 
 from ..pulse.program import LocalDetuning, RydbergProgram
 from .emulator.integrator import evolve
