@@ -130,7 +130,7 @@ class _Run:
         # a worker killed between study.ask and claim leaves a trial without an owner (and maybe without a
         # heartbeat, so optuna never fails it as stale); a live worker claims within milliseconds of asking, so an
         # ownerless trial older than the grace period is an orphan
-        stale = datetime.now() - timedelta(seconds=float(self.cspec.storage["grace_period_s"]))
+        stale = datetime.now() - timedelta(seconds=float(self.cspec.storage.grace_period_s))
         out = []
         for t in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             owner = t.user_attrs.get("owner")

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..errors import BadInput
 from ..pulse.program import LocalDetuning, RydbergProgram
 from .emulator.integrator import evolve
 from .emulator.schedule import SiteErrors
@@ -58,7 +59,7 @@ NOT_SIMULATED = ("T1 (Rydberg decay)", "atom capture into empty sites", "local-d
                  "Rabi amplitude ramp correction")
 
 
-class NoiseError(ValueError):
+class NoiseError(BadInput):
     """A device without a noise table, an unknown mechanism, or a malformed noise table."""
 
 

@@ -4,7 +4,6 @@ one line, exit 2; implausible units -> nothing written."""
 
 from __future__ import annotations
 
-import argparse
 
 import pytest
 
@@ -17,11 +16,9 @@ from hybrid_rg.testing.fake_braket import FakeBraket, aquila_capabilities  # noq
 
 
 def _cli(argv) -> int:
-    from hybrid_rg.devices.cli import register
-    p = argparse.ArgumentParser(prog="hybrid-rg")
-    register(p.add_subparsers(dest="command", required=True))
-    args = p.parse_args(argv)
-    return args.func(args)
+    from hybrid_rg.cli import main
+
+    return main(argv)
 
 
 def test_refresh_against_the_schema_device_writes_a_dated_snapshot_and_its_diff(tmp_path):
