@@ -15,7 +15,7 @@ STAMP  := $(VENV)/.installed-$(HASH)
 export OPENBLAS_NUM_THREADS ?= 1
 export MPLBACKEND ?= Agg
 
-.PHONY: install demo lint layers wheel-check test test-all bench clean
+.PHONY: install demo lint wheel-check test test-all bench clean
 
 install: $(STAMP)
 
@@ -43,12 +43,7 @@ lint: install
 wheel-check: install
 	.ci/wheel_check.sh $(PY)
 
-# The tree is not yet formatted by ruff (one pass after the open branches land): `make test` checks the layer
-# contracts now, the format and lint once that pass is done (`make lint` runs all three).
-layers: install
-	$(VENV)/bin/lint-imports
-
-test: install layers wheel-check
+test: install lint wheel-check
 	$(PY) -m pytest -q
 	@# the many-worker calibration tests and the PostgreSQL ledger need a server: a throwaway one on loopback, always torn down
 	eval "$$(.ci/postgres.sh start)" && { $(PY) -m pytest -q -m postgres tests/calibration tests/runtime; rc=$$?; .ci/postgres.sh stop; exit $$rc; }

@@ -27,9 +27,13 @@ def arm(spec_path: Path, warm: bool, seed: int, trials: int, work: Path) -> dict
     from hybrid_rg.calibration import load_campaign, run_campaign
 
     cspec = load_campaign(spec_path)
-    cspec = cspec.with_changes(name=f"{cspec.name}-{'warm' if warm else 'cold'}-{seed}",
-                               objective={"bound": "none"}, budget={"n_trials": trials, "batch_size": 1},
-                               sampler={"seed": seed}, warm_start={"enabled": warm})
+    cspec = cspec.with_changes(
+        name=f"{cspec.name}-{'warm' if warm else 'cold'}-{seed}",
+        objective={"bound": "none"},
+        budget={"n_trials": trials, "batch_size": 1},
+        sampler={"seed": seed},
+        warm_start={"enabled": warm},
+    )
     t0 = time.perf_counter()
     run_campaign(cspec, root=work / "root", ledger_path=work / "ledger.sqlite", log=lambda m: None)
     wall = time.perf_counter() - t0
@@ -64,12 +68,14 @@ def main() -> None:
                 hit = next((k + 1 for k, v in enumerate(r["losses"]) if v <= a.target), None)
                 result["runs"][f"{'warm' if warm else 'cold'}-{seed}"] = {**r, "trials_to_target": hit}
     per = {arm_: [result["runs"][f"{arm_}-{s}"]["trials_to_target"] for s in a.seeds] for arm_ in ("cold", "warm")}
-    penal = {k: [x if x is not None else a.trials + 1 for x in v] for k, v in per.items()}   # not reached: N+1
+    penal = {k: [x if x is not None else a.trials + 1 for x in v] for k, v in per.items()}  # not reached: N+1
     mean = {k: sum(v) / len(v) for k, v in penal.items()}
-    result["summary"] = {"trials_to_target": per, "mean_trials_to_target (not reached = trials+1)": mean,
-                         "ratio_cold_over_warm": round(mean["cold"] / mean["warm"], 3),
-                         "wall_s": {k: sum(result["runs"][f"{k}-{s}"]["wall_s"] for s in a.seeds)
-                                    for k in ("cold", "warm")}}
+    result["summary"] = {
+        "trials_to_target": per,
+        "mean_trials_to_target (not reached = trials+1)": mean,
+        "ratio_cold_over_warm": round(mean["cold"] / mean["warm"], 3),
+        "wall_s": {k: sum(result["runs"][f"{k}-{s}"]["wall_s"] for s in a.seeds) for k in ("cold", "warm")},
+    }
     (out / "warm_start.json").write_text(json.dumps(result, indent=1))
     import matplotlib
 
@@ -78,8 +84,13 @@ def main() -> None:
 
     fig, ax = plt.subplots(figsize=(6, 3.8))
     for key, r in result["runs"].items():
-        ax.semilogy(range(1, len(r["best_so_far"]) + 1), r["best_so_far"], "-" if key.startswith("warm") else "--",
-                    color="C1" if key.startswith("warm") else "C0", label=key)
+        ax.semilogy(
+            range(1, len(r["best_so_far"]) + 1),
+            r["best_so_far"],
+            "-" if key.startswith("warm") else "--",
+            color="C1" if key.startswith("warm") else "C0",
+            label=key,
+        )
     ax.axhline(a.target, color="k", lw=0.8, ls=":", label="target")
     ax.set_xlabel("trial")
     ax.set_ylabel("best loss so far")

@@ -41,11 +41,17 @@ def main() -> None:
         spins = sw.run(args.n, thermalize=0)
         per_sweep = (time.perf_counter() - t0) / args.n
         tau = integrated_autocorrelation_time(energy_per_site(spins))
-        rows.append({"side": L, "cora_s_per_sample": cora, "sw_s_per_sweep": per_sweep, "sw_tau_int_energy": tau,
-                     "sw_s_per_independent_sample": per_sweep * 2 * tau,
-                     "ratio_sw_over_cora": per_sweep * 2 * tau / cora})
-    print(json.dumps({"benchmark": "cora_sampling", "T": T_C, "n": args.n, "torch_threads": 1, "rows": rows},
-                     indent=2))
+        rows.append(
+            {
+                "side": L,
+                "cora_s_per_sample": cora,
+                "sw_s_per_sweep": per_sweep,
+                "sw_tau_int_energy": tau,
+                "sw_s_per_independent_sample": per_sweep * 2 * tau,
+                "ratio_sw_over_cora": per_sweep * 2 * tau / cora,
+            }
+        )
+    print(json.dumps({"benchmark": "cora_sampling", "T": T_C, "n": args.n, "torch_threads": 1, "rows": rows}, indent=2))
 
 
 if __name__ == "__main__":

@@ -22,13 +22,19 @@ def programs(n):
     from hybrid_rg.pulse.program import LocalDetuning, RydbergProgram, Waveform, chain_positions
 
     pos = [(x, 0.7 * (k % 2)) for k, (x, _) in enumerate(chain_positions(n, 6.5))]
-    test = RydbergProgram(tuple(pos), Waveform((0.0, 0.2, 1.1, 1.5), (0.0, 15.8, 12.0, 0.0)),
-                          Waveform((0.0, 0.3, 1.5), (-25.0, -25.0, 40.0)),
-                          Waveform((0.0, 0.6, 1.5), (0.0, 1.1, 1.1), "constant"),
-                          LocalDetuning(tuple(np.linspace(0.0, 1.0, n)), Waveform((0.0, 0.9, 1.5), (0.0, 12.0, 4.0))))
-    ramp = RydbergProgram(chain_positions(n, 6.5), Waveform((0.0, 0.25, 2.75, 3.0), (0.0, 15.8, 15.8, 0.0)),
-                          Waveform((0.0, 0.25, 2.75, 3.0), (-30.0, -30.0, 60.0, 60.0)),
-                          Waveform((0.0, 3.0), (0.0, 0.0), "constant"))
+    test = RydbergProgram(
+        tuple(pos),
+        Waveform((0.0, 0.2, 1.1, 1.5), (0.0, 15.8, 12.0, 0.0)),
+        Waveform((0.0, 0.3, 1.5), (-25.0, -25.0, 40.0)),
+        Waveform((0.0, 0.6, 1.5), (0.0, 1.1, 1.1), "constant"),
+        LocalDetuning(tuple(np.linspace(0.0, 1.0, n)), Waveform((0.0, 0.9, 1.5), (0.0, 12.0, 4.0))),
+    )
+    ramp = RydbergProgram(
+        chain_positions(n, 6.5),
+        Waveform((0.0, 0.25, 2.75, 3.0), (0.0, 15.8, 15.8, 0.0)),
+        Waveform((0.0, 0.25, 2.75, 3.0), (-30.0, -30.0, 60.0, 60.0)),
+        Waveform((0.0, 3.0), (0.0, 0.0), "constant"),
+    )
     return {"test": test, "ramp": ramp}
 
 
@@ -40,15 +46,17 @@ def main():
     a = ap.parse_args()
     from hybrid_rg.devices.emulator import evolve
 
-    print("| program | atoms | order | tol | stated | true | stated/true | stated Σ|Δp| | true Σ|Δp| | ratio | "
-          "2·stated/true Σ|Δp| | true max|Δn_i| | substeps | s |")
+    print(
+        "| program | atoms | order | tol | stated | true | stated/true | stated Σ|Δp| | true Σ|Δp| | ratio | "
+        "2·stated/true Σ|Δp| | true max|Δn_i| | substeps | s |"
+    )
     print("|---" * 14 + "|")
     ratios, pratios, bratios = [], [], []
     for n in a.atoms:
         for name, p in programs(n).items():
             exact = evolve(p, tol=1e-12).state.numpy()
             pex = np.abs(exact) ** 2
-            occ = (np.arange(2 ** n)[:, None] >> (n - 1 - np.arange(n))[None, :]) & 1
+            occ = (np.arange(2**n)[:, None] >> (n - 1 - np.arange(n))[None, :]) & 1
             for order in a.orders:
                 for tol in a.tols:
                     t = time.perf_counter()
@@ -61,11 +69,17 @@ def main():
                     dn = float(np.abs((pr - pex) @ occ).max())
                     pratios.append(ev.probability_error / max(ptrue, 1e-300))
                     bratios.append(2 * ev.error / max(ptrue, 1e-300))
-                    print(f"| {name} | {n} | {order} | {tol:g} | {ev.error:.2e} | {true:.2e} | {ratios[-1]:.3g} | "
-                          f"{ev.probability_error:.2e} | {ptrue:.2e} | {pratios[-1]:.3g} | {bratios[-1]:.3g} | "
-                          f"{dn:.2e} | {ev.substeps} | {dt:.2f} |", flush=True)
-    for label, r in (("state: stated/true", ratios), ("Σ|Δp|: stated/true", pratios),
-                     ("Σ|Δp|: 2·state stated/true", bratios)):
+                    print(
+                        f"| {name} | {n} | {order} | {tol:g} | {ev.error:.2e} | {true:.2e} | {ratios[-1]:.3g} | "
+                        f"{ev.probability_error:.2e} | {ptrue:.2e} | {pratios[-1]:.3g} | {bratios[-1]:.3g} | "
+                        f"{dn:.2e} | {ev.substeps} | {dt:.2f} |",
+                        flush=True,
+                    )
+    for label, r in (
+        ("state: stated/true", ratios),
+        ("Σ|Δp|: stated/true", pratios),
+        ("Σ|Δp|: 2·state stated/true", bratios),
+    ):
         r = np.array(r)
         print(f"{label}: min {r.min():.3g}, median {np.median(r):.3g}, max {r.max():.3g}")
 

@@ -18,9 +18,12 @@ from hybrid_rg.pulse.program import RydbergProgram, Waveform
 
 
 def program(n: int) -> RydbergProgram:
-    return RydbergProgram(tuple((round(6.1 * i, 1), 0.0) for i in range(n)),
-                          Waveform((0, 0.1, 3.9, 4.0), (0, 15.8, 15.8, 0)), Waveform((0, 0.1, 3.9, 4.0), (-16, -16, 16, 16)),
-                          Waveform((0, 4.0), (0, 0), "constant"))
+    return RydbergProgram(
+        tuple((round(6.1 * i, 1), 0.0) for i in range(n)),
+        Waveform((0, 0.1, 3.9, 4.0), (0, 15.8, 15.8, 0)),
+        Waveform((0, 0.1, 3.9, 4.0), (-16, -16, 16, 16)),
+        Waveform((0, 4.0), (0, 0), "constant"),
+    )
 
 
 def densities(counts):
@@ -49,8 +52,12 @@ def main():
         run = simulate(p, m, a.shots, a.seed, realisations=a.realisations)
         d, e, kept = densities(run.counts)
         base = d if base is None else base
-        print(f"| {name} | {kept} | {run.metadata['state_vector_runs']} | {time.perf_counter() - t:.1f} | "
-              + " | ".join(f"{x:.3f}±{y:.3f}" for x, y in zip(d, e)) + f" | {np.mean(d - base):+.4f} |", flush=True)
+        print(
+            f"| {name} | {kept} | {run.metadata['state_vector_runs']} | {time.perf_counter() - t:.1f} | "
+            + " | ".join(f"{x:.3f}±{y:.3f}" for x, y in zip(d, e))
+            + f" | {np.mean(d - base):+.4f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -38,19 +38,28 @@ def time_krylov(n):
 
 
 def import_seconds():
-    code = "import time; t = time.perf_counter(); import hybrid_rg.operators, hybrid_rg.exact; print(time.perf_counter() - t)"
+    code = (
+        "import time; t = time.perf_counter(); import hybrid_rg.operators, hybrid_rg.exact; "
+        "print(time.perf_counter() - t)"
+    )
     return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
 
 
 def main():
-    report = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
-              "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
-              "load_avg_1min_start": os.getloadavg()[0], "workload": "all <X_i> + <Z_0 Z_N/2>, 51 times, t<=5",
-              "import_hybrid_rg_s": round(import_seconds(), 3)}
+    report = {
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
+        "load_avg_1min_start": os.getloadavg()[0],
+        "workload": "all <X_i> + <Z_0 Z_N/2>, 51 times, t<=5",
+        "import_hybrid_rg_s": round(import_seconds(), 3),
+    }
     for n in (20, 100, 400):
         wall, cpu, vals = time_free_fermions(n)
-        report[f"free_fermion_N{n}"] = {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
-                                        f"zz_0_{n // 2}_at_t5": float(vals[f"zz:0,{n // 2}"][-1])}
+        report[f"free_fermion_N{n}"] = {
+            "wall_s": round(wall, 3),
+            "cpu_s": round(cpu, 3),
+            f"zz_0_{n // 2}_at_t5": float(vals[f"zz:0,{n // 2}"][-1]),
+        }
     if "--skip-krylov" not in sys.argv:
         wall, cpu, vals = time_krylov(20)
         _, _, ff = time_free_fermions(20)

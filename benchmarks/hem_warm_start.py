@@ -25,8 +25,16 @@ from hybrid_rg.olrg.trainer import train
 from hybrid_rg.operators import PauliExpr
 from hybrid_rg.utils.threads import limit_torch_threads
 
-MAP = MapSpec(kind="hem", interaction="vdw", control="pwl", n_knots=8, learn_positions=True, min_gap=0.7,
-              max_gap=1.4, terminal=True)
+MAP = MapSpec(
+    kind="hem",
+    interaction="vdw",
+    control="pwl",
+    n_knots=8,
+    learn_positions=True,
+    min_gap=0.7,
+    max_gap=1.4,
+    terminal=True,
+)
 DEVICE = DeviceSection(profile="quera_aquila", spacing_um=13.0)
 
 
@@ -57,12 +65,27 @@ def main() -> None:
         prev, _, _ = fit(first, site, args.N, T - args.step, None, args.target, args.cap)
         _, cold, t_cold = fit(first, site, args.N, T, None, args.target, args.cap)
         _, warm, t_warm = fit(first, site, args.N, T, prev.state_dict(), args.target, args.cap)
-        print(json.dumps({"N": args.N, "T": T, "from_T": round(T - args.step, 6), "loss_target": args.target,
-                          "cold_iterations": len(cold.losses), "cold_reached": cold.stopped_early,
-                          "cold_first_loss": cold.losses[0], "cold_best_loss": min(cold.losses),
-                          "warm_iterations": len(warm.losses), "warm_reached": warm.stopped_early,
-                          "warm_first_loss": warm.losses[0], "warm_best_loss": min(warm.losses),
-                          "cold_seconds": round(t_cold, 1), "warm_seconds": round(t_warm, 1)}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "N": args.N,
+                    "T": T,
+                    "from_T": round(T - args.step, 6),
+                    "loss_target": args.target,
+                    "cold_iterations": len(cold.losses),
+                    "cold_reached": cold.stopped_early,
+                    "cold_first_loss": cold.losses[0],
+                    "cold_best_loss": min(cold.losses),
+                    "warm_iterations": len(warm.losses),
+                    "warm_reached": warm.stopped_early,
+                    "warm_first_loss": warm.losses[0],
+                    "warm_best_loss": min(warm.losses),
+                    "cold_seconds": round(t_cold, 1),
+                    "warm_seconds": round(t_warm, 1),
+                }
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

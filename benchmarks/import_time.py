@@ -18,8 +18,10 @@ REPEATS = 5
 
 def fresh_import_seconds(stmt: str, repeats: int = REPEATS) -> float:
     code = f"import time; t = time.perf_counter(); {stmt}; print(time.perf_counter() - t)"
-    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
-            for _ in range(repeats)]
+    runs = [
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+        for _ in range(repeats)
+    ]
     return statistics.median(runs)
 
 
@@ -37,15 +39,22 @@ if __name__ == "__main__":
     empty = process_seconds(["-c", "pass"])
     cli_help = process_seconds(["-m", "hybrid_rg.cli", "--help"])
     bad_input = process_seconds(["-m", "hybrid_rg.cli", "validate", "/nonexistent/program.json"])
-    print(json.dumps({
-        "hybrid_rg": round(fresh_import_seconds("import hybrid_rg"), 3),
-        "hybrid_rg.operators+exact": round(fresh_import_seconds("import hybrid_rg.operators, hybrid_rg.exact"), 3),
-        "peer numpy": round(fresh_import_seconds("import numpy"), 3),
-        "peer scipy.sparse": round(fresh_import_seconds("import scipy.sparse"), 3),
-        "process python -c pass": round(empty, 3),
-        "process hybrid-rg --help": round(cli_help, 3),
-        "process hybrid-rg bad input (validate, missing file)": round(bad_input, 3),
-        "ratio --help / python -c pass": round(cli_help / empty, 1),
-        "ratio bad input / python -c pass": round(bad_input / empty, 1),
-        "load average (1 min)": round(os.getloadavg()[0], 2),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "hybrid_rg": round(fresh_import_seconds("import hybrid_rg"), 3),
+                "hybrid_rg.operators+exact": round(
+                    fresh_import_seconds("import hybrid_rg.operators, hybrid_rg.exact"), 3
+                ),
+                "peer numpy": round(fresh_import_seconds("import numpy"), 3),
+                "peer scipy.sparse": round(fresh_import_seconds("import scipy.sparse"), 3),
+                "process python -c pass": round(empty, 3),
+                "process hybrid-rg --help": round(cli_help, 3),
+                "process hybrid-rg bad input (validate, missing file)": round(bad_input, 3),
+                "ratio --help / python -c pass": round(cli_help / empty, 1),
+                "ratio bad input / python -c pass": round(bad_input / empty, 1),
+                "load average (1 min)": round(os.getloadavg()[0], 2),
+            },
+            indent=2,
+        )
+    )

@@ -38,16 +38,23 @@ def run(url: str, workers: int, trials: int, folder: Path) -> dict:
 
     ledger_url = f"{url}?schema=bench_{uuid.uuid4().hex[:8]}"
     camp = h.setup(folder, url, workers=workers, n_trials=trials, paid_trials=trials)
-    h.SERVER.warm()                                          # the forkserver's imports are not part of the clock
+    h.SERVER.warm()  # the forkserver's imports are not part of the clock
     t0 = time.monotonic()
     procs = [h.start(camp["folders"][k], ledger_url, k, workers, 0, "") for k in range(workers)]
     codes = [wait(p, 1800) for p in procs]
     wall = time.monotonic() - t0
     fig = h.audit(camp, folder, url, ledger_url)
-    return {"workers": workers, "exit_codes": codes, "complete_trials": fig["complete_trials"],
-            "wall_s": round(wall, 1), "trials_per_minute": round(60 * fig["complete_trials"] / wall, 2),
-            "provider_tasks": fig["provider_tasks"], "duplicate_submissions": fig["duplicate_submissions"],
-            "load_average": [round(x, 1) for x in os.getloadavg()], "cpus": os.cpu_count()}
+    return {
+        "workers": workers,
+        "exit_codes": codes,
+        "complete_trials": fig["complete_trials"],
+        "wall_s": round(wall, 1),
+        "trials_per_minute": round(60 * fig["complete_trials"] / wall, 2),
+        "provider_tasks": fig["provider_tasks"],
+        "duplicate_submissions": fig["duplicate_submissions"],
+        "load_average": [round(x, 1) for x in os.getloadavg()],
+        "cpus": os.cpu_count(),
+    }
 
 
 def main() -> None:
@@ -59,8 +66,9 @@ def main() -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     url, started = os.environ.get("HYBRID_RG_POSTGRES_URL"), None
     if not url:
-        out = subprocess.run([str(ROOT / ".ci" / "postgres.sh"), "start"], check=True, capture_output=True,
-                             text=True).stdout
+        out = subprocess.run(
+            [str(ROOT / ".ci" / "postgres.sh"), "start"], check=True, capture_output=True, text=True
+        ).stdout
         env = dict(line.removeprefix("export ").split("=", 1) for line in out.splitlines() if "=" in line)
         url, started = env["HYBRID_RG_POSTGRES_URL"], env["HYBRID_RG_PG_DIR"]
     try:

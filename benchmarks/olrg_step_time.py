@@ -17,8 +17,7 @@ import time
 
 import torch
 
-from hybrid_rg.olrg import LinearIsometryMap, LossConfig, SiteModel, exact_block
-from hybrid_rg.olrg import evolution
+from hybrid_rg.olrg import LinearIsometryMap, LossConfig, SiteModel, evolution, exact_block
 from hybrid_rg.olrg.trainer import flow_loss
 from hybrid_rg.operators import PauliExpr
 
@@ -47,6 +46,7 @@ def hem_step_time(steps: int, expm) -> float:
     """One Adam step of the width figure's HEM at N = 6 (hem_width6.toml: nearest-neighbour, MLP width 6, depth 4,
     K = 2, 16 grid steps, 20 samples) at T = 1, with the CF4 exponential `expm`."""
     from hybrid_rg.olrg.hem import DeviceFamily, HamiltonianExpressionMap
+
     evolution.expm_taylor = expm
     site = SiteModel.tfim(-1.0, 1.0)
     first = exact_block(site, 2, PauliExpr.term(2, "ZZ", (0, 1), 0.25))
@@ -69,7 +69,7 @@ def hem_step_time(steps: int, expm) -> float:
 def taylor_time(fn, repeat: int, D: int = 64, batch: int = 64) -> float:
     g = torch.Generator().manual_seed(0)
     A = torch.randn(batch, D, D, dtype=torch.complex128, generator=g)
-    A = -1j * 0.02 * (A + A.conj().transpose(-1, -2)) / 2          # a CF4 step's exponent: −i dt H, ‖·‖₁ ≲ 1/2
+    A = -1j * 0.02 * (A + A.conj().transpose(-1, -2)) / 2  # a CF4 step's exponent: −i dt H, ‖·‖₁ ≲ 1/2
     times = []
     for _ in range(repeat):
         X = A.clone().requires_grad_(True)
@@ -87,15 +87,24 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(1)
     from hybrid_rg.olrg.expm import hermitian_expm
+
     old = lambda H, t: torch.linalg.matrix_exp(-1j * torch.as_tensor(t, dtype=torch.float64)[:, None, None] * H)
-    out = {"omm_adam_step_s": {"matrix_exp": adam_step_time(args.steps, old),
-                               "daleckii_krein": adam_step_time(args.steps, hermitian_expm)}}
+    out = {
+        "omm_adam_step_s": {
+            "matrix_exp": adam_step_time(args.steps, old),
+            "daleckii_krein": adam_step_time(args.steps, hermitian_expm),
+        }
+    }
     evolution.hermitian_expm = hermitian_expm
     ps, horner = evolution.expm_taylor, evolution.expm_taylor_horner
-    out["taylor_fwd_bwd_s"] = {"horner": taylor_time(horner, args.repeat),
-                               "paterson_stockmeyer": taylor_time(ps, args.repeat)}
-    out["hem_adam_step_s"] = {"horner": hem_step_time(args.hem_steps, horner),
-                              "paterson_stockmeyer": hem_step_time(args.hem_steps, ps)}
+    out["taylor_fwd_bwd_s"] = {
+        "horner": taylor_time(horner, args.repeat),
+        "paterson_stockmeyer": taylor_time(ps, args.repeat),
+    }
+    out["hem_adam_step_s"] = {
+        "horner": hem_step_time(args.hem_steps, horner),
+        "paterson_stockmeyer": hem_step_time(args.hem_steps, ps),
+    }
     evolution.expm_taylor = ps
     print(json.dumps(out))
 

@@ -35,7 +35,7 @@ def tebd(n: int, chi: int, times, dt: float = 0.01) -> np.ndarray:
 
     tenpy.tools.misc.setup_logging(to_stdout=None)
 
-    class TFIM(CouplingMPOModel, NearestNeighborModel):      # −J ZZ − h X, our convention
+    class TFIM(CouplingMPOModel, NearestNeighborModel):  # −J ZZ − h X, our convention
         def init_sites(self, p):
             return SpinHalfSite(conserve=None)
 
@@ -45,8 +45,9 @@ def tebd(n: int, chi: int, times, dt: float = 0.01) -> np.ndarray:
 
     model = TFIM({"L": n, "bc_MPS": "finite", "lattice": "Chain", "bc_x": "open"})
     psi = MPS.from_product_state(model.lat.mps_sites(), ["up"] * n, bc="finite")
-    eng = TEBDEngine(psi, model, {"dt": dt, "order": 4, "N_steps": 1,
-                                  "trunc_params": {"chi_max": chi, "svd_min": 1e-14}})
+    eng = TEBDEngine(
+        psi, model, {"dt": dt, "order": 4, "N_steps": 1, "trunc_params": {"chi_max": chi, "svd_min": 1e-14}}
+    )
     out, t = [], 0.0
     for T in times:
         steps = int(round((T - t) / dt))
@@ -83,8 +84,11 @@ def main() -> None:
                 t0 = time.perf_counter()
                 vals = fn(n, chi, TIMES)
                 rel = np.abs(vals - exact) / np.abs(exact)
-                row[name] = {"rel_error": [float(f"{r:.3e}") for r in rel], "max_rel_error": float(f"{rel.max():.3e}"),
-                             "seconds": round(time.perf_counter() - t0, 2)}
+                row[name] = {
+                    "rel_error": [float(f"{r:.3e}") for r in rel],
+                    "max_rel_error": float(f"{rel.max():.3e}"),
+                    "seconds": round(time.perf_counter() - t0, 2),
+                }
             print(json.dumps(row), flush=True)
 
 

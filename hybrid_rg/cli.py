@@ -16,6 +16,7 @@ import sys
 import time
 
 from .errors import HybridRGError, UnusableFile
+from .utils.cli_errors import fail as _fail
 
 
 class _Parser(argparse.ArgumentParser):
@@ -23,17 +24,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"hybrid-rg: error: {message} (see 'hybrid-rg {self.prog.split()[-1]} --help')\n")
 
 
-from .utils.cli_errors import fail as _fail
-
-
 def _print_table(times, columns, max_cols: int = 6, max_rows: int = 60) -> None:
     names = list(columns)[:max_cols]
     width = max(12, *(len(n) + 2 for n in names))
     print("t".rjust(8) + "".join(n.rjust(width) for n in names))
-    step = max(1, -(-len(times) // max_rows))        # ceil without numpy: --help must not import it
+    step = max(1, -(-len(times) // max_rows))  # ceil without numpy: --help must not import it
     for k in range(0, len(times), step):
-        print(f"{times[k]:8.3f}" + "".join(f"{columns[n][k]:{width}{'.1e' if n.startswith('abs_') else '.8f'}}"
-                                           for n in names))
+        print(
+            f"{times[k]:8.3f}"
+            + "".join(f"{columns[n][k]:{width}{'.1e' if n.startswith('abs_') else '.8f'}}" for n in names)
+        )
     if len(columns) > max_cols:
         print(f"(… {len(columns) - max_cols} more columns in result.csv)")
 
@@ -45,9 +45,21 @@ def cmd_exact(args) -> int:
 
     try:
         times = parse_time_grid(args.times)
-        req = ExactRequest(model=args.model, n=args.n, times=tuple(times), observables=tuple(args.observable or ()),
-                           J=args.J, h=args.h, g=args.g, delta=args.delta, hz=args.hz, boundary=args.boundary,
-                           initial=args.initial, h0=args.h0, method=args.method).validate()
+        req = ExactRequest(
+            model=args.model,
+            n=args.n,
+            times=tuple(times),
+            observables=tuple(args.observable or ()),
+            J=args.J,
+            h=args.h,
+            g=args.g,
+            delta=args.delta,
+            hz=args.hz,
+            boundary=args.boundary,
+            initial=args.initial,
+            h0=args.h0,
+            method=args.method,
+        ).validate()
     except ValueError as err:
         return _fail(str(err))
     t0 = time.perf_counter()
@@ -57,16 +69,21 @@ def cmd_exact(args) -> int:
         return _fail(str(err))
     seconds = time.perf_counter() - t0
     columns = real_columns(values)
-    print(f"# {req.model} N={req.n} J={req.J}"
-          + (f" h={req.h} g={req.g}" if req.model == "tfim" else f" delta={req.delta} hz={req.hz}")
-          + f" {req.boundary}, initial {req.initial}, method {req.method}, {seconds:.2f} s")
+    print(
+        f"# {req.model} N={req.n} J={req.J}"
+        + (f" h={req.h} g={req.g}" if req.model == "tfim" else f" delta={req.delta} hz={req.hz}")
+        + f" {req.boundary}, initial {req.initial}, method {req.method}, {seconds:.2f} s"
+    )
     _print_table(times, columns)
     if args.out:
         with atomic_dir(args.out) as tmp:
             write_csv(tmp / "result.csv", times, columns)
-            plot_time_series(tmp / "result.png", times, columns,
-                             title=f"{req.model.upper()} N={req.n}, J={req.J}, h={req.h}, initial {req.initial} "
-                                   f"({req.method})")
+            plot_time_series(
+                tmp / "result.png",
+                times,
+                columns,
+                title=f"{req.model.upper()} N={req.n}, J={req.J}, h={req.h}, initial {req.initial} ({req.method})",
+            )
         print(f"wrote {args.out}/result.csv and {args.out}/result.png")
     return 0
 
@@ -82,10 +99,11 @@ def cmd_demo(args) -> int:
     print("OLRG flow, N = 10 from an exact 4-site block, χ = 8 (RDM-initialised isometries, untrained):")
     o = demo.olrg
     for T, value, exact, bound in zip(o["T"], o["olrg"], o["exact"], o["bound"]):
-        print(f"  T = {T:4.2f}   OLRG {value:.8f}   exact {exact:.8f}   |error| {abs(value - exact):.1e}   "
-              f"bound {bound:.1e}")
-    print(f"wrote {args.out}/result.csv, olrg.csv and result.png; trained OLRG runs: "
-          f"hybrid-rg run experiments/olrg/…")
+        print(
+            f"  T = {T:4.2f}   OLRG {value:.8f}   exact {exact:.8f}   |error| {abs(value - exact):.1e}   "
+            f"bound {bound:.1e}"
+        )
+    print(f"wrote {args.out}/result.csv, olrg.csv and result.png; trained OLRG runs: hybrid-rg run experiments/olrg/…")
     return 0 if demo.ok else 1
 
 
@@ -101,9 +119,12 @@ def cmd_run(args) -> int:
     limit_torch_threads()
     m, out = spec.map, args.out or f"out/{spec.name}"
     t = spec.target
-    print(f"# {spec.name}: {t.model} {t.couplings} N={t.N}, ⟨{t.observable}⟩×{t.observable_scale}, "
-          f"map {m.kind} n0={m.n0}" + ("" if m.kind == "hem" else f" χ={m.chi}")
-          + f", orders {list(spec.training.orders)}, {len(spec.times.T)} times (resumes from {out}/checkpoints)")
+    print(
+        f"# {spec.name}: {t.model} {t.couplings} N={t.N}, ⟨{t.observable}⟩×{t.observable_scale}, "
+        f"map {m.kind} n0={m.n0}"
+        + ("" if m.kind == "hem" else f" χ={m.chi}")
+        + f", orders {list(spec.training.orders)}, {len(spec.times.T)} times (resumes from {out}/checkpoints)"
+    )
     try:
         run = run_spec(spec, out, args.init_from, spec_file=args.spec)
     except ValueError as err:
@@ -125,54 +146,77 @@ def build_parser() -> argparse.ArgumentParser:
     # The choices repeat exact.runner's Literal types (importing it here would load scipy at every start);
     # tests/test_cli.py checks that they agree.
     e = sub.add_parser("exact", help="exact real-time dynamics of a spin chain (Krylov or free fermions)")
-    e.add_argument("--model", default="tfim", choices=("tfim", "xxz"),
-                   help="tfim (−J ZZ − h X − g Z) or xxz (J (XX + YY + Δ ZZ) + hz Z) (default: %(default)s)")
+    e.add_argument(
+        "--model",
+        default="tfim",
+        choices=("tfim", "xxz"),
+        help="tfim (−J ZZ − h X − g Z) or xxz (J (XX + YY + Δ ZZ) + hz Z) (default: %(default)s)",
+    )
     e.add_argument("--n", type=int, required=True, help="number of sites (>= 2)")
     e.add_argument("--J", type=float, default=1.0, help="nearest-neighbour coupling (default: %(default)s)")
     e.add_argument("--h", type=float, default=1.0, help="transverse field (tfim; default: %(default)s)")
-    e.add_argument("--g", type=float, default=0.0,
-                   help="longitudinal field (tfim; g != 0 needs krylov; default: %(default)s)")
+    e.add_argument(
+        "--g", type=float, default=0.0, help="longitudinal field (tfim; g != 0 needs krylov; default: %(default)s)"
+    )
     e.add_argument("--delta", type=float, default=1.0, help="anisotropy Δ (xxz; default: %(default)s)")
     e.add_argument("--hz", type=float, default=0.0, help="z field (xxz; default: %(default)s)")
     e.add_argument("--boundary", default="open", choices=("open", "periodic"), help="default: %(default)s")
-    e.add_argument("--initial", default="zero", choices=("zero", "neel", "ground"),
-                   help="zero (|0…0⟩), neel (|0101…⟩) or ground (see --h0) (default: %(default)s)")
+    e.add_argument(
+        "--initial",
+        default="zero",
+        choices=("zero", "neel", "ground"),
+        help="zero (|0…0⟩), neel (|0101…⟩) or ground (see --h0) (default: %(default)s)",
+    )
     e.add_argument("--h0", type=float, default=None, help="tfim field of the pre-quench ground state (default: --h)")
-    e.add_argument("--observable", action="append", default=None,
-                   help="x:3, zz:0,5, x:all, tt:zz:2,7 (repeatable; at least one)")
+    e.add_argument(
+        "--observable", action="append", default=None, help="x:3, zz:0,5, x:all, tt:zz:2,7 (repeatable; at least one)"
+    )
     e.add_argument("--times", default="0:5:51", help="START:STOP:NUM, or a comma list (default: %(default)s)")
-    e.add_argument("--method", default="auto", choices=("auto", "krylov", "free-fermion"),
-                   help="auto picks free fermions where they apply (default: %(default)s)")
+    e.add_argument(
+        "--method",
+        default="auto",
+        choices=("auto", "krylov", "free-fermion"),
+        help="auto picks free fermions where they apply (default: %(default)s)",
+    )
     e.add_argument("--out", default=None, help="folder for result.csv and result.png (default: print only)")
     e.set_defaults(func=cmd_exact)
 
     d = sub.add_parser("demo", help="the main job: the OLRG benchmark (exact reference) with its plot")
-    d.add_argument("--out", default="out/demo",
-                   help="folder for result.csv, olrg.csv, result.png (default: %(default)s)")
+    d.add_argument(
+        "--out", default="out/demo", help="folder for result.csv, olrg.csv, result.png (default: %(default)s)"
+    )
     d.set_defaults(func=cmd_demo)
 
     r = sub.add_parser("run", help="run an OLRG experiment spec (TOML): train, predict, bound, compare to exact")
     r.add_argument("spec", help="an OLRG experiment spec, e.g. experiments/olrg/order.toml")
     r.add_argument("--out", default=None, help="output folder (default: out/<name>); rerunning resumes there")
-    r.add_argument("--init-from", default=None, metavar="RUN_DIR",
-                   help="warm start: each point starts from the trained map of RUN_DIR nearest in T (default: the "
-                        "map's own initialisation)")
+    r.add_argument(
+        "--init-from",
+        default=None,
+        metavar="RUN_DIR",
+        help="warm start: each point starts from the trained map of RUN_DIR nearest in T (default: the "
+        "map's own initialisation)",
+    )
     r.set_defaults(func=cmd_run)
 
     # The statistical-physics packages register their own subcommands (`hybrid-rg mlrg …`, `hybrid-rg cora …`).
     # Their cli modules import torch only inside the command functions, so `hybrid-rg --help` stays fast.
     from .cora.cli import register as register_cora
     from .mlrg.cli import register as register_mlrg
+
     register_mlrg(sub)
     register_cora(sub)
     # Devices: `hybrid-rg devices` (snapshots) and `hybrid-rg validate PROGRAM.json --device D`.
     from .devices.cli import register as register_devices
+
     register_devices(sub)
     # The hardware runtime: dry-run, submit, status, collect, ls, rerun (hybrid_rg/runtime/cli.py).
     from .runtime.cli import register as register_runtime
+
     register_runtime(sub)
     # Pulse calibration campaigns with optuna (hybrid_rg/calibration/cli.py).
     from .calibration.cli import register as register_calibration
+
     register_calibration(sub)
     return p
 
@@ -208,8 +252,12 @@ def main(argv=None) -> int:
         # input naming the path. An OSError without a path is not the user's to fix: it keeps its traceback.
         if err.filename is None or args.debug:
             raise
-        return _report(UnusableFile(f"cannot use {err.filename} ({err.strerror or err}); pass another path, one "
-                                    f"you can read (and write, for outputs)"))
+        return _report(
+            UnusableFile(
+                f"cannot use {err.filename} ({err.strerror or err}); pass another path, one "
+                f"you can read (and write, for outputs)"
+            )
+        )
 
 
 def _report(err: HybridRGError) -> int:

@@ -21,8 +21,8 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from pathlib import Path
 
-from .operators.rydberg import C6_AQUILA_RAD_PER_US_UM6
 from .errors import SpecError
+from .operators.rydberg import C6_AQUILA_RAD_PER_US_UM6
 
 # Package data (pyproject: tool.setuptools.package-data), so an installed wheel finds its snapshots too.
 SNAPSHOT_DIR = Path(__file__).resolve().parent / "devices" / "snapshots"
@@ -43,8 +43,10 @@ def read_snapshot(name_or_path: str | Path) -> tuple[dict, Path]:
     if path.suffix != ".toml":
         path = SNAPSHOT_DIR / f"{name_or_path}.toml"
         if not path.is_file():
-            raise DeviceSpecError(f"no device snapshot named {str(name_or_path)!r}; known devices: "
-                                  f"{snapshot_names()} (or pass a path to a .toml snapshot)")
+            raise DeviceSpecError(
+                f"no device snapshot named {str(name_or_path)!r}; known devices: "
+                f"{snapshot_names()} (or pass a path to a .toml snapshot)"
+            )
     if not path.is_file():
         raise DeviceSpecError(f"device snapshot {str(path)!r} does not exist")
     try:
@@ -64,14 +66,14 @@ def energy_scale(spacing_um: float, c6_rad_per_us_um6: float = C6_AQUILA_RAD_PER
 class ScaledLimits:
     """A Rydberg device's drive limits in the HEM's units at one spacing (`RydbergLimits.scale_units`)."""
 
-    energy_scale: float                 # E = C6/a^6, rad/µs
+    energy_scale: float  # E = C6/a^6, rad/µs
     rabi_max: float
     rabi_slew_max: float
     detuning_min: float
     detuning_max: float
     detuning_slew_max: float
-    local_detuning_max: float           # 0 when the device has no local detuning
-    time_delta_min: float               # the shortest time step
+    local_detuning_max: float  # 0 when the device has no local detuning
+    time_delta_min: float  # the shortest time step
     duration_max: float
     # the grids a program is rounded onto before submission (devices.discretize); 0 when the device states none
     time_resolution: float = 0.0
@@ -140,8 +142,10 @@ class RydbergLimits:
         """The limits of a Rydberg device's snapshot, by name or path."""
         data, path = read_snapshot(name_or_path)
         if data.get("kind") != "rydberg" or "limits" not in data:
-            raise DeviceSpecError(f"{path}: not a Rydberg device snapshot with a [limits] table "
-                                  f"(kind = {data.get('kind')!r}); Rydberg devices: {_rydberg_names()}")
+            raise DeviceSpecError(
+                f"{path}: not a Rydberg device snapshot with a [limits] table "
+                f"(kind = {data.get('kind')!r}); Rydberg devices: {_rydberg_names()}"
+            )
         return cls.from_table(data["limits"], str(path))
 
     def energy_scale(self, spacing_um: float) -> float:
@@ -154,22 +158,35 @@ class RydbergLimits:
         E = self.energy_scale(spacing_um)
 
         def per(value, power, default):
-            return default if value is None else float(value) / E ** power
+            return default if value is None else float(value) / E**power
 
         local = self.local_detuning_max_rad_per_us if self.local_detuning else None
-        return ScaledLimits(E, per(self.rabi_max_rad_per_us, 1, float("inf")),
-                            per(self.rabi_slew_max_rad_per_us2, 2, float("inf")),
-                            per(self.detuning_min_rad_per_us, 1, float("-inf")),
-                            per(self.detuning_max_rad_per_us, 1, float("inf")),
-                            per(self.detuning_slew_max_rad_per_us2, 2, float("inf")), per(local, 1, 0.0),
-                            per(self.time_delta_min_us, -1, 0.0), per(self.duration_max_us, -1, float("inf")),
-                            per(self.time_resolution_us, -1, 0.0), per(self.rabi_resolution_rad_per_us, 1, 0.0),
-                            per(self.detuning_resolution_rad_per_us, 1, 0.0))
+        return ScaledLimits(
+            E,
+            per(self.rabi_max_rad_per_us, 1, float("inf")),
+            per(self.rabi_slew_max_rad_per_us2, 2, float("inf")),
+            per(self.detuning_min_rad_per_us, 1, float("-inf")),
+            per(self.detuning_max_rad_per_us, 1, float("inf")),
+            per(self.detuning_slew_max_rad_per_us2, 2, float("inf")),
+            per(local, 1, 0.0),
+            per(self.time_delta_min_us, -1, 0.0),
+            per(self.duration_max_us, -1, float("inf")),
+            per(self.time_resolution_us, -1, 0.0),
+            per(self.rabi_resolution_rad_per_us, 1, 0.0),
+            per(self.detuning_resolution_rad_per_us, 1, 0.0),
+        )
 
 
 def _rydberg_names() -> list[str]:
     return [name for name in snapshot_names() if read_snapshot(name)[0].get("kind") == "rydberg"]
 
 
-__all__ = ["SNAPSHOT_DIR", "DeviceSpecError", "RydbergLimits", "ScaledLimits", "energy_scale", "read_snapshot",
-           "snapshot_names"]
+__all__ = [
+    "SNAPSHOT_DIR",
+    "DeviceSpecError",
+    "RydbergLimits",
+    "ScaledLimits",
+    "energy_scale",
+    "read_snapshot",
+    "snapshot_names",
+]

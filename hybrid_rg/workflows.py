@@ -25,14 +25,15 @@ class RunOutcome:
     """What `run_spec` computed and wrote."""
 
     out: Path
-    points: list                 # olrg.experiment.Point, one per (K, T)
-    method: str                  # the exact reference used ('none …' if none)
-    programs: list = field(default_factory=list)   # (K, T, RydbergProgram on the device's grids)
+    points: list  # olrg.experiment.Point, one per (K, T)
+    method: str  # the exact reference used ('none …' if none)
+    programs: list = field(default_factory=list)  # (K, T, RydbergProgram on the device's grids)
     seconds: float = 0.0
 
 
-def run_spec(spec, out: str | Path | None = None, init_from: str | Path | None = None,
-             spec_file: str | Path | None = None) -> RunOutcome:
+def run_spec(
+    spec, out: str | Path | None = None, init_from: str | Path | None = None, spec_file: str | Path | None = None
+) -> RunOutcome:
     """Run an OLRG experiment (an ExperimentSpec, or the path of its TOML file) into `out` (default out/<name>).
 
     Rerunning resumes from out/checkpoints; the result files appear all at once at the end. `init_from`: a
@@ -64,7 +65,7 @@ def hem_programs(spec, run_dir: Path) -> list:
     from .devices.spec import load_device_spec
     from .pulse.experiment_programs import programs_for_run
 
-    device = load_device_spec(spec.device.profile)      # onto the device's time and value grids
+    device = load_device_spec(spec.device.profile)  # onto the device's time and value grids
     return [(K, T, discretize(p, device)) for K, T, p in programs_for_run(spec, run_dir)]
 
 
@@ -76,8 +77,13 @@ def _write_run(spec, out: Path, points, method: str, programs, seconds: float, s
     with atomic_dir(out) as tmp:
         write_points(tmp / "result.csv", points)
         paper = read_paper(spec.paper.csv) if spec.paper.csv else None
-        plot_points(tmp / "result.png", points, f"{spec.name}: {spec.description or spec.target.model} "
-                    f"(reference: {method})", paper, spec.paper.label)
+        plot_points(
+            tmp / "result.png",
+            points,
+            f"{spec.name}: {spec.description or spec.target.model} (reference: {method})",
+            paper,
+            spec.paper.label,
+        )
         if programs:
             from .pulse.plot import plot_programs
 
@@ -85,10 +91,15 @@ def _write_run(spec, out: Path, points, method: str, programs, seconds: float, s
             for K, T, prog in programs:
                 (tmp / "programs" / f"K{K}_T{T:.6g}.json").write_text(prog.to_json())
             plot_programs(tmp / "programs" / "waveforms.png", [(f"K={K} T={T:.3g}", p) for K, T, p in programs])
-        inputs = {"spec_file": str(Path(spec_file).resolve()) if spec_file else None,
-                  "spec": spec.model_dump(mode="json"), "reference": method}
-        write_json(tmp / "provenance.json", provenance(inputs=inputs, seeds={"training": spec.training.seed},
-                                                       extra={"wall_seconds": seconds}))
+        inputs = {
+            "spec_file": str(Path(spec_file).resolve()) if spec_file else None,
+            "spec": spec.model_dump(mode="json"),
+            "reference": method,
+        }
+        write_json(
+            tmp / "provenance.json",
+            provenance(inputs=inputs, seeds={"training": spec.training.seed}, extra={"wall_seconds": seconds}),
+        )
 
 
 @dataclass(frozen=True)
@@ -97,8 +108,8 @@ class DemoOutcome:
 
     table: dict
     olrg: dict
-    worst_exact_diff: float      # max |Krylov − free fermions| at N = 10
-    bound_holds: bool            # the rigorous bound covers every OLRG error
+    worst_exact_diff: float  # max |Krylov − free fermions| at N = 10
+    bound_holds: bool  # the rigorous bound covers every OLRG error
     seconds_exact: float
 
     @property
@@ -125,7 +136,12 @@ def run_demo(out: str | Path = "out/demo") -> DemoOutcome:
         write_csv(tmp / "result.csv", TIMES, table)
         write_csv(tmp / "olrg.csv", olrg["T"], {k: v for k, v in olrg.items() if k != "T"})
         curves = {k: v for k, v in table.items() if not k.startswith("abs_diff")}
-        plot_time_series(tmp / "result.png", TIMES, curves, ylabel="⟨S^z_1 S^z_2⟩",
-                         title="OLRG benchmark: TFIM J=h=1, |0…0⟩ quench (exact)")
+        plot_time_series(
+            tmp / "result.png",
+            TIMES,
+            curves,
+            ylabel="⟨S^z_1 S^z_2⟩",
+            title="OLRG benchmark: TFIM J=h=1, |0…0⟩ quench (exact)",
+        )
     bound_ok = bool(np.all(olrg["bound"] >= np.abs(olrg["olrg"] - olrg["exact"])))
     return DemoOutcome(table, olrg, float(np.max(table["abs_diff_N10"])), bound_ok, seconds)

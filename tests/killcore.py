@@ -21,7 +21,7 @@ from pathlib import Path
 
 
 def _run_and_exit(target, *args) -> None:
-    os._exit(target(*args))             # no atexit handlers, no flushing of the parent's inherited state
+    os._exit(target(*args))  # no atexit handlers, no flushing of the parent's inherited state
 
 
 class ForkServer:
@@ -99,8 +99,12 @@ def provider_vs_ledger(tasks: list[dict], entries: list) -> dict:
     by_key = {e.intent_key: e for e in entries}
     lost = sum(1 for t in tasks if t["token"] not in by_key or by_key[t["token"]].task_id != t["id"])
     duplicates = len(tasks) - len({(t["program_digest"], t["shots"], t["seed"]) for t in tasks})
-    return {"provider_tasks": len(tasks), "ledger_entries": len(entries), "lost_task_ids": lost,
-            "duplicate_submissions": duplicates}
+    return {
+        "provider_tasks": len(tasks),
+        "ledger_entries": len(entries),
+        "lost_task_ids": lost,
+        "duplicate_submissions": duplicates,
+    }
 
 
 def script(run_kills, default_kills: int) -> None:

@@ -39,8 +39,10 @@ def test_crafted_checkpoint_is_refused_and_runs_nothing(tmp_path):
 
 def test_damaged_checkpoint_is_refused_with_the_fix(tmp_path):
     good = tmp_path / "good.pt"
-    torch.save({"map": {"w": torch.arange(3.0)}, "losses": [1.0, 0.5], "streams": {"loss": torch.Generator().get_state()}},
-               good)
+    torch.save(
+        {"map": {"w": torch.arange(3.0)}, "losses": [1.0, 0.5], "streams": {"loss": torch.Generator().get_state()}},
+        good,
+    )
     assert torch.equal(load_checkpoint(good)["map"]["w"], torch.arange(3.0))
     bad = tmp_path / "bad.pt"
     bad.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
@@ -52,8 +54,16 @@ def test_init_from_a_crafted_run_folder_exits_2_and_runs_nothing(tmp_path, capsy
     marker = tmp_path / "pwned"
     (tmp_path / "prev" / "checkpoints").mkdir(parents=True)
     _crafted(tmp_path / "prev" / "checkpoints" / "K2_T0.5.pt", marker)
-    code = main(["run", "experiments/olrg/hem_smoke.toml", "--out", str(tmp_path / "new"),
-                 "--init-from", str(tmp_path / "prev")])
+    code = main(
+        [
+            "run",
+            "experiments/olrg/hem_smoke.toml",
+            "--out",
+            str(tmp_path / "new"),
+            "--init-from",
+            str(tmp_path / "prev"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "K2_T0.5.pt: refused" in err and "Traceback" not in err
     assert not marker.exists()
@@ -65,7 +75,7 @@ def test_study_sampler_state_is_json_not_pickle():
     from hybrid_rg.calibration.storage import load_sampler, save_sampler
 
     study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=5))
-    study.sampler._rng.rng.random(3)                                  # advance the stream
+    study.sampler._rng.rng.random(3)  # advance the stream
     save_sampler(study, 0, study.sampler)
     expected = study.sampler._rng.rng.random(4)
     fresh = optuna.samplers.TPESampler(seed=99)

@@ -9,42 +9,81 @@ from hybrid_rg.cli import main
 
 def test_exact_writes_csv_and_png(tmp_path, capsys):
     out = tmp_path / "run"
-    rc = main(["exact", "--model", "tfim", "--n", "30", "--h", "1.0", "--observable", "zz:0,1",
-               "--observable", "x:all", "--times", "0:2:5", "--out", str(out)])
+    rc = main(
+        [
+            "exact",
+            "--model",
+            "tfim",
+            "--n",
+            "30",
+            "--h",
+            "1.0",
+            "--observable",
+            "zz:0,1",
+            "--observable",
+            "x:all",
+            "--times",
+            "0:2:5",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     rows = list(csv.reader(open(out / "result.csv")))
     assert rows[0][:3] == ["t", "zz:0,1", "x:0"] and len(rows[0]) == 32 and len(rows) == 6
-    assert float(rows[1][1]) == pytest.approx(1.0, abs=1e-12)        # ⟨Z0 Z1⟩(0) = 1 on |0…0⟩
+    assert float(rows[1][1]) == pytest.approx(1.0, abs=1e-12)  # ⟨Z0 Z1⟩(0) = 1 on |0…0⟩
     assert (out / "result.png").stat().st_size > 10_000
     assert "free-fermion" in capsys.readouterr().out
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]   # no temporary folder left
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folder left
 
 
 def test_two_time_columns_are_split_into_real_and_imaginary(tmp_path):
-    rc = main(["exact", "--n", "6", "--initial", "ground", "--h0", "0.5", "--h", "1.5", "--method", "krylov",
-               "--observable", "tt:zz:2,3", "--times", "0:1:3", "--out", str(tmp_path / "r")])
+    rc = main(
+        [
+            "exact",
+            "--n",
+            "6",
+            "--initial",
+            "ground",
+            "--h0",
+            "0.5",
+            "--h",
+            "1.5",
+            "--method",
+            "krylov",
+            "--observable",
+            "tt:zz:2,3",
+            "--times",
+            "0:1:3",
+            "--out",
+            str(tmp_path / "r"),
+        ]
+    )
     assert rc == 0
     header = next(csv.reader(open(tmp_path / "r" / "result.csv")))
     assert header == ["t", "re(tt:zz:2,3)", "im(tt:zz:2,3)"]
 
 
-@pytest.mark.parametrize("args", [
-    ["--n", "1", "--observable", "zz:0,1"],
-    ["--n", "10", "--h", "nan", "--observable", "zz:0,1"],
-    ["--n", "10", "--J", "inf", "--observable", "zz:0,1"],
-    ["--model", "hubbard", "--n", "10", "--observable", "zz:0,1"],
-    ["--n", "10", "--observable", "zz:0,10"],
-    ["--n", "10", "--observable", "w:1"],
-    ["--n", "10", "--observable", "zz:0,1", "--times", "5:0"],
-    ["--n", "30", "--g", "0.2", "--observable", "zz:0,1"],
-    ["--n", "10", "--observable", "xx:0,1", "--method", "free-fermion"],
-    ["--n", "10"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--n", "1", "--observable", "zz:0,1"],
+        ["--n", "10", "--h", "nan", "--observable", "zz:0,1"],
+        ["--n", "10", "--J", "inf", "--observable", "zz:0,1"],
+        ["--model", "hubbard", "--n", "10", "--observable", "zz:0,1"],
+        ["--n", "10", "--observable", "zz:0,10"],
+        ["--n", "10", "--observable", "w:1"],
+        ["--n", "10", "--observable", "zz:0,1", "--times", "5:0"],
+        ["--n", "30", "--g", "0.2", "--observable", "zz:0,1"],
+        ["--n", "10", "--observable", "xx:0,1", "--method", "free-fermion"],
+        ["--n", "10"],
+    ],
+)
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, args):
     out = tmp_path / "out"
     try:
         rc = main(["exact", *args, "--out", str(out)])
-    except SystemExit as exc:          # an option outside its declared choices: argparse's own one line
+    except SystemExit as exc:  # an option outside its declared choices: argparse's own one line
         rc = exc.code
     assert rc == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -59,7 +98,6 @@ def test_argparse_errors_are_one_line_too(capsys):
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
 
-
 def test_exact_choices_are_the_requests_choices():
     """The CLI repeats exact.runner's Literal choices (to start without scipy); they must agree."""
     import typing
@@ -72,5 +110,4 @@ def test_exact_choices_are_the_requests_choices():
     for name in ("model", "boundary", "initial", "method"):
         literal = typing.get_args(ExactRequest.model_fields[name].annotation)
         assert tuple(options[name].choices) == literal, name
-        assert options[name].default == (ExactRequest.model_fields[name].default
-                                         if name != "model" else "tfim"), name
+        assert options[name].default == (ExactRequest.model_fields[name].default if name != "model" else "tfim"), name

@@ -11,15 +11,23 @@ from hybrid_rg.cli import main
 
 ROOT = Path(__file__).resolve().parents[1] / "hybrid_rg"
 # Spec errors that the spec layer (issue 14, section 1) moves onto errors.SpecError in its own change.
-PENDING = {"hybrid_rg/olrg/spec.py", "hybrid_rg/calibration/spec.py", "hybrid_rg/utils/timegrid.py",
-           "hybrid_rg/exact/runner.py"}
+PENDING = {
+    "hybrid_rg/olrg/spec.py",
+    "hybrid_rg/calibration/spec.py",
+    "hybrid_rg/utils/timegrid.py",
+    "hybrid_rg/exact/runner.py",
+}
 
 
 def test_no_exception_class_outside_the_hierarchy():
-    builtin = re.compile(r"^class \w+\((ValueError|RuntimeError|Exception|ImportError|KeyError|TypeError|OSError)\)",
-                         re.MULTILINE)
-    stray = [str(p.relative_to(ROOT.parent)) for p in ROOT.rglob("*.py")
-             if p.name != "errors.py" and builtin.search(p.read_text())]
+    builtin = re.compile(
+        r"^class \w+\((ValueError|RuntimeError|Exception|ImportError|KeyError|TypeError|OSError)\)", re.MULTILINE
+    )
+    stray = [
+        str(p.relative_to(ROOT.parent))
+        for p in ROOT.rglob("*.py")
+        if p.name != "errors.py" and builtin.search(p.read_text())
+    ]
     assert sorted(set(stray) - PENDING) == []
 
 
@@ -37,11 +45,18 @@ def test_old_names_are_the_merged_classes():
     assert ValidationFailed is ValidationError and ProgramsError is ProgramError
     assert BudgetExceeded is errors.BudgetRefused and CredentialsMissing is errors.MissingCredentials
     assert MissingExtra is errors.MissingExtra and issubclass(MissingExtra, ImportError)
-    codes = {LedgerError: 2, ValidationError: 2, ProgramError: 2, BudgetExceeded: 3, SubmitError: 4,
-             TaskFailed: 1, CredentialsMissing: 2}
+    codes = {
+        LedgerError: 2,
+        ValidationError: 2,
+        ProgramError: 2,
+        BudgetExceeded: 3,
+        SubmitError: 4,
+        TaskFailed: 1,
+        CredentialsMissing: 2,
+    }
     for cls, code in codes.items():
         assert issubclass(cls, errors.HybridRGError) and cls.exit_code == code, cls
-        assert cls.__doc__, cls                         # each says what to do
+        assert cls.__doc__, cls  # each says what to do
 
 
 @pytest.mark.parametrize("cls", [errors.BadInput, errors.CheckFailed, errors.BudgetRefused, errors.NotFinished])
@@ -62,7 +77,7 @@ def test_main_prints_one_line_and_returns_the_class_exit_code(monkeypatch, capsy
 def test_an_unusable_path_is_bad_input_naming_it(tmp_path, capsys):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
-    out = blocker / "run"                                 # a folder inside a file: NotADirectoryError / exists
+    out = blocker / "run"  # a folder inside a file: NotADirectoryError / exists
     rc = main(["exact", "--n", "4", "--observable", "zz:0,1", "--times", "0:1:3", "--out", str(out)])
     assert rc == 2
     err = capsys.readouterr().err.strip().splitlines()

@@ -16,12 +16,19 @@ def test_the_snapshot_limits_are_the_device_specs_limits():
 @pytest.mark.parametrize("spacing_um", [4.0, 7.0, 11.0])
 def test_scale_units_divides_by_the_energy_scale(spacing_um):
     lim = RydbergLimits.from_snapshot("quera_aquila")
-    E = 5.42e6 / spacing_um ** 6                       # Aquila's C6 in rad/µs·µm^6
+    E = 5.42e6 / spacing_um**6  # Aquila's C6 in rad/µs·µm^6
     s = lim.scale_units(spacing_um)
     assert math.isclose(s.energy_scale, E, rel_tol=1e-15) and math.isclose(energy_scale(spacing_um), E, rel_tol=1e-15)
-    for got, want in ((s.rabi_max, 25.0 / E), (s.rabi_slew_max, 250.0 / E ** 2), (s.detuning_min, -125.0 / E),
-                      (s.detuning_max, 125.0 / E), (s.detuning_slew_max, 2500.0 / E ** 2),
-                      (s.local_detuning_max, 125.0 / E), (s.time_delta_min, 0.01 * E), (s.duration_max, 4.0 * E)):
+    for got, want in (
+        (s.rabi_max, 25.0 / E),
+        (s.rabi_slew_max, 250.0 / E**2),
+        (s.detuning_min, -125.0 / E),
+        (s.detuning_max, 125.0 / E),
+        (s.detuning_slew_max, 2500.0 / E**2),
+        (s.local_detuning_max, 125.0 / E),
+        (s.time_delta_min, 0.01 * E),
+        (s.duration_max, 4.0 * E),
+    ):
         assert math.isclose(got, want, rel_tol=1e-14), (got, want)
 
 

@@ -7,8 +7,10 @@ HEAVY = ["braket", "qiskit_ibm_runtime", "qiskit_aer", "pennylane", "qiskit_dyna
 
 
 def test_import_pulls_in_no_device_sdk():
-    code = ("import sys, hybrid_rg, hybrid_rg.operators, hybrid_rg.exact, hybrid_rg.cli; "
-            f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))")
+    code = (
+        "import sys, hybrid_rg, hybrid_rg.operators, hybrid_rg.exact, hybrid_rg.cli; "
+        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 
@@ -37,7 +39,9 @@ def test_every_data_file_in_the_package_is_declared_package_data():
             continue
         path = Path(name)
         owners = [(pkg, Path(*pkg.split("."))) for pkg in declared]
-        if not any(path.is_relative_to(d) and any(fnmatch.fnmatch(str(path.relative_to(d)), g) for g in declared[pkg])
-                   for pkg, d in owners):
+        if not any(
+            path.is_relative_to(d) and any(fnmatch.fnmatch(str(path.relative_to(d)), g) for g in declared[pkg])
+            for pkg, d in owners
+        ):
             missing.append(name)
     assert missing == [], f"not declared in pyproject's tool.setuptools.package-data: {missing}"

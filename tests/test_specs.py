@@ -14,17 +14,21 @@ def _loader(path: Path):
     """The loader of each kind of shipped spec, by the folder it lives in."""
     if path.parts[-2] == "calibration":
         from hybrid_rg.calibration.spec import load_campaign
+
         return load_campaign
     kind = path.parts[-2]
     if kind == "olrg":
         from hybrid_rg.olrg.spec import load_spec
+
         return load_spec
     if kind == "cora":
         from hybrid_rg.cora.spec import load_spec
+
         return load_spec
-    if kind == "mlrg":                     # mlrg moves to the spec layer on its own branch; either name loads
+    if kind == "mlrg":  # mlrg moves to the spec layer on its own branch; either name loads
         from hybrid_rg.mlrg import experiments
-        return getattr(experiments, "load_spec", None) or getattr(experiments, "load_experiment")
+
+        return getattr(experiments, "load_spec", None) or experiments.load_experiment
     raise AssertionError(f"no loader for {path}")
 
 
@@ -47,18 +51,21 @@ def test_olrg_spec_reads_as_attributes_with_defaults_filled():
     spec = load_spec(ROOT / "experiments" / "olrg" / "hem_vdw_aquila.toml")
     assert spec.name == "hem_vdw_aquila" and spec.target.N == 6
     assert spec.target.couplings == {"J": -1.0, "h": 1.0, "g": 0.0}
-    assert spec.map.kind == "hem" and spec.map.width == 4 and spec.map.chi == 2 ** 5
+    assert spec.map.kind == "hem" and spec.map.width == 4 and spec.map.chi == 2**5
     assert spec.device.spacing_um == 13.0 and len(spec.times.T) == 10 and spec.times.T[0] == 0.2
     assert spec.training.orders == (2,) and spec.bound.n_grid == 21 and spec.reference.method == "auto"
 
 
-@pytest.mark.parametrize("text, needle", [
-    ("[map]\nchi = 0\n", "map.chi = 0"),                       # a range: the value and the bound
-    ("[map]\nkind = 'omm'\n", "map.kind = 'omm'"),             # a choice: the value and the choices
-    ("[map]\nchii = 4\n", "unknown field 'map.chii'"),         # a typo: the allowed names
-    ("[training]\nlr = true\n", "training.lr = True"),         # a bool is not a number
-    ("[times]\nT = 'inf'\n", "times.T"),
-])
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ("[map]\nchi = 0\n", "map.chi = 0"),  # a range: the value and the bound
+        ("[map]\nkind = 'omm'\n", "map.kind = 'omm'"),  # a choice: the value and the choices
+        ("[map]\nchii = 4\n", "unknown field 'map.chii'"),  # a typo: the allowed names
+        ("[training]\nlr = true\n", "training.lr = True"),  # a bool is not a number
+        ("[times]\nT = 'inf'\n", "times.T"),
+    ],
+)
 def test_bad_field_is_one_line_with_file_field_value(tmp_path, text, needle):
     from hybrid_rg.olrg.spec import load_spec
 

@@ -19,6 +19,7 @@ print(sorted({{p["num_threads"] for p in threadpoolctl.threadpool_info()}}))
 
 def test_blas_threads_are_limited_whether_loaded_before_or_after():
     for before in (True, False):
-        out = subprocess.run([sys.executable, "-c", CODE.format(before=before)], capture_output=True, text=True,
-                             check=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", CODE.format(before=before)], capture_output=True, text=True, check=True
+        ).stdout
         assert out.strip() == "[1]", (before, out)

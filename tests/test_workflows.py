@@ -5,9 +5,14 @@ import json
 from hybrid_rg.olrg.spec import parse_spec
 from hybrid_rg.workflows import run_spec
 
-TINY = {"name": "tiny", "target": {"model": "tfim", "N": 4, "observable": "zz:0,1", "observable_scale": 0.25},
-        "times": {"T": [0.3]}, "map": {"kind": "linear", "n0": 2, "chi": 2},
-        "training": {"orders": [1], "iterations": 2, "n_samples": 4, "n_steps": 5}, "bound": {"n_grid": 11}}
+TINY = {
+    "name": "tiny",
+    "target": {"model": "tfim", "N": 4, "observable": "zz:0,1", "observable_scale": 0.25},
+    "times": {"T": [0.3]},
+    "map": {"kind": "linear", "n0": 2, "chi": 2},
+    "training": {"orders": [1], "iterations": 2, "n_samples": 4, "n_steps": 5},
+    "bound": {"n_grid": 11},
+}
 
 
 def test_run_spec_writes_results_and_provenance(tmp_path, monkeypatch):

@@ -27,18 +27,28 @@ def main(root: str = "out/cora") -> int:
         s = json.loads((p / "summary.json").read_text())
         d, m = s["spec"]["data"], s["metrics"]
         T = d["T"] if d["T"] > 0 else 1.0 / d["K"]
-        rows.append({"run": p.name, "model": d["model"], "side": d["side"], "T": T, "method": s["spec"]["fit"]["method"],
-                     "chi": s["spec"]["model"]["chi"],
-                     "E_model": m["energy_model"], "E_test_data": m["energy_test_data"],
-                     "E_exact_torus": m.get("energy_exact", m.get("energy_exact_torus_kaufman")),
-                     "E_onsager": m.get("energy_exact_infinite_onsager", float("nan")),
-                     "heldout_kl": m["heldout_kl_nats"], "kl_noise_floor": m["train_vs_test_window_kl_nats"],
-                     "cora_s_per_sample": m["cora_seconds_per_sample"],
-                     "data_s_per_sample": m["data_seconds_per_sample"],
-                     "data_s_per_indep_sample": m.get("data_seconds_per_independent_sample", float("nan")),
-                     "speedup_vs_data_indep": m.get("data_seconds_per_independent_sample", float("nan"))
-                     / m["cora_seconds_per_sample"],
-                     "fit_s": m["fit_seconds"]})
+        rows.append(
+            {
+                "run": p.name,
+                "model": d["model"],
+                "side": d["side"],
+                "T": T,
+                "method": s["spec"]["fit"]["method"],
+                "chi": s["spec"]["model"]["chi"],
+                "E_model": m["energy_model"],
+                "E_test_data": m["energy_test_data"],
+                "E_exact_torus": m.get("energy_exact", m.get("energy_exact_torus_kaufman")),
+                "E_onsager": m.get("energy_exact_infinite_onsager", float("nan")),
+                "heldout_kl": m["heldout_kl_nats"],
+                "kl_noise_floor": m["train_vs_test_window_kl_nats"],
+                "cora_s_per_sample": m["cora_seconds_per_sample"],
+                "data_s_per_sample": m["data_seconds_per_sample"],
+                "data_s_per_indep_sample": m.get("data_seconds_per_independent_sample", float("nan")),
+                "speedup_vs_data_indep": m.get("data_seconds_per_independent_sample", float("nan"))
+                / m["cora_seconds_per_sample"],
+                "fit_s": m["fit_seconds"],
+            }
+        )
     out = Path(root) / "summary.csv"
     with open(out, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))

@@ -24,11 +24,21 @@ def main() -> None:
         pair = Pair(Rep.parse(text))
         t = time.perf_counter()
         out = track(pair, axis_point(pair.n_params, 0.8139201144663), w_max=1.0)
-        print(json.dumps({"rep": text, "lambda_end": round(out["lambda"], 5), "w_end": round(1 - out["lambda"], 5),
-                          "reason": out["reason"], "J": np.round(out["J"].numpy(), 6).tolist(),
-                          "abs_eigenvalues": np.round(np.abs(out["eigenvalues"][:3]), 5).tolist(),
-                          "kl_branch": out["kl"], "kl_global": out["kl_global"],
-                          "seconds": round(time.perf_counter() - t, 2)}))
+        print(
+            json.dumps(
+                {
+                    "rep": text,
+                    "lambda_end": round(out["lambda"], 5),
+                    "w_end": round(1 - out["lambda"], 5),
+                    "reason": out["reason"],
+                    "J": np.round(out["J"].numpy(), 6).tolist(),
+                    "abs_eigenvalues": np.round(np.abs(out["eigenvalues"][:3]), 5).tolist(),
+                    "kl_branch": out["kl"],
+                    "kl_global": out["kl_global"],
+                    "seconds": round(time.perf_counter() - t, 2),
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

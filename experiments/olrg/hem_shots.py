@@ -38,8 +38,11 @@ def main(argv=None) -> int:
         raise SystemExit(f"{args.run_dir}/programs has no pulse programs: run a terminal vdw HEM spec first")
     programs = [RydbergProgram.from_json(f.read_text()) for f in files]
     Ts = [float(f.stem.split("_T")[1]) for f in files]
-    out = {"T": Ts, "prediction": [float(rows[T]["prediction"]) for T in Ts],
-           "exact": [float(rows[T]["exact"]) for T in Ts]}
+    out = {
+        "T": Ts,
+        "prediction": [float(rows[T]["prediction"]) for T in Ts],
+        "exact": [float(rows[T]["exact"]) for T in Ts],
+    }
     for name in args.devices:
         t0 = time.perf_counter()
         device = get_device(name)
@@ -72,8 +75,15 @@ def _plot(path, out, devices, shots):
     ax.plot(T, out["exact"], "k--", label="exact (Krylov)")
     ax.plot(T, out["prediction"], "o-", label="HEM prediction (dimensionless, exact evolution)")
     for k, name in enumerate(devices):
-        ax.errorbar(T + 0.015 * (k + 1), out[name], yerr=2 * np.array(out[f"{name}_stderr"]), fmt="s", ms=4,
-                    capsize=2, label=f"{name}, {shots} shots (±2σ)")
+        ax.errorbar(
+            T + 0.015 * (k + 1),
+            out[name],
+            yerr=2 * np.array(out[f"{name}_stderr"]),
+            fmt="s",
+            ms=4,
+            capsize=2,
+            label=f"{name}, {shots} shots (±2σ)",
+        )
     ax.set_xlabel("T (units of 1/J)")
     ax.set_ylabel("⟨S^z_1 S^z_2⟩(T)")
     ax.legend(fontsize=8)

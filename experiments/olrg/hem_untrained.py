@@ -32,8 +32,10 @@ def main(path: str) -> int:
         with torch.no_grad():
             errors.append(abs(float(run_flow(first, site, spec.target.N, opmap).prediction(T)) - ex) / abs(ex))
         print(f"T = {T:5.2f}  untrained relative error {errors[-1]:.2e}")
-    print(f"max {max(errors):.2e}; max over T <= 1: {max(e for T, e in zip(spec.times.T, errors) if T <= 1):.2e} "
-          f"(reference: {method})")
+    print(
+        f"max {max(errors):.2e}; max over T <= 1: {max(e for T, e in zip(spec.times.T, errors) if T <= 1):.2e} "
+        f"(reference: {method})"
+    )
     return 0
 
 

@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-RUNS = [(f"hem_width{w}", f"paper's map (V=1 nearest), width {w}", "--") for w in (2, 4, 6, 8)] + \
-       [(f"hem_embed_width{w}", f"vdW + embedding, width {w}", "-") for w in (2, 4, 6, 8)]
+RUNS = [(f"hem_width{w}", f"paper's map (V=1 nearest), width {w}", "--") for w in (2, 4, 6, 8)] + [
+    (f"hem_embed_width{w}", f"vdW + embedding, width {w}", "-") for w in (2, 4, 6, 8)
+]
 
 
 def read(path: Path) -> dict[str, np.ndarray]:
@@ -52,8 +53,10 @@ def main() -> int:
         a.plot(r["T"], r["prediction"], style, marker="o", ms=3, label=label)
         b.semilogy(r["T"], r["rel_error"], style, marker="o", ms=3, label=label)
         ok = int(np.sum(r["rel_error"] <= 1e-2))
-        print(f"{name:20s} max rel. error {np.nanmax(r['rel_error']):.2e}; {ok}/{len(r['T'])} points <= 1e-2; "
-              f"max over T <= 1: {np.nanmax(r['rel_error'][r['T'] <= 1 + 1e-9]):.2e}")
+        print(
+            f"{name:20s} max rel. error {np.nanmax(r['rel_error']):.2e}; {ok}/{len(r['T'])} points <= 1e-2; "
+            f"max over T <= 1: {np.nanmax(r['rel_error'][r['T'] <= 1 + 1e-9]):.2e}"
+        )
     if not found:
         raise SystemExit(f"no width runs under {args.runs}; run experiments/olrg/hem_*width*.toml first")
     col = [k for k in paper if k != "T"][0]

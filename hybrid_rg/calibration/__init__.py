@@ -14,8 +14,14 @@ from __future__ import annotations
 import importlib
 
 # Loaded on first use, so that `hybrid-rg --help` (which imports calibration.cli) does not load torch and optuna.
-_HOME = {"Outcome": "campaign", "run_campaign": "campaign", "CampaignSpec": "spec", "CampaignSpecError": "spec",
-         "load_campaign": "spec", "StorageRefused": "storage"}
+_HOME = {
+    "Outcome": "campaign",
+    "run_campaign": "campaign",
+    "CampaignSpec": "spec",
+    "CampaignSpecError": "spec",
+    "load_campaign": "spec",
+    "StorageRefused": "storage",
+}
 
 __all__ = ["CampaignSpec", "CampaignSpecError", "Outcome", "StorageRefused", "load_campaign", "run_campaign"]
 

@@ -35,11 +35,11 @@ from .study import Campaign, me, open_campaign, owner_dead, trial_seed
 class Outcome:
     complete: int = 0
     n_trials: int = 0
-    told: list = field(default_factory=list)        # trial numbers told by this run
+    told: list = field(default_factory=list)  # trial numbers told by this run
     failed: list = field(default_factory=list)
-    pending: list = field(default_factory=list)     # waiting for results: run again
+    pending: list = field(default_factory=list)  # waiting for results: run again
     taken_over: list = field(default_factory=list)
-    stopped: str | None = None                      # why the campaign stopped early (budget refusal)
+    stopped: str | None = None  # why the campaign stopped early (budget refusal)
 
     @property
     def finished(self) -> bool:
@@ -66,7 +66,7 @@ class Heartbeats:
             for tid in list(self.ids):
                 try:
                     self.storage.record_heartbeat(tid)
-                except Exception:          # a transient storage error: the next beat tries again
+                except Exception:  # a transient storage error: the next beat tries again
                     pass
 
     def __enter__(self):
@@ -99,8 +99,9 @@ class _Run:
         self.me = me()
 
     def trial(self, number: int):
-        return self.storage.get_trial(self.storage.get_trial_id_from_study_id_trial_number(self.study._study_id,
-                                                                                            number))
+        return self.storage.get_trial(
+            self.storage.get_trial_id_from_study_id_trial_number(self.study._study_id, number)
+        )
 
     def set(self, number: int, **attrs) -> None:
         from optuna.exceptions import UpdateFinishedTrialError
@@ -109,7 +110,7 @@ class _Run:
         try:
             for k, v in attrs.items():
                 self.storage.set_trial_user_attr(tid, k, v)
-        except UpdateFinishedTrialError:      # another worker that took the same orphan over has told it meanwhile
+        except UpdateFinishedTrialError:  # another worker that took the same orphan over has told it meanwhile
             pass
 
     def claim(self, frozen) -> None:
@@ -119,13 +120,20 @@ class _Run:
             warnings.simplefilter("ignore")
             root = Retry.retried_trial_number(frozen)
         root = frozen.number if root is None else root
-        self.set(frozen.number, owner=self.me, worker=self.camp.worker, sampler_seed=self.camp.seed, root=root,
-                 task_seed=trial_seed(self.cspec, root), batch=f"{self.cspec.name}-t{root}")
+        self.set(
+            frozen.number,
+            owner=self.me,
+            worker=self.camp.worker,
+            sampler_seed=self.camp.seed,
+            root=root,
+            task_seed=trial_seed(self.cspec, root),
+            batch=f"{self.cspec.name}-t{root}",
+        )
 
     def orphans(self) -> list[int]:
-        from optuna.trial import TrialState
-
         from datetime import datetime, timedelta
+
+        from optuna.trial import TrialState
 
         # a worker killed between study.ask and claim leaves a trial without an owner (and maybe without a
         # heartbeat, so optuna never fails it as stale); a live worker claims within milliseconds of asking, so an
@@ -166,16 +174,28 @@ class _Run:
             except ValueError as err:
                 return f"the trial's program could not be built: {err}"
             o = self.cspec.objective
-            self.set(number, surrogate_value=b.surrogate_value, consistency=b.consistency, bound=b.bound,
-                     hyperparameters=b.params)
-            if o.bound == "constraint":            # feasible when <= 0 (what Trial.set_constraint stores)
+            self.set(
+                number,
+                surrogate_value=b.surrogate_value,
+                consistency=b.consistency,
+                bound=b.bound,
+                hyperparameters=b.params,
+            )
+            if o.bound == "constraint":  # feasible when <= 0 (what Trial.set_constraint stores)
                 self.storage.set_trial_system_attr(t._trial_id, "constraints:bound", b.bound - o.bound_max)
             programs, shots = [program], int(b.params["shots"])
-        req = SubmitRequest(tuple(programs), self.cspec.device.name, shots, seed=ua["task_seed"],
-                            campaign=self.cspec.name, batch=ua["batch"],
-                            tags=(f"calibration:{self.cspec.name}", f"trial:{ua['root']}"),
-                            adapter=self.cspec.device.adapter, adapter_options=self.options,
-                            budget_usd=self.cspec.budget.budget_usd)
+        req = SubmitRequest(
+            tuple(programs),
+            self.cspec.device.name,
+            shots,
+            seed=ua["task_seed"],
+            campaign=self.cspec.name,
+            batch=ua["batch"],
+            tags=(f"calibration:{self.cspec.name}", f"trial:{ua['root']}"),
+            adapter=self.cspec.device.adapter,
+            adapter_options=self.options,
+            budget_usd=self.cspec.budget.budget_usd,
+        )
         try:
             submit(self.ledger, req)
         except ValidationFailed as err:
@@ -194,7 +214,7 @@ class _Run:
             return "pending"
         t = self.trial(number)
         if t.state != TrialState.RUNNING:
-            return "told"                                   # another worker told it meanwhile
+            return "told"  # another worker told it meanwhile
         counts: dict[str, int] = {}
         for e in entries:
             for bits, c in e.result["counts"].items():
@@ -203,9 +223,16 @@ class _Run:
         loss0 = (est - self.exp.target) ** 2
         loss = loss0 + self.cspec.objective.consistency_weight * t.user_attrs.get("consistency", 0.0)
         values = [loss] + ([t.user_attrs["bound"]] if self.cspec.objective.bound == "objective" else [])
-        self.set(number, estimate=est, stderr=err, loss0=loss0, target=self.exp.target,
-                 ledger_entries=[e.id for e in entries], task_ids=[e.task_id for e in entries],
-                 cost_estimate_usd=sum(e.cost_estimate_usd for e in entries))
+        self.set(
+            number,
+            estimate=est,
+            stderr=err,
+            loss0=loss0,
+            target=self.exp.target,
+            ledger_entries=[e.id for e in entries],
+            task_ids=[e.task_id for e in entries],
+            cost_estimate_usd=sum(e.cost_estimate_usd for e in entries),
+        )
         return self._tell(number, values=values)
 
     def fail(self, number: int, reason: str) -> str:
@@ -220,21 +247,22 @@ class _Run:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 self.study.tell(number, **kw)
-        except (ValueError, RuntimeError) as err:         # finished by another worker in the meantime
+        except (ValueError, RuntimeError) as err:  # finished by another worker in the meantime
             # optuna says "Cannot tell a COMPLETE trial." when two workers that took over one orphan both tell it
             if "finished" not in str(err) and "already" not in str(err) and "Cannot tell a" not in str(err):
                 raise
         return "told"
 
 
-def run_campaign(cspec: CampaignSpec, *, root: str | Path, ledger_path, worker: int = 0, workers: int | None = None,
-                 log=print) -> Outcome:
+def run_campaign(
+    cspec: CampaignSpec, *, root: str | Path, ledger_path, worker: int = 0, workers: int | None = None, log=print
+) -> Outcome:
     """Run (or resume) the campaign until n_trials are complete, or until results must be waited for."""
     from optuna.storages import fail_stale_trials
 
+    from ..runtime import records
     from ..runtime.budget import BudgetExceeded
     from ..runtime.collect import collect
-    from ..runtime import records
     from ..runtime.ledger import Ledger
     from .storage import save_sampler
 
@@ -255,8 +283,8 @@ def run_campaign(cspec: CampaignSpec, *, root: str | Path, ledger_path, worker: 
                         run.claim(run.trial(n))
                 done, running = run.counts()
                 while len(active) < b.batch_size and done + running < b.n_trials:
-                    with warnings.catch_warnings():       # "heartbeat is supposed to be used with optimize":
-                        warnings.simplefilter("ignore")   # this loop records the heartbeats itself (Heartbeats)
+                    with warnings.catch_warnings():  # "heartbeat is supposed to be used with optimize":
+                        warnings.simplefilter("ignore")  # this loop records the heartbeats itself (Heartbeats)
                         trial = camp.study.ask(camp.distributions())
                     hb.add(trial._trial_id)
                     run.claim(run.trial(trial.number))
@@ -288,7 +316,7 @@ def run_campaign(cspec: CampaignSpec, *, root: str | Path, ledger_path, worker: 
                     verdict = run.tell(n, records.select(ledger.conn, batch=batches[n]))
                     {"told": out.told, "failed": out.failed, "pending": out.pending}[verdict].append(n)
                 save_sampler(camp.study, worker, camp.study.sampler)
-                if out.pending or out.stopped:             # stopped: the cap refuses every new batch from now on
+                if out.pending or out.stopped:  # stopped: the cap refuses every new batch from now on
                     return _finish(out, run)
     finally:
         camp.close()

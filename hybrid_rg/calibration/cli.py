@@ -48,8 +48,11 @@ def cmd_calibrate(args) -> int:
             out = args.out or f"{args.root}/{cspec.name}/report"
             summary = write_report(cspec, args.root, out, _ledger_path(args))
             print(json.dumps({k: summary[k] for k in ("states", "best", "importances")}, indent=1, default=str))
-            print(f"wrote {out}/report.md, history.csv, history.png" + (", importances.png" if summary["importances"]
-                                                                       else "") + ", best_program.png")
+            print(
+                f"wrote {out}/report.md, history.csv, history.png"
+                + (", importances.png" if summary["importances"] else "")
+                + ", best_program.png"
+            )
             return 0
         if not args.export:
             raise BadInput("calibrate best needs --export PROGRAM.json")
@@ -57,7 +60,7 @@ def cmd_calibrate(args) -> int:
 
         print(json.dumps(export_best(cspec, args.root, _ledger_path(args), args.export), indent=1))
         return 0
-    except (LedgerError, ValueError) as err:          # CampaignSpecError and StorageRefused are ValueErrors
+    except (LedgerError, ValueError) as err:  # CampaignSpecError and StorageRefused are ValueErrors
         return _fail(str(err))
 
 
@@ -76,9 +79,11 @@ def _start(cspec, args) -> int:
     pending = sorted(n for o in outs for n in o.pending)
     stopped = [o.stopped for o in outs if o.stopped]
     told = sum(len(o.told) for o in outs)
-    print(f"campaign {cspec.name}: {outs[0].complete if len(outs) == 1 else max(o.complete for o in outs)}/"
-          f"{cspec.budget.n_trials} trials complete ({told} told by this run; taken over: "
-          f"{sorted(n for o in outs for n in o.taken_over)})")
+    print(
+        f"campaign {cspec.name}: {outs[0].complete if len(outs) == 1 else max(o.complete for o in outs)}/"
+        f"{cspec.budget.n_trials} trials complete ({told} told by this run; taken over: "
+        f"{sorted(n for o in outs for n in o.taken_over)})"
+    )
     if stopped:
         print(f"stopped: {stopped[0]}")
         return 3
@@ -97,7 +102,7 @@ def _start_by_default(parser_class: type) -> type:
             args = list(sys.argv[1:] if args is None else args)
             k = 0
             while k < len(args) and args[k].startswith("-"):
-                k += 1 if "=" in args[k] or args[k] in ("-h", "--help") else 2      # every option takes a value
+                k += 1 if "=" in args[k] or args[k] in ("-h", "--help") else 2  # every option takes a value
             if k < len(args) and args[k] not in ACTIONS:
                 args.insert(k, "start")
             return super().parse_known_args(args, namespace)
@@ -105,28 +110,38 @@ def _start_by_default(parser_class: type) -> type:
     return CalibrateParser
 
 
-_HELP = {"start": "start the campaign, or resume it where it stopped",
-         "resume": "the same as start (a started campaign resumes)",
-         "status": "trials by state, the best trial, how to open optuna-dashboard",
-         "report": "history.csv/png, importances.png, best_program.png, report.md",
-         "best": "export the best validated pulse program (the ledger's copy)"}
+_HELP = {
+    "start": "start the campaign, or resume it where it stopped",
+    "resume": "the same as start (a started campaign resumes)",
+    "status": "trials by state, the best trial, how to open optuna-dashboard",
+    "report": "history.csv/png, importances.png, best_program.png, report.md",
+    "best": "export the best validated pulse program (the ledger's copy)",
+}
 
 
 def _common_options(parser, with_defaults: bool) -> None:
     """--root and --ledger, accepted before or after the action. Only `calibrate` itself holds their defaults
     (with_defaults): an action's own defaults would overwrite a value given before it."""
-    parser.add_argument("--root", default="out/calibration" if with_defaults else argparse.SUPPRESS,
-                        help="folder holding each campaign's folder (default: out/calibration)")
-    parser.add_argument("--ledger", default=None if with_defaults else argparse.SUPPRESS,
-                        help="the runtime ledger (default: $HYBRID_RG_LEDGER, else ~/.local/share/hybrid-rg/"
-                             "ledger.sqlite)")
+    parser.add_argument(
+        "--root",
+        default="out/calibration" if with_defaults else argparse.SUPPRESS,
+        help="folder holding each campaign's folder (default: out/calibration)",
+    )
+    parser.add_argument(
+        "--ledger",
+        default=None if with_defaults else argparse.SUPPRESS,
+        help="the runtime ledger (default: $HYBRID_RG_LEDGER, else ~/.local/share/hybrid-rg/ledger.sqlite)",
+    )
 
 
 def register(sub) -> None:
     """Add `calibrate` to the top-level `sub` (an argparse subparsers action)."""
-    c = sub.add_parser("calibrate", help="pulse-calibration campaigns with optuna (start/resume, status, report, best)",
-                       description=__doc__.split("\n\n")[1] if __doc__ else None,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    c = sub.add_parser(
+        "calibrate",
+        help="pulse-calibration campaigns with optuna (start/resume, status, report, best)",
+        description=__doc__.split("\n\n")[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     base = type(c)
     c.__class__ = _start_by_default(base)
     _common_options(c, with_defaults=True)
@@ -137,11 +152,18 @@ def register(sub) -> None:
         a.add_argument("spec", help="a campaign spec, e.g. calibration/hem_emulator.toml")
         _common_options(a, with_defaults=False)
         if action in ("start", "resume"):
-            a.add_argument("--workers", type=int, default=None,
-                           help="worker processes (default: storage.workers of the spec; more than 1 needs an RDB "
-                                "storage)")
+            a.add_argument(
+                "--workers",
+                type=int,
+                default=None,
+                help="worker processes (default: storage.workers of the spec; more than 1 needs an RDB storage)",
+            )
         if action == "report":
             a.add_argument("--out", default=None, help="report folder (default: ROOT/NAME/report)")
         if action == "best":
-            a.add_argument("--export", default=None, metavar="PROGRAM.json",
-                           help="write the best validated program to this JSON file (required)")
+            a.add_argument(
+                "--export",
+                default=None,
+                metavar="PROGRAM.json",
+                help="write the best validated program to this JSON file (required)",
+            )

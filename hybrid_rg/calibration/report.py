@@ -39,23 +39,37 @@ def status(cspec: CampaignSpec, root) -> dict:
         states[t.state.name] = states.get(t.state.name, 0) + 1
     best = best_trial(study)
     url = camp.url
-    return {"campaign": cspec.name, "storage": url, "n_trials_target": cspec.budget.n_trials, "states": states,
-            "target": study.user_attrs.get("target"), "target_method": study.user_attrs.get("target_method"),
-            "best": None if best is None else {"trial": best.number, "loss": best.values[0], "params": best.params,
-                                               "estimate": best.user_attrs.get("estimate"),
-                                               "stderr": best.user_attrs.get("stderr"),
-                                               "bound": best.user_attrs.get("bound")},
-            "dashboard": dashboard_hint(url)}
+    return {
+        "campaign": cspec.name,
+        "storage": url,
+        "n_trials_target": cspec.budget.n_trials,
+        "states": states,
+        "target": study.user_attrs.get("target"),
+        "target_method": study.user_attrs.get("target_method"),
+        "best": None
+        if best is None
+        else {
+            "trial": best.number,
+            "loss": best.values[0],
+            "params": best.params,
+            "estimate": best.user_attrs.get("estimate"),
+            "stderr": best.user_attrs.get("stderr"),
+            "bound": best.user_attrs.get("bound"),
+        },
+        "dashboard": dashboard_hint(url),
+    }
 
 
 def dashboard_hint(url: str) -> str:
     if url.startswith("journal:"):
-        return f"optuna-dashboard {url[len('journal:'):]}   (a journal file; open a copy while the campaign runs)"
+        return f"optuna-dashboard {url[len('journal:') :]}   (a journal file; open a copy while the campaign runs)"
     if url.startswith("sqlite:///"):
-        path = url[len("sqlite:///"):]
-        return (f"sqlite3 {path} '.backup /tmp/{Path(path).stem}-copy.db' && optuna-dashboard "
-                f"sqlite:////tmp/{Path(path).stem}-copy.db   (a copy: the dashboard on a live SQLite file can stall "
-                f"the campaign, optuna-dashboard #545)")
+        path = url[len("sqlite:///") :]
+        return (
+            f"sqlite3 {path} '.backup /tmp/{Path(path).stem}-copy.db' && optuna-dashboard "
+            f"sqlite:////tmp/{Path(path).stem}-copy.db   (a copy: the dashboard on a live SQLite file can stall "
+            f"the campaign, optuna-dashboard #545)"
+        )
     return f"optuna-dashboard {url}"
 
 
@@ -66,11 +80,21 @@ def history(study) -> list[dict]:
         loss = t.values[0] if t.values else None
         if loss is not None and _feasible(t):
             best = min(best, loss)
-        rows.append({"trial": t.number, "state": t.state.name, "loss": loss,
-                     "best_so_far": None if best == float("inf") else best, "feasible": _feasible(t),
-                     "estimate": t.user_attrs.get("estimate"), "stderr": t.user_attrs.get("stderr"),
-                     "bound": t.user_attrs.get("bound"), "surrogate": t.user_attrs.get("surrogate_value"),
-                     "warm_start": "warm_start_surrogate_loss" in t.user_attrs, **t.params})
+        rows.append(
+            {
+                "trial": t.number,
+                "state": t.state.name,
+                "loss": loss,
+                "best_so_far": None if best == float("inf") else best,
+                "feasible": _feasible(t),
+                "estimate": t.user_attrs.get("estimate"),
+                "stderr": t.user_attrs.get("stderr"),
+                "bound": t.user_attrs.get("bound"),
+                "surrogate": t.user_attrs.get("surrogate_value"),
+                "warm_start": "warm_start_surrogate_loss" in t.user_attrs,
+                **t.params,
+            }
+        )
     return rows
 
 
@@ -85,8 +109,12 @@ def write_report(cspec: CampaignSpec, root, out: Path, ledger_path=None) -> dict
     out.mkdir(parents=True, exist_ok=True)
     rows = history(study)
     cols = sorted({k for r in rows for k in r}, key=lambda k: (k not in ("trial", "state", "loss"), k))
-    (out / "history.csv").write_text(",".join(cols) + "\n" + "\n".join(
-        ",".join("" if r.get(c) is None else str(r.get(c)) for c in cols) for r in rows) + "\n")
+    (out / "history.csv").write_text(
+        ",".join(cols)
+        + "\n"
+        + "\n".join(",".join("" if r.get(c) is None else str(r.get(c)) for c in cols) for r in rows)
+        + "\n"
+    )
     done = [r for r in rows if r["loss"] is not None]
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.semilogy([r["trial"] for r in done], [r["loss"] for r in done], "o", ms=4, label="trial loss")
@@ -119,12 +147,25 @@ def write_report(cspec: CampaignSpec, root, out: Path, ledger_path=None) -> dict
         best_prog = _best_program(study, ledger_path)
         plot_programs(out / "best_program.png", [(f"trial {st['best']['trial']}", best_prog)])
     summary = {**st, "importances": importances, "n_rows": len(rows)}
-    md = [f"# calibration campaign {cspec.name}", "", f"storage: `{st['storage']}`", "",
-          f"target ⟨O(T={cspec.T})⟩ = {st['target']} ({st['target_method']})", "",
-          f"trials by state: {st['states']}", "", f"best: {json.dumps(st['best'])}", "",
-          f"importances: {json.dumps(importances)}", "", "![history](history.png)",
-          "![importances](importances.png)" if importances else "", "![best](best_program.png)" if best_prog else "",
-          "", f"dashboard: `{st['dashboard']}`"]
+    md = [
+        f"# calibration campaign {cspec.name}",
+        "",
+        f"storage: `{st['storage']}`",
+        "",
+        f"target ⟨O(T={cspec.T})⟩ = {st['target']} ({st['target_method']})",
+        "",
+        f"trials by state: {st['states']}",
+        "",
+        f"best: {json.dumps(st['best'])}",
+        "",
+        f"importances: {json.dumps(importances)}",
+        "",
+        "![history](history.png)",
+        "![importances](importances.png)" if importances else "",
+        "![best](best_program.png)" if best_prog else "",
+        "",
+        f"dashboard: `{st['dashboard']}`",
+    ]
     (out / "report.md").write_text("\n".join(md) + "\n")
     (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
     return summary
@@ -141,8 +182,10 @@ def _best_program(study, ledger_path):
     with Ledger(ledger_path, readonly=True) as led:
         entries = records.select(led.conn, batch=best.user_attrs["batch"])
     if not entries:
-        raise CampaignSpecError(f"the ledger {ledger_path} has no entries for trial {best.number} (batch "
-                                f"{best.user_attrs['batch']}); pass the ledger the campaign ran with (--ledger)")
+        raise CampaignSpecError(
+            f"the ledger {ledger_path} has no entries for trial {best.number} (batch "
+            f"{best.user_attrs['batch']}); pass the ledger the campaign ran with (--ledger)"
+        )
     return RydbergProgram.from_json(entries[0].program_json)
 
 
@@ -155,5 +198,10 @@ def export_best(cspec: CampaignSpec, root, ledger_path, path) -> dict:
     path = Path(path)
     with atomic_file(path) as tmp:
         tmp.write_text(json.dumps(d, indent=2))
-    return {"trial": best.number, "loss": best.values[0], "params": best.params, "digest": program.digest(),
-            "path": str(path)}
+    return {
+        "trial": best.number,
+        "loss": best.values[0],
+        "params": best.params,
+        "digest": program.digest(),
+        "path": str(path),
+    }

@@ -20,8 +20,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PARAMS = {"omega": float, "delta": float, "gap": float, "spacing_um": float, "n_knots": int, "ramp": float,
-          "shots": int, "loss_order": int, "iterations": int}
+PARAMS = {
+    "omega": float,
+    "delta": float,
+    "gap": float,
+    "spacing_um": float,
+    "n_knots": int,
+    "ramp": float,
+    "shots": int,
+    "loss_order": int,
+    "iterations": int,
+}
 
 
 @dataclass(frozen=True)
@@ -68,8 +77,9 @@ def _param(name: str, table) -> Param:
         return Param(name, kind, choices=tuple(kind(c) for c in table["choices"]))
     extra = set(table) - {"low", "high", "log", "step"}
     if extra or "low" not in table or "high" not in table:
-        raise CampaignSpecError(f"search.{name} = {table}: needs low and high (optional log, step); "
-                                f"unknown keys {sorted(extra)}")
+        raise CampaignSpecError(
+            f"search.{name} = {table}: needs low and high (optional log, step); unknown keys {sorted(extra)}"
+        )
     low, high = kind(table["low"]), kind(table["high"])
     if not low < high:
         raise CampaignSpecError(f"search.{name}: low = {low} must be below high = {high}")
@@ -96,10 +106,10 @@ def narrowed(space: dict[str, Param], points: list[dict], margin: float) -> dict
         if p.kind is int:
             low, high = int(low), int(round(high + 0.499))
             high = min(high, int(p.high))
-        if not low < high:                   # every point at one edge: keep a sliver of the range
+        if not low < high:  # every point at one edge: keep a sliver of the range
             low, high = (p.low, p.high) if p.kind is int else (max(p.low, low - pad), min(p.high, high + pad))
         step = p.step
-        if step is not None:                 # a stepped range keeps its grid: low on it, high a whole number of steps
+        if step is not None:  # a stepped range keeps its grid: low on it, high a whole number of steps
             low = p.low + step * round((low - p.low) / step)
             high = low + step * max(1, int((high - low) / step))
         out[name] = Param(name, p.kind, p.kind(low), p.kind(high), p.log, step)

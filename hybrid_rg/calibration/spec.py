@@ -134,11 +134,13 @@ class CampaignSpec(SpecModel):
     @classmethod
     def _experiment_file(cls, value: Any, info: ValidationInfo) -> Any:
         if not isinstance(value, (str, Path)):
-            return value                         # the type check names it
+            return value  # the type check names it
         path = (Path((info.context or {}).get("base", ".")) / value).resolve()
         if not path.is_file():
-            raise ValueError(f"experiment = {str(value)!r} is not a file (resolved to {path}); give a path "
-                             f"relative to the campaign spec")
+            raise ValueError(
+                f"experiment = {str(value)!r} is not a file (resolved to {path}); give a path "
+                f"relative to the campaign spec"
+            )
         return path
 
     @field_validator("search")
@@ -146,7 +148,7 @@ class CampaignSpec(SpecModel):
     def _search_space(cls, search: dict) -> dict:
         from .space import parse_space
 
-        parse_space(search)                       # raises naming the parameter
+        parse_space(search)  # raises naming the parameter
         return search
 
     @property
@@ -155,9 +157,15 @@ class CampaignSpec(SpecModel):
 
     def digest(self) -> str:
         """What defines the campaign's problem (not its budget or storage): a resumed campaign must match it."""
-        core = {"experiment": Path(self.experiment).read_text(), "T": self.T, "device": self.device.model_dump(),
-                "search": self.search, "objective": self.objective.model_dump(), "sampler": self.sampler.model_dump(),
-                "warm_start": self.warm_start.model_dump()}
+        core = {
+            "experiment": Path(self.experiment).read_text(),
+            "T": self.T,
+            "device": self.device.model_dump(),
+            "search": self.search,
+            "objective": self.objective.model_dump(),
+            "sampler": self.sampler.model_dump(),
+            "warm_start": self.warm_start.model_dump(),
+        }
         return hashlib.sha256(json.dumps(core, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def with_changes(self, **changes) -> CampaignSpec:

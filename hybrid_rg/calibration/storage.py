@@ -21,9 +21,8 @@ import json
 import os
 from pathlib import Path
 
-from .spec import CampaignSpec, CampaignSpecError
 from ..utils.filesystems import NETWORK_FILESYSTEMS, filesystem_type
-
+from .spec import CampaignSpec, CampaignSpecError
 
 
 class StorageRefused(CampaignSpecError):
@@ -46,9 +45,9 @@ def storage_url(cspec: CampaignSpec, root: str | Path) -> str:
 
 def file_of(url: str) -> Path | None:
     if url.startswith("journal:"):
-        return Path(url[len("journal:"):])
+        return Path(url[len("journal:") :])
     if url.startswith("sqlite:///"):
-        return Path(url[len("sqlite:///"):])
+        return Path(url[len("sqlite:///") :])
     return None
 
 
@@ -56,17 +55,23 @@ def check_policy(url: str, workers: int) -> None:
     """Refuse SQLite for several workers and file storages on network filesystems, saying what to use instead."""
     path = file_of(url)
     if url.startswith("sqlite") and workers > 1:
-        raise StorageRefused(f"storage {url} is SQLite, which serves one process; {workers} workers would fight over "
-                             f"its lock ('database is locked'). Use an RDB server: [storage] url = "
-                             f"'postgresql://user@host/db' (see .ci/postgres.sh), or workers = 1")
+        raise StorageRefused(
+            f"storage {url} is SQLite, which serves one process; {workers} workers would fight over "
+            f"its lock ('database is locked'). Use an RDB server: [storage] url = "
+            f"'postgresql://user@host/db' (see .ci/postgres.sh), or workers = 1"
+        )
     if url.startswith("sqlite") and path is None:
-        raise StorageRefused(f"storage {url}: an in-memory or relative SQLite URL is not a durable campaign; use "
-                             f"sqlite:////absolute/path.db")
+        raise StorageRefused(
+            f"storage {url}: an in-memory or relative SQLite URL is not a durable campaign; use "
+            f"sqlite:////absolute/path.db"
+        )
     if path is not None:
         fs = filesystem_type(path.resolve().parent if not path.exists() else path.resolve())
         if fs in NETWORK_FILESYSTEMS:
-            raise StorageRefused(f"the campaign storage {path} is on a network filesystem ({fs}), where SQLite and "
-                                 f"journal files get corrupted; put it on a local disk, or use a postgresql:// URL")
+            raise StorageRefused(
+                f"the campaign storage {path} is on a network filesystem ({fs}), where SQLite and "
+                f"journal files get corrupted; put it on a local disk, or use a postgresql:// URL"
+            )
 
 
 def hold_lock(url: str):
@@ -76,16 +81,18 @@ def hold_lock(url: str):
     if path is None:
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
-    fh = open(str(path) + ".hybrid-rg.lock", "a+")     # not ".lock": optuna's journal lock uses that
+    fh = open(str(path) + ".hybrid-rg.lock", "a+")  # not ".lock": optuna's journal lock uses that
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         fh.seek(0)
         holder = fh.read().strip() or "another process"
         fh.close()
-        raise StorageRefused(f"the campaign at {path} is in use by {holder}; a SQLite or journal campaign runs in "
-                             f"one process. Wait for it to finish, or use a postgresql:// storage for several "
-                             f"workers") from None
+        raise StorageRefused(
+            f"the campaign at {path} is in use by {holder}; a SQLite or journal campaign runs in "
+            f"one process. Wait for it to finish, or use a postgresql:// storage for several "
+            f"workers"
+        ) from None
     fh.seek(0)
     fh.truncate()
     fh.write(f"pid {os.getpid()}\n")
@@ -106,8 +113,10 @@ def make_storage(cspec: CampaignSpec, url: str, *, readonly: bool = False):
     path = file_of(url)
     if path is not None:
         if readonly and not path.exists():
-            raise CampaignSpecError(f"no campaign storage at {path}; start the campaign first "
-                                    f"(hybrid-rg calibrate {cspec.source or 'SPEC'})")
+            raise CampaignSpecError(
+                f"no campaign storage at {path}; start the campaign first "
+                f"(hybrid-rg calibrate {cspec.source or 'SPEC'})"
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
     st = cspec.storage
     kwargs = {}
@@ -118,9 +127,12 @@ def make_storage(cspec: CampaignSpec, url: str, *, readonly: bool = False):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         return optuna.storages.RDBStorage(
-            url, heartbeat_interval=int(st.heartbeat_interval_s), grace_period=int(st.grace_period_s),
+            url,
+            heartbeat_interval=int(st.heartbeat_interval_s),
+            grace_period=int(st.grace_period_s),
             heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(st.max_retry),
-            **kwargs)
+            **kwargs,
+        )
 
 
 def make_sampler(cspec: CampaignSpec, seed: int):
@@ -169,6 +181,8 @@ def load_sampler(storage, study_id: int, worker: int, sampler) -> bool:
         for rng, (name, keys, pos, has_gauss, gauss) in zip(rngs, states):
             rng.set_state((str(name), np.asarray(keys, dtype=np.uint32), int(pos), int(has_gauss), float(gauss)))
     except (ValueError, TypeError) as err:
-        raise CampaignSpecError(f"the study's saved sampler state for worker {worker} is not what hybrid-rg "
-                                f"writes ({err}); it was not used. Start the campaign under another name") from None
+        raise CampaignSpecError(
+            f"the study's saved sampler state for worker {worker} is not what hybrid-rg "
+            f"writes ({err}); it was not used. Start the campaign under another name"
+        ) from None
     return True

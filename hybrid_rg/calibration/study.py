@@ -23,8 +23,16 @@ from pathlib import Path
 from ..utils.seeds import derive_seed
 from .space import Param, parse_space, space_from_dicts, space_to_dicts
 from .spec import CampaignSpec, CampaignSpecError
-from .storage import (check_policy, file_of, hold_lock, load_sampler, make_sampler, make_storage, storage_url,
-                      worker_seed)
+from .storage import (
+    check_policy,
+    file_of,
+    hold_lock,
+    load_sampler,
+    make_sampler,
+    make_storage,
+    storage_url,
+    worker_seed,
+)
 
 
 @dataclass(eq=False)
@@ -86,8 +94,9 @@ def trial_seed(cspec: CampaignSpec, root: int) -> int:
     return derive_seed(cspec.name, cspec.sampler.seed, root)
 
 
-def open_campaign(cspec: CampaignSpec, root: str | Path, *, worker: int = 0, workers: int | None = None,
-                  readonly: bool = False) -> Campaign:
+def open_campaign(
+    cspec: CampaignSpec, root: str | Path, *, worker: int = 0, workers: int | None = None, readonly: bool = False
+) -> Campaign:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -102,17 +111,24 @@ def open_campaign(cspec: CampaignSpec, root: str | Path, *, worker: int = 0, wor
             except KeyError:
                 raise CampaignSpecError(f"no campaign {cspec.name!r} in {url}; start it first") from None
         else:
-            study = optuna.create_study(study_name=cspec.name, storage=storage, directions=directions(cspec),
-                                        load_if_exists=True, sampler=optuna.samplers.RandomSampler(0))
+            study = optuna.create_study(
+                study_name=cspec.name,
+                storage=storage,
+                directions=directions(cspec),
+                load_if_exists=True,
+                sampler=optuna.samplers.RandomSampler(0),
+            )
         seed = worker_seed(cspec, worker)
         camp = Campaign(cspec, study, url, parse_space(cspec.search), worker, seed, lock)
         attrs = study.user_attrs
         if "space" in attrs:
             if attrs.get("spec_digest") != cspec.digest() and not readonly:
-                raise CampaignSpecError(f"campaign {cspec.name!r} in {url} was started from a different spec "
-                                        f"(digest {attrs.get('spec_digest')}, this one {cspec.digest()}); only "
-                                        f"[budget] and [storage] may change between runs. Give the new campaign "
-                                        f"another name")
+                raise CampaignSpecError(
+                    f"campaign {cspec.name!r} in {url} was started from a different spec "
+                    f"(digest {attrs.get('spec_digest')}, this one {cspec.digest()}); only "
+                    f"[budget] and [storage] may change between runs. Give the new campaign "
+                    f"another name"
+                )
             camp.space = space_from_dicts(attrs["space"])
         elif readonly:
             raise CampaignSpecError(f"campaign {cspec.name!r} in {url} has not finished starting; run it first")
@@ -134,8 +150,14 @@ def _initialise(camp: Campaign) -> None:
 
     cspec, study = camp.cspec, camp.study
     camp.exp = load_experiment(cspec)
-    info = {"target": camp.exp.target, "target_method": camp.exp.target_method, "spec_digest": cspec.digest(),
-            "spec": str(cspec.source or ""), "T": cspec.T, "original_space": space_to_dicts(camp.space)}
+    info = {
+        "target": camp.exp.target,
+        "target_method": camp.exp.target_method,
+        "spec_digest": cspec.digest(),
+        "spec": str(cspec.source or ""),
+        "T": cspec.T,
+        "original_space": space_to_dicts(camp.space),
+    }
     if cspec.warm_start.enabled and camp.space:
         ws = warm_start(cspec, camp.exp, camp.space, int(cspec.sampler.seed))
         camp.space = ws.space
@@ -143,11 +165,14 @@ def _initialise(camp: Campaign) -> None:
             warnings.simplefilter("ignore")
             for params, loss in ws.enqueue:
                 study.enqueue_trial(params, user_attrs={"warm_start_surrogate_loss": loss}, skip_if_exists=True)
-        info["warm_start"] = {"enqueued": [p for p, _ in ws.enqueue], "best_surrogate_loss": ws.enqueue[0][1],
-                              "n_candidates": len(ws.scored)}
+        info["warm_start"] = {
+            "enqueued": [p for p, _ in ws.enqueue],
+            "best_surrogate_loss": ws.enqueue[0][1],
+            "n_candidates": len(ws.scored),
+        }
     for key, value in info.items():
         study.set_user_attr(key, value)
-    study.set_user_attr("space", space_to_dicts(camp.space))          # last: marks the campaign as started
+    study.set_user_attr("space", space_to_dicts(camp.space))  # last: marks the campaign as started
     camp.info = info
 
 

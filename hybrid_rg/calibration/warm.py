@@ -19,9 +19,9 @@ from .spec import CampaignSpec
 
 @dataclass(frozen=True)
 class WarmStart:
-    space: dict                 # name -> Param, narrowed
-    enqueue: list               # [(params, surrogate_loss)], best first
-    scored: list                # every candidate: [(params, surrogate_loss)]
+    space: dict  # name -> Param, narrowed
+    enqueue: list  # [(params, surrogate_loss)], best first
+    scored: list  # every candidate: [(params, surrogate_loss)]
 
 
 def candidates(space: dict[str, Param], n: int, seed: int) -> list[dict]:

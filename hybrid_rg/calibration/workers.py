@@ -21,21 +21,24 @@ def _worker(cspec: CampaignSpec, root: str, ledger_path: str, worker: int, worke
 
     limit_torch_threads()
     try:
-        out = run_campaign(cspec, root=root, ledger_path=ledger_path, worker=worker, workers=workers,
-                           log=lambda msg: None)
+        out = run_campaign(
+            cspec, root=root, ledger_path=ledger_path, worker=worker, workers=workers, log=lambda msg: None
+        )
         queue.put((worker, out, None))
-    except BaseException as err:                   # reported by the parent, with the worker's index
+    except BaseException as err:  # reported by the parent, with the worker's index
         queue.put((worker, None, f"{type(err).__name__}: {err}"))
 
 
 def run_workers(cspec: CampaignSpec, *, root, ledger_path, workers: int) -> list[Outcome]:
     if workers < 2:
         return [run_campaign(cspec, root=root, ledger_path=ledger_path)]
-    open_campaign(cspec, root, workers=workers).close()          # create + warm start, once
+    open_campaign(cspec, root, workers=workers).close()  # create + warm start, once
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(cspec, str(root), str(ledger_path), k, workers, queue))
-             for k in range(workers)]
+    procs = [
+        ctx.Process(target=_worker, args=(cspec, str(root), str(ledger_path), k, workers, queue))
+        for k in range(workers)
+    ]
     for p in procs:
         p.start()
     results = [queue.get() for _ in procs]

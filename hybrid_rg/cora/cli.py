@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 
-
 from ..errors import BadInput
 from ..utils.cli_errors import fail as _fail
 from ..utils.threads import limit_torch_threads as _one_thread
@@ -49,7 +48,7 @@ def cmd_sample(args) -> int:
     from .sampling import sample
 
     _one_thread()
-    model = load_model(args.run_dir)        # UnusableFile (exit 2, one line) from hybrid_rg.cli.main if no model
+    model = load_model(args.run_dir)  # UnusableFile (exit 2, one line) from hybrid_rg.cli.main if no model
     t0 = time.perf_counter()
     x = sample(model, args.n, seed=args.seed)
     seconds = time.perf_counter() - t0
@@ -76,6 +75,7 @@ def register(sub) -> None:
     s = csub.add_parser("sample", help="draw exact samples from a fitted CORA")
     s.add_argument("run_dir", help="a run dir written by `hybrid-rg cora fit`")
     s.add_argument("--n", type=int, default=1000, help="number of configurations (>= 1; default: %(default)s)")
-    s.add_argument("--seed", type=int, default=0,
-                   help="sampling seed, recorded in the file name (default: %(default)s)")
+    s.add_argument(
+        "--seed", type=int, default=0, help="sampling seed, recorded in the file name (default: %(default)s)"
+    )
     s.set_defaults(func=cmd_sample)

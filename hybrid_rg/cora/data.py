@@ -27,14 +27,21 @@ def make_data(d: DataSpec) -> dict:
         test = chain_samples(d.side, K, d.n_test, seed=d.seed + 1)
         gen = "exact periodic-chain sampler"
     else:
+
         def chain(n, seed, tag):
             sw = SwendsenWang(d.side, K, seed=seed)
             spins = sw.run(n, thermalize=d.thermalize, every=d.every, progress_desc=f"SW {tag} L={d.side}")
             return ((spins.reshape(n, -1) + 1) // 2).astype(np.uint8)
+
         train = chain(d.n_train, d.seed, "train")
         tau = integrated_autocorrelation_time(energy_per_site(2 * train.reshape(-1, d.side, d.side).astype(int) - 1))
         test = chain(d.n_test, d.seed + 1, "test")
         gen = f"Swendsen-Wang, {d.thermalize} thermalisation sweeps, {d.every} sweep(s) between samples"
     seconds = time.perf_counter() - t0
-    return {"train": train, "test": test, "seconds_per_sample": seconds / (d.n_train + d.n_test), "tau_int": tau,
-            "generator": gen}
+    return {
+        "train": train,
+        "test": test,
+        "seconds_per_sample": seconds / (d.n_train + d.n_test),
+        "tau_int": tau,
+        "generator": gen,
+    }

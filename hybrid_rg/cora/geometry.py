@@ -31,19 +31,21 @@ class Geometry:
             raise ValueError(f"dim = {self.dim}: CORA supports dim = 1 (chain) or dim = 2 (square torus)")
         if self.n_layers < 1:
             raise ValueError(f"n_layers = {self.n_layers}: need at least 1 layer")
-        if self.side % (2 ** self.n_layers):
-            raise ValueError(f"side = {self.side} is not divisible by 2^n_layers = {2 ** self.n_layers}; "
-                             "choose side = 2^n_layers × (top side)")
+        if self.side % (2**self.n_layers):
+            raise ValueError(
+                f"side = {self.side} is not divisible by 2^n_layers = {2**self.n_layers}; "
+                "choose side = 2^n_layers × (top side)"
+            )
         if self.side // 2 ** (self.n_layers - 1) < 2:
             raise ValueError("the level below the top needs at least 2 sites per axis")
 
     @property
     def block(self) -> int:
         """B: number of fine sites per coarse site (and per disentangler)."""
-        return 2 ** self.dim
+        return 2**self.dim
 
     def side_at(self, level: int) -> int:
-        return self.side // 2 ** level
+        return self.side // 2**level
 
     def size(self, level: int) -> int:
         return self.side_at(level) ** self.dim
@@ -79,19 +81,22 @@ class Geometry:
     # ---- windows ----------------------------------------------------------------------------------------
     def window(self, level: int, origin, shape) -> tuple[int, ...]:
         """Flat indices of a periodic window (row-major), e.g. window(0, (5,), (3,)) = (5, 6, 7)."""
-        return tuple(self.flat(level, tuple(o + d for o, d in zip(origin, off)))
-                     for off in product(*(range(w) for w in shape)))
+        return tuple(
+            self.flat(level, tuple(o + d for o, d in zip(origin, off))) for off in product(*(range(w) for w in shape))
+        )
 
 
 @lru_cache(maxsize=None)
 def _children(geo: Geometry, level: int, s: int) -> tuple[int, ...]:
     base = tuple(2 * x for x in geo.coords(level, s))
-    return tuple(geo.flat(level - 1, tuple(b + d for b, d in zip(base, off)))
-                 for off in product((0, 1), repeat=geo.dim))
+    return tuple(
+        geo.flat(level - 1, tuple(b + d for b, d in zip(base, off))) for off in product((0, 1), repeat=geo.dim)
+    )
 
 
 @lru_cache(maxsize=None)
 def _group_sites(geo: Geometry, fine_level: int, g: int) -> tuple[int, ...]:
     base = tuple(2 * x + 1 for x in geo.coords(fine_level + 1, g))
-    return tuple(geo.flat(fine_level, tuple(b + d for b, d in zip(base, off)))
-                 for off in product((0, 1), repeat=geo.dim))
+    return tuple(
+        geo.flat(fine_level, tuple(b + d for b, d in zip(base, off))) for off in product((0, 1), repeat=geo.dim)
+    )

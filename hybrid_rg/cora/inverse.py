@@ -53,14 +53,14 @@ def coarse_grain(model: Cora, k: int, x: np.ndarray, seed: int, prior: str = "un
     n, K = x.shape[0], chi * d * d
     z = torch.arange(K)
     y_of, c0_of, c1_of = z // (d * d), (z // d) % d, z % d
-    W = model.isometry(k)                                   # (chi, d, d)
-    U = model.disentangler(k)                               # (d, d, d, d): in0, in1, out0, out1
+    W = model.isometry(k)  # (chi, d, d)
+    U = model.disentangler(k)  # (d, d, d, d): in0, in1, out0, out1
     node, edge = _prior_factors(model, k, prior)
     A = []
     for i in range(M):
-        phi = node[i][y_of] * W[y_of, c0_of, c1_of]                                  # (K,)
-        Ux = U[:, :, x[:, (2 * i + 1) % (2 * M)], x[:, (2 * i + 2) % (2 * M)]]      # (d, d, n)
-        Ux = Ux.permute(2, 0, 1)[:, c1_of][:, :, c0_of]                              # (n, K, K)
+        phi = node[i][y_of] * W[y_of, c0_of, c1_of]  # (K,)
+        Ux = U[:, :, x[:, (2 * i + 1) % (2 * M)], x[:, (2 * i + 2) % (2 * M)]]  # (d, d, n)
+        Ux = Ux.permute(2, 0, 1)[:, c1_of][:, :, c0_of]  # (n, K, K)
         A.append(phi[None, :, None] * Ux * edge[i][y_of][:, y_of][None])
     # backward matrices R_i(z_i, z_0) = A_i … A_{M-1}, normalised per sample
     R = [None] * M

@@ -38,7 +38,7 @@ def chain_samples(n_sites: int, K: float, n: int, seed: int) -> np.ndarray:
 def chain_correlation(n_sites: int, K: float, r) -> np.ndarray:
     """Exact ⟨σ_0 σ_r⟩ on the periodic chain: (t^r + t^{N−r}) / (1 + t^N), t = tanh K."""
     t, r = np.tanh(K), np.asarray(r, dtype=float)
-    return (t ** r + t ** (n_sites - r)) / (1.0 + t ** n_sites)
+    return (t**r + t ** (n_sites - r)) / (1.0 + t**n_sites)
 
 
 def energy_per_site(spins: np.ndarray) -> np.ndarray:
@@ -57,8 +57,11 @@ class SwendsenWang:
         self.p = 1.0 - np.exp(-2.0 * K)
         idx = np.arange(L * L).reshape(L, L)
         self._nbr_r, self._nbr_d = np.roll(idx, -1, 1).ravel(), np.roll(idx, -1, 0).ravel()
-        self.spins = (np.ones((L, L), dtype=np.int8) if start == "ordered"
-                      else self.rng.choice(np.array([-1, 1], dtype=np.int8), size=(L, L)))
+        self.spins = (
+            np.ones((L, L), dtype=np.int8)
+            if start == "ordered"
+            else self.rng.choice(np.array([-1, 1], dtype=np.int8), size=(L, L))
+        )
 
     def sweep(self) -> np.ndarray:
         s, N = self.spins.ravel(), self.L * self.L

@@ -27,6 +27,7 @@ def _log_abs_prod(terms: np.ndarray) -> tuple[float, float]:
 def log_z_torus(m: int, n: int, K: float) -> float:
     r = np.arange(n)
     g_odd, g_even = _gamma(2 * r + 1, n, K), _gamma(2 * r, n, K)
+
     # 2cosh(x) and 2sinh(x) in log form: log(2cosh x) = |x| + log1p(e^{-2|x|}), same for |2sinh x|
     def lc(x):
         return np.sum(np.abs(x) + np.log1p(np.exp(-2 * np.abs(x)))), 1.0

@@ -25,10 +25,10 @@ from .patches import cross_entropy, histogram, origins
 
 @dataclass(frozen=True)
 class FitOptions:
-    shape: tuple            # window shape of the reduced distributions, e.g. (4,) or (2, 2)
+    shape: tuple  # window shape of the reduced distributions, e.g. (4,) or (2, 2)
     steps: int = 300
     lr: float = 0.05
-    origins_per_step: int = 0   # 0: every origin every step; else a random subset (seeded)
+    origins_per_step: int = 0  # 0: every origin every step; else a random subset (seeded)
     seed: int = 0
 
 
@@ -41,8 +41,11 @@ def _optimise(model: Cora, params, make_cones, level: int, hist: np.ndarray, opt
     adam = torch.optim.Adam(params, lr=opt.lr)
     trace = []
     for _ in progress(range(opt.steps), desc=desc, unit="step"):
-        which = all_o if not opt.origins_per_step or opt.origins_per_step >= len(all_o) else \
-            [all_o[i] for i in rng.choice(len(all_o), opt.origins_per_step, replace=False)]
+        which = (
+            all_o
+            if not opt.origins_per_step or opt.origins_per_step >= len(all_o)
+            else [all_o[i] for i in rng.choice(len(all_o), opt.origins_per_step, replace=False)]
+        )
         adam.zero_grad()
         loss = cross_entropy(make_cones(), level, opt.shape, h, which)
         loss.backward()
@@ -74,11 +77,14 @@ def fit_layerwise(model: Cora, data: np.ndarray, opt: FitOptions, prior: str) ->
         hist = histogram(x, model.geometry, level, shape, model.dim(level))
         params = model.layer_parameters(k) + (_top_params(model) if k == J else [])
         if k < J and prior == "uniform":
-            def make():
+
+            def make(k=k):  # bound now: the closure is used within this iteration only
                 return ConeMarginals(model, top_level=k, prior="uniform")
         else:
+
             def make():
                 return ConeMarginals(model)
+
         o = FitOptions(shape, opt.steps, opt.lr, opt.origins_per_step, opt.seed + k)
         traces[f"{prior}_layer{k}"] = _optimise(model, params, make, level, hist, o, f"CORA layer {k} ({prior})")
         if k < J:

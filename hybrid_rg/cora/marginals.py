@@ -29,16 +29,23 @@ def _contract(cur: torch.Tensor, cur_labels: list, ops: list, out_labels: list, 
     """Contract `cur` with each (tensor, labels) in turn, summing a label as soon as nothing later needs it."""
     for i, (op, op_labels) in enumerate(ops):
         later = set(out_labels)
-        for _, lab in ops[i + 1:]:
+        for _, lab in ops[i + 1 :]:
             later.update(lab)
         keep = [lab for lab in dict.fromkeys(cur_labels + op_labels) if lab in later]
         if len(keep) > max_labels:
             # e.g. two distant sites in 2D: where their cones meet, the joint cone is a long strip
-            raise ValueError(f"a causal-cone step needs a tensor with {len(keep)} variables (limit max_variables ="
-                             f" {max_labels}): ask for fewer or closer sites, or estimate from exact samples")
+            raise ValueError(
+                f"a causal-cone step needs a tensor with {len(keep)} variables (limit max_variables ="
+                f" {max_labels}): ask for fewer or closer sites, or estimate from exact samples"
+            )
         letter = {lab: _LETTERS[j] for j, lab in enumerate(dict.fromkeys(cur_labels + op_labels))}
-        spec = (''.join(letter[x] for x in cur_labels) + ',' + ''.join(letter[x] for x in op_labels) + '->'
-                + ''.join(letter[x] for x in keep))
+        spec = (
+            "".join(letter[x] for x in cur_labels)
+            + ","
+            + "".join(letter[x] for x in op_labels)
+            + "->"
+            + "".join(letter[x] for x in keep)
+        )
         cur, cur_labels = torch.einsum(spec, cur, op), keep
     missing = [lab for lab in cur_labels if lab not in out_labels]
     if missing:
@@ -54,8 +61,7 @@ class ConeMarginals:
     k with a fixed prior on Γ_k instead: ConeMarginals(model, top_level=k, prior="uniform") starts the cone there.
     """
 
-    def __init__(self, model: Cora, top_level: int | None = None, prior: str | None = None,
-                 max_variables: int = 24):
+    def __init__(self, model: Cora, top_level: int | None = None, prior: str | None = None, max_variables: int = 24):
         self.model, self.geo = model, model.geometry
         self.top_level = self.geo.n_layers if top_level is None else top_level
         if not 0 <= self.top_level <= self.geo.n_layers:
@@ -68,8 +74,13 @@ class ConeMarginals:
 
     def _map(self, kind: str, k: int) -> torch.Tensor:
         if (kind, k) not in self._maps:
-            self._maps[kind, k] = (self.model.isometry(k) if kind == "iso" else
-                                   self.model.disentangler(k) if kind == "dis" else self.model.top())
+            self._maps[kind, k] = (
+                self.model.isometry(k)
+                if kind == "iso"
+                else self.model.disentangler(k)
+                if kind == "dis"
+                else self.model.top()
+            )
         return self._maps[kind, k]
 
     def marginal(self, level: int, sites) -> torch.Tensor:
@@ -110,8 +121,9 @@ class ConeMarginals:
         for g in groups:
             gs = geo.group_sites(level, g)
             drop = [B + i for i, t in enumerate(gs) if t not in Wset]
-            ops.append((dis.sum(dim=drop) if drop else dis,
-                        [("c", t) for t in gs] + [("o", t) for t in gs if t in Wset]))
+            ops.append(
+                (dis.sum(dim=drop) if drop else dis, [("c", t) for t in gs] + [("o", t) for t in gs if t in Wset])
+            )
         return _contract(P, [("p", s) for s in S], ops, [("o", t) for t in W], self.max_variables)
 
 

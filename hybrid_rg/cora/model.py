@@ -23,12 +23,21 @@ import torch
 
 from .geometry import Geometry
 
-MAX_TOP_ENTRIES = 2 ** 16
+MAX_TOP_ENTRIES = 2**16
 
 
 class Cora(torch.nn.Module):
-    def __init__(self, geometry: Geometry, n_states: int = 2, chi: int = 2, top: str = "uniform",
-                 seed: int = 0, init_noise: float = 0.5, init_identity: float = 2.0, init: str = "random"):
+    def __init__(
+        self,
+        geometry: Geometry,
+        n_states: int = 2,
+        chi: int = 2,
+        top: str = "uniform",
+        seed: int = 0,
+        init_noise: float = 0.5,
+        init_identity: float = 2.0,
+        init: str = "random",
+    ):
         super().__init__()
         if n_states < 2 or chi < 1:
             raise ValueError(f"n_states = {n_states}, chi = {chi}: need n_states >= 2 and chi >= 1")
@@ -38,8 +47,10 @@ class Cora(torch.nn.Module):
             raise ValueError(f"top = {top!r}: use 'uniform' or 'learned'")
         n_top = chi ** geometry.size(geometry.n_layers)
         if top == "learned" and n_top > MAX_TOP_ENTRIES:
-            raise ValueError(f"a learned top state needs chi^(top sites) = {n_top} > {MAX_TOP_ENTRIES} entries; "
-                             "add a layer or use top = 'uniform'")
+            raise ValueError(
+                f"a learned top state needs chi^(top sites) = {n_top} > {MAX_TOP_ENTRIES} entries; "
+                "add a layer or use top = 'uniform'"
+            )
         self.geometry, self.n_states, self.chi, self.top_kind, self.init = geometry, n_states, chi, top, init
         gen = torch.Generator().manual_seed(seed)
         B = geometry.block
@@ -47,16 +58,20 @@ class Cora(torch.nn.Module):
         self.dis_logits = torch.nn.ParameterList()
         for k in range(1, geometry.n_layers + 1):
             d_in, d_out = self.dim(k), self.dim(k - 1)
-            logits = init_noise * torch.randn(d_in, d_out ** B, generator=gen, dtype=torch.float64)
+            logits = init_noise * torch.randn(d_in, d_out**B, generator=gen, dtype=torch.float64)
             if init == "block_spin":
                 logits = logits + _block_spin_logits(d_in, d_out, B)
             self.iso_logits.append(torch.nn.Parameter(logits))
             # disentanglers start near the identity: the layer then starts as a plain tree (a "coarse-graining")
-            eye = init_identity * torch.eye(d_out ** B, dtype=torch.float64)
-            self.dis_logits.append(torch.nn.Parameter(
-                eye + init_noise * torch.randn(d_out ** B, d_out ** B, generator=gen, dtype=torch.float64)))
+            eye = init_identity * torch.eye(d_out**B, dtype=torch.float64)
+            self.dis_logits.append(
+                torch.nn.Parameter(
+                    eye + init_noise * torch.randn(d_out**B, d_out**B, generator=gen, dtype=torch.float64)
+                )
+            )
         self.top_logits = torch.nn.Parameter(
-            torch.zeros(n_top if top == "learned" else 1, dtype=torch.float64), requires_grad=(top == "learned"))
+            torch.zeros(n_top if top == "learned" else 1, dtype=torch.float64), requires_grad=(top == "learned")
+        )
 
     def dim(self, level: int) -> int:
         return self.n_states if level == 0 else self.chi
@@ -81,16 +96,28 @@ class Cora(torch.nn.Module):
     # ---- persistence: the run dir stores config + state_dict, enough to rebuild -------------------------
     def config(self) -> dict:
         g = self.geometry
-        return {"dim": g.dim, "side": g.side, "n_layers": g.n_layers, "n_states": self.n_states, "chi": self.chi,
-                "top": self.top_kind, "init": self.init}
+        return {
+            "dim": g.dim,
+            "side": g.side,
+            "n_layers": g.n_layers,
+            "n_states": self.n_states,
+            "chi": self.chi,
+            "top": self.top_kind,
+            "init": self.init,
+        }
 
     @classmethod
     def from_config(cls, cfg: dict) -> "Cora":
         geo = Geometry(dim=cfg["dim"], side=cfg["side"], n_layers=cfg["n_layers"])
         return cls(geo, n_states=cfg["n_states"], chi=cfg["chi"], top=cfg["top"], init=cfg.get("init", "random"))
 
-    def set_maps(self, k: int, isometry: torch.Tensor | None = None, disentangler: torch.Tensor | None = None,
-                 eps: float = 1e-300) -> None:
+    def set_maps(
+        self,
+        k: int,
+        isometry: torch.Tensor | None = None,
+        disentangler: torch.Tensor | None = None,
+        eps: float = 1e-300,
+    ) -> None:
         """Install given stochastic maps (tests and hand-built models): logits = log(p)."""
         with torch.no_grad():
             if isometry is not None:
@@ -112,7 +139,7 @@ def _block_spin_logits(d_in: int, d_out: int, B: int, strength: float = 1.0) -> 
     below T_c, docs/cora.md); starting from the physicist's block spin avoids that. The fit moves on from here."""
     import itertools
 
-    out = torch.zeros(d_in, d_out ** B, dtype=torch.float64)
+    out = torch.zeros(d_in, d_out**B, dtype=torch.float64)
     for idx, c in enumerate(itertools.product(range(d_out), repeat=B)):
         for y in range(d_in):
             out[y, idx] = strength * sum(ci == y for ci in c)

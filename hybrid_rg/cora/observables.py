@@ -28,13 +28,14 @@ def site_subset(model: Cora, n_sites: int = 0, seed: int = 0) -> list[int]:
 
 
 @torch.no_grad()
-def model_correlation(model: Cora, r: int, axis: int = 0, cones: ConeMarginals | None = None,
-                      sites: list[int] | None = None) -> float:
+def model_correlation(
+    model: Cora, r: int, axis: int = 0, cones: ConeMarginals | None = None, sites: list[int] | None = None
+) -> float:
     """⟨σ_i σ_{i+r e_axis}⟩ averaged over the sites i (default: all), each term exact."""
     cones = cones or ConeMarginals(model)
     geo, s = model.geometry, _sigma(model.n_states)
     vals = []
-    for i in (range(geo.size(0)) if sites is None else sites):
+    for i in range(geo.size(0)) if sites is None else sites:
         xy = list(geo.coords(0, i))
         xy[axis] += r
         j = geo.flat(0, tuple(xy))
@@ -53,8 +54,12 @@ def data_correlation(data: np.ndarray, side: int, dim: int, r: int, axis: int = 
 
 def correlation_curve(model: Cora, r_max: int, sites: list[int] | None = None) -> np.ndarray:
     cones = ConeMarginals(model)
-    return np.array([np.mean([model_correlation(model, r, a, cones, sites) for a in range(model.geometry.dim)])
-                     for r in range(1, r_max + 1)])
+    return np.array(
+        [
+            np.mean([model_correlation(model, r, a, cones, sites) for a in range(model.geometry.dim)])
+            for r in range(1, r_max + 1)
+        ]
+    )
 
 
 def model_energy(model: Cora, sites: list[int] | None = None) -> float:

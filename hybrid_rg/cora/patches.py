@@ -53,6 +53,7 @@ def entropy(hist: np.ndarray) -> float:
 def mean_kl(cones: ConeMarginals, level: int, shape, hist: np.ndarray, which=None) -> float:
     """mean over the origins `which` (default all) of KL(h ‖ p_origin), in nats (h: held-out pooled windows)."""
     with torch.no_grad():
-        ce = cross_entropy(cones, level, shape, torch.as_tensor(hist),
-                           origins(cones.geo, level) if which is None else which)
+        ce = cross_entropy(
+            cones, level, shape, torch.as_tensor(hist), origins(cones.geo, level) if which is None else which
+        )
     return float(ce) - entropy(hist)

@@ -45,10 +45,9 @@ def load_model(run_dir):
 def evaluate(model, spec: CoraSpec, data: dict) -> tuple[dict, dict]:
     from .ising import binned_mean, chain_correlation
     from .ising_exact import energy_onsager, energy_torus
-    from .observables import (correlation_curve, data_correlation, model_energy, sample_correlation_curve,
-                              site_subset)
-    from .patches import histogram, mean_kl
     from .marginals import ConeMarginals
+    from .observables import correlation_curve, data_correlation, model_energy, sample_correlation_curve, site_subset
+    from .patches import histogram, mean_kl
     from .sampling import sample
 
     d, geo = spec.data, model.geometry
@@ -57,20 +56,33 @@ def evaluate(model, spec: CoraSpec, data: dict) -> tuple[dict, dict]:
     # 1D: exact two-site marginals at every distance. 2D: the joint cone of two distant sites is a long strip
     # (exponential in its area), so the curve comes from exact, independent CORA samples, with its error bar.
     n_corr = max(spec.eval.n_speed, 1000)
-    sampled, sampled_err = sample_correlation_curve(sample(model, n_corr, seed=spec.eval.seed + 1), d.side, d.dim,
-                                                    spec.eval.r_max)
-    curves = {"r": r, "model": correlation_curve(model, spec.eval.r_max, sites) if d.dim == 1 else sampled,
-              "model_sampled": sampled, "model_sampled_err": sampled_err}
+    sampled, sampled_err = sample_correlation_curve(
+        sample(model, n_corr, seed=spec.eval.seed + 1), d.side, d.dim, spec.eval.r_max
+    )
+    curves = {
+        "r": r,
+        "model": correlation_curve(model, spec.eval.r_max, sites) if d.dim == 1 else sampled,
+        "model_sampled": sampled,
+        "model_sampled_err": sampled_err,
+    }
     for part in ("train", "test"):
-        curves[part] = np.array([np.mean([data_correlation(data[part], d.side, d.dim, int(x), a)
-                                          for a in range(d.dim)]) for x in r])
+        curves[part] = np.array(
+            [np.mean([data_correlation(data[part], d.side, d.dim, int(x), a) for a in range(d.dim)]) for x in r]
+        )
     if d.dim == 1:
         curves["exact"] = chain_correlation(d.side, d.coupling, r)
-    metrics = {"energy_model": model_energy(model, sites), "model_sites_averaged": float(len(sites)),
-               "energy_test_data": -d.dim * float(curves["test"][0]),
-               "energy_train_data": -d.dim * float(curves["train"][0])}
-    per_sample = -sum((lambda s: (s * np.roll(s, -1, axis=1 + a)).reshape(len(s), -1).mean(1))(
-        2.0 * data["test"].reshape((-1,) + (d.side,) * d.dim).astype(float) - 1.0) for a in range(d.dim))
+    metrics = {
+        "energy_model": model_energy(model, sites),
+        "model_sites_averaged": float(len(sites)),
+        "energy_test_data": -d.dim * float(curves["test"][0]),
+        "energy_train_data": -d.dim * float(curves["train"][0]),
+    }
+    per_sample = -sum(
+        (lambda s: (s * np.roll(s, -1, axis=1 + a)).reshape(len(s), -1).mean(1))(
+            2.0 * data["test"].reshape((-1,) + (d.side,) * d.dim).astype(float) - 1.0
+        )
+        for a in range(d.dim)
+    )
     metrics["energy_test_data_err"] = binned_mean(per_sample, n_bins=20)[1]  # binned: MC samples are correlated
     if d.dim == 1:
         metrics["energy_exact"] = -float(chain_correlation(d.side, d.coupling, 1))
@@ -82,8 +94,9 @@ def evaluate(model, spec: CoraSpec, data: dict) -> tuple[dict, dict]:
     metrics["heldout_kl_nats"] = mean_kl(ConeMarginals(model), 0, shape, hist, [geo.coords(0, s) for s in sites])
     # a second held-out reference: the KL of the training data's own window histogram (finite-sample noise floor)
     h_train = histogram(data["train"], geo, 0, shape, 2)
-    metrics["train_vs_test_window_kl_nats"] = float(np.sum(hist[hist > 0] * np.log(
-        hist[hist > 0] / np.maximum(h_train[hist > 0], 1e-300))))
+    metrics["train_vs_test_window_kl_nats"] = float(
+        np.sum(hist[hist > 0] * np.log(hist[hist > 0] / np.maximum(h_train[hist > 0], 1e-300)))
+    )
     t0 = time.perf_counter()
     sample(model, spec.eval.n_speed, seed=spec.eval.seed)
     metrics["cora_seconds_per_sample"] = (time.perf_counter() - t0) / spec.eval.n_speed
@@ -93,8 +106,9 @@ def evaluate(model, spec: CoraSpec, data: dict) -> tuple[dict, dict]:
     return curves, metrics
 
 
-def write_run(tmp: Path, model, spec: CoraSpec, spec_text: str, traces: dict, curves: dict, metrics: dict,
-              info: dict) -> None:
+def write_run(
+    tmp: Path, model, spec: CoraSpec, spec_text: str, traces: dict, curves: dict, metrics: dict, info: dict
+) -> None:
     import torch
 
     torch.save({"config": model.config(), "state": model.state_dict()}, tmp / "model.pt")
@@ -135,8 +149,16 @@ def _plot(path: Path, spec: CoraSpec, curves: dict, metrics: dict) -> None:
     if spec.data.dim == 1:
         ax.plot(r, curves["model"], "C3--", linewidth=2, label="CORA (exact marginals)")
     if "model_sampled" in curves:
-        ax.errorbar(r, curves["model_sampled"], yerr=curves["model_sampled_err"], fmt="C3s", ms=3, capsize=2,
-                    mfc="none", label="CORA (exact samples, ±1σ)")
+        ax.errorbar(
+            r,
+            curves["model_sampled"],
+            yerr=curves["model_sampled_err"],
+            fmt="C3s",
+            ms=3,
+            capsize=2,
+            mfc="none",
+            label="CORA (exact samples, ±1σ)",
+        )
     ax.set_xlabel("distance r")
     ax.set_ylabel("⟨σ_0 σ_r⟩")
     lowest = min(float(np.min(v)) for k, v in curves.items() if k not in ("r", "model_sampled_err"))
@@ -144,8 +166,11 @@ def _plot(path: Path, spec: CoraSpec, curves: dict, metrics: dict) -> None:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     d = spec.data
-    ax.set_title(f"{d.model} side={d.side} T={1 / d.coupling:.4f}, {spec.fit.method}; E model "
-                 f"{metrics['energy_model']:.4f} data {metrics['energy_test_data']:.4f}", fontsize=9)
+    ax.set_title(
+        f"{d.model} side={d.side} T={1 / d.coupling:.4f}, {spec.fit.method}; E model "
+        f"{metrics['energy_model']:.4f} data {metrics['energy_test_data']:.4f}",
+        fontsize=9,
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -179,14 +204,27 @@ def fit_run(spec: CoraSpec, spec_text: str, out: str) -> dict:
     data = make_data(spec.data)
     f = spec.fit
     t0 = time.perf_counter()
-    traces = fit(model, data["train"], f.method, FitOptions(f.window, f.steps, f.lr, f.origins_per_step, f.seed),
-                 further_passes=f.further_passes)
+    traces = fit(
+        model,
+        data["train"],
+        f.method,
+        FitOptions(f.window, f.steps, f.lr, f.origins_per_step, f.seed),
+        further_passes=f.further_passes,
+    )
     fit_seconds = time.perf_counter() - t0
     curves, metrics = evaluate(model, spec, data)
     metrics["fit_seconds"] = fit_seconds
-    info = {"seeds": {"data_train": spec.data.seed, "data_test": spec.data.seed + 1, "model_init": spec.model.seed,
-                      "fit": spec.fit.seed, "eval_sampling": spec.eval.seed},
-            "data_generator": data["generator"], "torch": torch.__version__}
+    info = {
+        "seeds": {
+            "data_train": spec.data.seed,
+            "data_test": spec.data.seed + 1,
+            "model_init": spec.model.seed,
+            "fit": spec.fit.seed,
+            "eval_sampling": spec.eval.seed,
+        },
+        "data_generator": data["generator"],
+        "torch": torch.__version__,
+    }
     with atomic_dir(out) as tmp:
         write_run(tmp, model, spec, spec_text, traces, curves, metrics, info)
     return metrics

@@ -17,7 +17,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, Strict, model_validator
 
-from ..utils.specs import SpecModel, parse_spec as _parse, read_toml_text
+from ..utils.specs import SpecModel, read_toml_text
+from ..utils.specs import parse_spec as _parse
 
 
 class DataSpec(SpecModel):
@@ -36,8 +37,10 @@ class DataSpec(SpecModel):
     @model_validator(mode="after")
     def _one_temperature(self) -> DataSpec:
         if (self.T > 0) == (self.K > 0):
-            raise ValueError(f"data.T = {self.T}, data.K = {self.K}: set exactly one of data.T (temperature) or "
-                             f"data.K (coupling 1/T), > 0")
+            raise ValueError(
+                f"data.T = {self.T}, data.K = {self.K}: set exactly one of data.T (temperature) or "
+                f"data.K (coupling 1/T), > 0"
+            )
         return self
 
     @property
@@ -64,7 +67,8 @@ class FitSpec(SpecModel):
 
     method: Literal["method1", "method2"] = "method2"
     window: Annotated[tuple[Annotated[int, Field(ge=1, le=6)], ...], Strict(False)] = Field(
-        (4,), description="the marginal's window: one size in 1D, two in 2D, at most 8 sites, e.g. [4] or [2, 2]")
+        (4,), description="the marginal's window: one size in 1D, two in 2D, at most 8 sites, e.g. [4] or [2, 2]"
+    )
     steps: int = Field(300, ge=1)
     lr: float = Field(0.05, gt=0)
     origins_per_step: int = Field(0, ge=0, description="0 = all")
@@ -90,18 +94,23 @@ class CoraSpec(SpecModel):
     @model_validator(mode="after")
     def _fits_together(self) -> CoraSpec:
         d, m, f, e = self.data, self.model, self.fit, self.eval
-        if d.side % 2 ** m.n_layers or d.side // 2 ** (m.n_layers - 1) < 2:
-            raise ValueError(f"data.side = {d.side} must be a multiple of 2^model.n_layers = {2 ** m.n_layers} (and "
-                             "the level below the top needs >= 2 sites per axis): change data.side or model.n_layers")
+        if d.side % 2**m.n_layers or d.side // 2 ** (m.n_layers - 1) < 2:
+            raise ValueError(
+                f"data.side = {d.side} must be a multiple of 2^model.n_layers = {2**m.n_layers} (and "
+                "the level below the top needs >= 2 sites per axis): change data.side or model.n_layers"
+            )
         if m.chi > (8 if d.dim == 1 else 2):
-            raise ValueError(f"model.chi = {m.chi}: use 2…8 in 1D, 2 in 2D (2D cones hold 16 hidden variables at "
-                             "once)")
+            raise ValueError(f"model.chi = {m.chi}: use 2…8 in 1D, 2 in 2D (2D cones hold 16 hidden variables at once)")
         if d.dim == 2 and (f.method != "method2" or f.further_passes):
-            raise ValueError("fit.method = 'method1' and fit.further_passes need Bayesian inverses, implemented in 1D "
-                             "only: use method = 'method2' and further_passes = 0 for ising2d")
+            raise ValueError(
+                "fit.method = 'method1' and fit.further_passes need Bayesian inverses, implemented in 1D "
+                "only: use method = 'method2' and further_passes = 0 for ising2d"
+            )
         if len(f.window) != d.dim or math.prod(f.window) > 8:
-            raise ValueError(f"fit.window = {list(f.window)}: give {d.dim} sizes in 1…6 with at most 8 sites, e.g. "
-                             f"{[4] if d.dim == 1 else [2, 2]}")
+            raise ValueError(
+                f"fit.window = {list(f.window)}: give {d.dim} sizes in 1…6 with at most 8 sites, e.g. "
+                f"{[4] if d.dim == 1 else [2, 2]}"
+            )
         if e.r_max > d.side // 2:
             raise ValueError(f"eval.r_max = {e.r_max}: use 1…side/2 = {d.side // 2}")
         return self

@@ -24,8 +24,8 @@ import json
 from collections import Counter
 from decimal import Decimal
 
-from ..pulse.program import LocalDetuning, ProgramError, RydbergProgram, Waveform
 from ..operators.rydberg import C6_AQUILA_RAD_PER_US_UM6
+from ..pulse.program import LocalDetuning, ProgramError, RydbergProgram, Waveform
 from .protocol import TaskResult
 
 EXTRA = "pip install 'hybrid-rg[braket]'"
@@ -37,7 +37,7 @@ def _braket():
     try:
         import braket.ahs as ahs
         from braket.timings.time_series import TimeSeries
-    except ImportError as err:                          # pragma: no cover - depends on the environment
+    except ImportError as err:  # pragma: no cover - depends on the environment
         raise ImportError(f"the Braket wire format needs amazon-braket-sdk; install it with {EXTRA}") from err
     return ahs, TimeSeries
 
@@ -52,8 +52,10 @@ def _from_si(x, exponent: int) -> float:
 
 def _series(wf: Waveform, value_exponent: int, name: str, interpolation: str):
     if wf.interpolation != interpolation:
-        raise ProgramError(f"Braket's {name} is piecewise {interpolation}; got a '{wf.interpolation}' waveform. "
-                           f"Rebuild it with interpolation='{interpolation}'")
+        raise ProgramError(
+            f"Braket's {name} is piecewise {interpolation}; got a '{wf.interpolation}' waveform. "
+            f"Rebuild it with interpolation='{interpolation}'"
+        )
     _, TimeSeries = _braket()
     ts = TimeSeries()
     for t, v in zip(wf.times_us, wf.values):
@@ -62,8 +64,11 @@ def _series(wf: Waveform, value_exponent: int, name: str, interpolation: str):
 
 
 def _waveform(ts, value_exponent: int, interpolation: str) -> Waveform:
-    return Waveform(tuple(_from_si(t, -6) for t in ts.times()), tuple(_from_si(v, value_exponent) for v in ts.values()),
-                    interpolation)
+    return Waveform(
+        tuple(_from_si(t, -6) for t in ts.times()),
+        tuple(_from_si(v, value_exponent) for v in ts.values()),
+        interpolation,
+    )
 
 
 def to_ahs(program: RydbergProgram):
@@ -72,14 +77,18 @@ def to_ahs(program: RydbergProgram):
     register = ahs.AtomArrangement()
     for x, y in program.positions_um:
         register.add((_to_si(x, -6), _to_si(y, -6)))
-    drive = ahs.DrivingField(amplitude=_series(program.amplitude, 6, "amplitude", "linear"),
-                             detuning=_series(program.detuning, 6, "detuning", "linear"),
-                             phase=_series(program.phase, 0, "phase", "constant"))
+    drive = ahs.DrivingField(
+        amplitude=_series(program.amplitude, 6, "amplitude", "linear"),
+        detuning=_series(program.detuning, 6, "detuning", "linear"),
+        phase=_series(program.phase, 0, "phase", "constant"),
+    )
     hamiltonian = drive
     if program.local_detuning is not None:
         ld = program.local_detuning
-        magnitude = ahs.Field(_series(ld.magnitude, 6, "local detuning", "linear"),
-                              ahs.Pattern([Decimal(repr(float(h))) for h in ld.pattern]))
+        magnitude = ahs.Field(
+            _series(ld.magnitude, 6, "local detuning", "linear"),
+            ahs.Pattern([Decimal(repr(float(h))) for h in ld.pattern]),
+        )
         hamiltonian = drive + ahs.LocalDetuning(magnitude)
     return ahs.AnalogHamiltonianSimulation(register=register, hamiltonian=hamiltonian)
 
@@ -94,18 +103,24 @@ def from_ahs(simulation, c6_rad_per_us_um6: float = C6_AQUILA_RAD_PER_US_UM6) ->
     drives = [t for t in simulation.hamiltonian.terms if isinstance(t, ahs.DrivingField)]
     locals_ = [t for t in simulation.hamiltonian.terms if isinstance(t, ahs.LocalDetuning)]
     if len(drives) != 1 or len(locals_) > 1:
-        raise ProgramError(f"expected one driving field and at most one local detuning; got {len(drives)} and "
-                           f"{len(locals_)}")
+        raise ProgramError(
+            f"expected one driving field and at most one local detuning; got {len(drives)} and {len(locals_)}"
+        )
     d = drives[0]
     local = None
     if locals_:
         m = locals_[0].magnitude
-        local = LocalDetuning(tuple(float(Decimal(str(h))) for h in m.pattern.series),
-                              _waveform(m.time_series, 6, "linear"))
-    return RydbergProgram(tuple((_from_si(s.coordinate[0], -6), _from_si(s.coordinate[1], -6)) for s in sites),
-                          _waveform(d.amplitude.time_series, 6, "linear"),
-                          _waveform(d.detuning.time_series, 6, "linear"),
-                          _waveform(d.phase.time_series, 0, "constant"), local, float(c6_rad_per_us_um6))
+        local = LocalDetuning(
+            tuple(float(Decimal(str(h))) for h in m.pattern.series), _waveform(m.time_series, 6, "linear")
+        )
+    return RydbergProgram(
+        tuple((_from_si(s.coordinate[0], -6), _from_si(s.coordinate[1], -6)) for s in sites),
+        _waveform(d.amplitude.time_series, 6, "linear"),
+        _waveform(d.detuning.time_series, 6, "linear"),
+        _waveform(d.phase.time_series, 0, "constant"),
+        local,
+        float(c6_rad_per_us_um6),
+    )
 
 
 def program_to_ir_json(program: RydbergProgram, indent: int | None = 2) -> str:
@@ -142,8 +157,16 @@ def counts_from_braket(result) -> TaskResult:
             continue
         counts["".join("0" if int(q) == 1 else "1" for q in shot.post_sequence)] += 1
     kept = sum(counts.values())
-    return TaskResult(dict(counts), kept, {"shots_total": len(result.measurements), "dropped_missing_atom": missing,
-                                           "dropped_failed": failed, "source": "braket"})
+    return TaskResult(
+        dict(counts),
+        kept,
+        {
+            "shots_total": len(result.measurements),
+            "dropped_missing_atom": missing,
+            "dropped_failed": failed,
+            "source": "braket",
+        },
+    )
 
 
 __all__ = ["to_ahs", "from_ahs", "program_to_ir_json", "program_from_ir_json", "counts_from_braket", "c6_to_si"]

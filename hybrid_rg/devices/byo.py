@@ -38,15 +38,17 @@ def is_braket_ir(data) -> bool:
 
 def _from_ir_dict(data: dict) -> RydbergProgram:
     from .braket_ir import program_from_ir_json
+
     try:
         return program_from_ir_json(json.dumps(data))
     except ProgramError:
         raise
     except ImportError:
         raise
-    except Exception as err:                 # pydantic's ValidationError and the SDK's ValueErrors
-        raise ProgramError(f"not a valid Braket AHS program: {str(err).splitlines()[0]} "
-                           f"({type(err).__name__})") from err
+    except Exception as err:  # pydantic's ValidationError and the SDK's ValueErrors
+        raise ProgramError(
+            f"not a valid Braket AHS program: {str(err).splitlines()[0]} ({type(err).__name__})"
+        ) from err
 
 
 def as_program(obj) -> RydbergProgram:
@@ -64,11 +66,14 @@ def as_program(obj) -> RydbergProgram:
     module = type(obj).__module__
     if module.startswith("braket.ahs"):
         from .braket_ir import from_ahs
+
         return from_ahs(obj)
     if module.startswith("braket.ir.ahs"):
         return _from_ir_dict(json.loads(obj.json()))
-    raise ProgramError(f"cannot use a {type(obj).__module__}.{type(obj).__name__} as a program; pass a "
-                       f"RydbergProgram, a Braket AnalogHamiltonianSimulation or its IR (JSON)")
+    raise ProgramError(
+        f"cannot use a {type(obj).__module__}.{type(obj).__name__} as a program; pass a "
+        f"RydbergProgram, a Braket AnalogHamiltonianSimulation or its IR (JSON)"
+    )
 
 
 def as_programs(objs) -> tuple[RydbergProgram, ...]:
@@ -90,6 +95,7 @@ def programs_from_json_data(data, where: str = "<json>") -> list[RydbergProgram]
 def to_braket_ir_json(program, indent: int | None = 2) -> str:
     """Braket's IR for a program (numbers as Braket writes them), e.g. to submit it with the Braket SDK."""
     from .braket_ir import program_to_ir_json
+
     return program_to_ir_json(as_program(program), indent)
 
 

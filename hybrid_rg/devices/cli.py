@@ -25,7 +25,7 @@ def cmd_refresh(args) -> int:
 
     if not args.name:
         raise BadInput("devices refresh needs a snapshot name, e.g. `hybrid-rg devices refresh quera_aquila`")
-    out = refresh(args.name, out=args.out)      # missing credentials: one line, exit 2, before any network call
+    out = refresh(args.name, out=args.out)  # missing credentials: one line, exit 2, before any network call
     print(f"wrote {out.path} (date {out.date}); changes against the previous snapshot:")
     for line in out.diff or ["none"]:
         print(f"  {line}")
@@ -39,14 +39,16 @@ def cmd_devices(args) -> int:
 
     print(f"{'name':14s} {'kind':9s} {'atoms':>5s} {'stands in':12s} {'$/task':>7s} {'$/shot':>7s} {'date':10s} digest")
     for s in list_device_specs():
-        print(f"{s.name:14s} {s.kind:9s} {str(s.max_atoms or '-'):>5s} {s.simulator:12s} "
-              f"{s.price_per_task_usd:7.2f} {s.price_per_shot_usd:7.3f} {s.date:10s} {s.digest()[:12]}")
+        print(
+            f"{s.name:14s} {s.kind:9s} {str(s.max_atoms or '-'):>5s} {s.simulator:12s} "
+            f"{s.price_per_task_usd:7.2f} {s.price_per_shot_usd:7.3f} {s.date:10s} {s.digest()[:12]}"
+        )
     return 0
 
 
 def cmd_validate(args) -> int:
     path = Path(args.program)
-    if not path.is_file():          # before the imports below (numpy): a typo answers at once
+    if not path.is_file():  # before the imports below (numpy): a typo answers at once
         raise UnusableFile(f"program file {args.program!r} does not exist")
     from ..pulse.program import ProgramError
     from .byo import programs_from_json_data
@@ -56,9 +58,9 @@ def cmd_validate(args) -> int:
 
     spec = load_device_spec(args.device)
     try:
-        programs = programs_from_json_data(json.loads(path.read_text()), args.program)   # ours or Braket's IR
+        programs = programs_from_json_data(json.loads(path.read_text()), args.program)  # ours or Braket's IR
     except (ProgramError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ProgramError(f"{args.program}: {err}") from err      # name the file: the message alone does not
+        raise ProgramError(f"{args.program}: {err}") from err  # name the file: the message alone does not
     if args.shots is not None and args.shots < 1:
         raise BadInput(f"--shots {args.shots}; give a positive number of shots")
     ok = True
@@ -68,7 +70,7 @@ def cmd_validate(args) -> int:
         if args.discretize:
             try:
                 program = discretize(program, spec)
-            except DiscretizationError as err:   # an answer about this program on this device, not bad input: status 1
+            except DiscretizationError as err:  # an answer about this program on this device, not bad input: status 1
                 print(f"discretization failed: {err}")
                 ok = False
                 continue
@@ -81,16 +83,24 @@ def cmd_validate(args) -> int:
 def register(sub) -> None:
     """Add `devices` and `validate` to the top-level subparsers `sub`."""
     d = sub.add_parser("devices", help="list the device capability snapshots (devices/snapshots/*.toml)")
-    d.add_argument("action", nargs="?", default="list", choices=("list", "refresh"),
-                   help="list (default) or refresh NAME: read the live device's properties (AWS credentials) and "
-                        "write a new snapshot with its date and a diff against the old one")
+    d.add_argument(
+        "action",
+        nargs="?",
+        default="list",
+        choices=("list", "refresh"),
+        help="list (default) or refresh NAME: read the live device's properties (AWS credentials) and "
+        "write a new snapshot with its date and a diff against the old one",
+    )
     d.add_argument("name", nargs="?", default=None, help="the snapshot to refresh (quera_aquila)")
     d.add_argument("--out", default=None, help="where refresh writes the snapshot (default: over the old one)")
     d.set_defaults(func=cmd_devices)
     v = sub.add_parser("validate", help="validate a pulse program (JSON) against a device snapshot, offline")
     v.add_argument("program", help="a JSON file: a RydbergProgram or a Braket AHS program IR (or a list of them)")
-    v.add_argument("--device", default="quera_aquila",
-                   help="snapshot name listed by 'hybrid-rg devices', or a path to a .toml (default quera_aquila)")
+    v.add_argument(
+        "--device",
+        default="quera_aquila",
+        help="snapshot name listed by 'hybrid-rg devices', or a path to a .toml (default quera_aquila)",
+    )
     v.add_argument("--shots", type=int, default=None, help="also check the shot count against the device's limit")
     v.add_argument("--discretize", action="store_true", help="snap the program onto the device grids first")
     v.set_defaults(func=cmd_validate)

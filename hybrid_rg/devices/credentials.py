@@ -14,8 +14,10 @@ import os
 from ..errors import MissingCredentials
 from .adapters import import_extra
 
-AWS_HOW = ("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary keys), "
-           "or AWS_PROFILE naming a profile in ~/.aws/credentials (`aws configure`)")
+AWS_HOW = (
+    "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary keys), "
+    "or AWS_PROFILE naming a profile in ~/.aws/credentials (`aws configure`)"
+)
 
 
 # The devices layer's name for errors.MissingCredentials (exit 2): the message says how to provide the credential.
@@ -36,16 +38,20 @@ def aws_session(region: str | None = None, allow_instance_metadata: bool = False
         for name in ("iam-role", "container-role"):
             try:
                 resolver.remove(name)
-            except Exception:          # noqa: BLE001 (absent provider in another botocore version)
+            except Exception:  # noqa: BLE001 (absent provider in another botocore version)
                 pass
     if resolver.load_credentials() is None:
-        raise CredentialsMissing(f"no AWS credentials found (checked the environment, AWS_SHARED_CREDENTIALS_FILE="
-                                 f"{os.environ.get('AWS_SHARED_CREDENTIALS_FILE', '~/.aws/credentials')}, "
-                                 f"AWS_CONFIG_FILE, SSO); {AWS_HOW}")
+        raise CredentialsMissing(
+            f"no AWS credentials found (checked the environment, AWS_SHARED_CREDENTIALS_FILE="
+            f"{os.environ.get('AWS_SHARED_CREDENTIALS_FILE', '~/.aws/credentials')}, "
+            f"AWS_CONFIG_FILE, SSO); {AWS_HOW}"
+        )
     if not session.region_name:
-        raise CredentialsMissing("no AWS region configured (botocore NoRegionError); set AWS_DEFAULT_REGION="
-                                 "us-east-1 (QuEra Aquila's region) or `region = us-east-1` in ~/.aws/config, "
-                                 "or pass region='us-east-1'")
+        raise CredentialsMissing(
+            "no AWS region configured (botocore NoRegionError); set AWS_DEFAULT_REGION="
+            "us-east-1 (QuEra Aquila's region) or `region = us-east-1` in ~/.aws/config, "
+            "or pass region='us-east-1'"
+        )
     return session
 
 
@@ -68,7 +74,8 @@ def ibm_account(channel: str | None = None):
         raise CredentialsMissing(
             f"no IBM Quantum account found ({err}; looked in {filename} and QISKIT_IBM_TOKEN); set QISKIT_IBM_TOKEN "
             f"(and QISKIT_IBM_INSTANCE, QISKIT_IBM_CHANNEL) or run QiskitRuntimeService.save_account(token=..., "
-            f"channel='ibm_cloud' or 'ibm_quantum', instance=...)") from err
+            f"channel='ibm_cloud' or 'ibm_quantum', instance=...)"
+        ) from err
 
 
 __all__ = ["CredentialsMissing", "aws_session", "ibm_account", "device_region"]

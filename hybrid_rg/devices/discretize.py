@@ -37,7 +37,8 @@ def _waveform(w: Waveform, name: str, time_res, value_res) -> Waveform:
         k = next(k for k, (a, b) in enumerate(zip(times, times[1:])) if b <= a)
         raise DiscretizationError(
             f"{name}: knots {k} and {k + 1} (t = {w.times_us[k]} and {w.times_us[k + 1]} µs) land on the same "
-            f"grid time {times[k]} µs (time resolution {time_res} µs); remove one knot or spread them apart")
+            f"grid time {times[k]} µs (time resolution {time_res} µs); remove one knot or spread them apart"
+        )
     return Waveform(times, tuple(snap(v, value_res) for v in w.values), w.interpolation)
 
 
@@ -45,11 +46,13 @@ def discretize(program: RydbergProgram, spec: DeviceSpec) -> RydbergProgram:
     """`program` on `spec`'s grids (positions, times, amplitude/detuning/phase values). Pure: returns a new
     program and leaves the argument as it was."""
     lim = spec.rydberg
-    positions = tuple((snap(x, lim.position_resolution_um), snap(y, lim.position_resolution_um))
-                      for x, y in program.positions_um)
+    positions = tuple(
+        (snap(x, lim.position_resolution_um), snap(y, lim.position_resolution_um)) for x, y in program.positions_um
+    )
     if len(set(positions)) != len(positions):
-        raise DiscretizationError(f"two atoms land on the same site after rounding to "
-                                  f"{lim.position_resolution_um} µm; move them apart")
+        raise DiscretizationError(
+            f"two atoms land on the same site after rounding to {lim.position_resolution_um} µm; move them apart"
+        )
     amplitude = _waveform(program.amplitude, "amplitude", lim.time_resolution_us, lim.rabi_resolution_rad_per_us)
     detuning = _waveform(program.detuning, "detuning", lim.time_resolution_us, lim.detuning_resolution_rad_per_us)
     phase = _waveform(program.phase, "phase", lim.time_resolution_us, lim.phase_resolution_rad)
@@ -57,13 +60,13 @@ def discretize(program: RydbergProgram, spec: DeviceSpec) -> RydbergProgram:
     if program.local_detuning is not None:
         if not lim.local_detuning:
             raise DiscretizationError(f"{spec.name} has no local detuning; drop the local detuning term")
-        local = LocalDetuning(program.local_detuning.pattern,
-                              _waveform(program.local_detuning.magnitude, "local_detuning",
-                                        lim.local_time_resolution_us, None))
+        local = LocalDetuning(
+            program.local_detuning.pattern,
+            _waveform(program.local_detuning.magnitude, "local_detuning", lim.local_time_resolution_us, None),
+        )
     try:
-        return RydbergProgram(positions, amplitude, detuning, phase, local, program.c6_rad_per_us_um6,
-                              program.metadata)
-    except ValueError as err:     # e.g. end times that no longer agree after rounding on different grids
+        return RydbergProgram(positions, amplitude, detuning, phase, local, program.c6_rad_per_us_um6, program.metadata)
+    except ValueError as err:  # e.g. end times that no longer agree after rounding on different grids
         raise DiscretizationError(f"the discretized program is malformed: {err}") from err
 
 

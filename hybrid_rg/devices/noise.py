@@ -38,7 +38,8 @@ for `realisations` noise realisations (default 16), not per shot: kept shot k us
 state-vector runs stand for the shot-to-shot spread (the estimate of a noise average carries a sampling error
 ∝ 1/√R on top of the shot noise). Shots whose set of coupled atoms differs (a prep error, an undetected vacancy)
 get their own runs, sharing at most R//4 of the realisations per set of coupled atoms, so a run costs at most
-R + (R//4)·(number of distinct such sets) state-vector evolutions. Everything is drawn from one numpy Generator seeded by `seed`: the same seed gives the same counts.
+R + (R//4)·(number of distinct such sets) state-vector evolutions. Everything is drawn from one numpy Generator seeded
+by `seed`: the same seed gives the same counts.
 """
 
 from __future__ import annotations
@@ -55,8 +56,12 @@ from .emulator.integrator import evolve
 from .emulator.schedule import SiteErrors
 
 MECHANISMS = ("vacancy", "prep", "amplitude", "detuning", "dephasing", "position", "loss", "readout")
-NOT_SIMULATED = ("T1 (Rydberg decay)", "atom capture into empty sites", "local-detuning errors",
-                 "Rabi amplitude ramp correction")
+NOT_SIMULATED = (
+    "T1 (Rydberg decay)",
+    "atom capture into empty sites",
+    "local-detuning errors",
+    "Rabi amplitude ramp correction",
+)
 
 
 class NoiseError(BadInput):
@@ -157,12 +162,13 @@ class Realisation:
     """The continuous errors of one noise realisation, for all atoms of the program."""
 
     amplitude_scale: np.ndarray
-    detuning_offset: np.ndarray          # rad/µs
-    positions_um: np.ndarray             # (atoms, 2)
+    detuning_offset: np.ndarray  # rad/µs
+    positions_um: np.ndarray  # (atoms, 2)
 
 
-def draw_realisations(program: RydbergProgram, model: NoiseModel, count: int,
-                      rng: np.random.Generator) -> list[Realisation]:
+def draw_realisations(
+    program: RydbergProgram, model: NoiseModel, count: int, rng: np.random.Generator
+) -> list[Realisation]:
     """`count` realisations of the continuous errors, drawn as (count, atoms) arrays at once."""
     p, n = model.parameters, program.n_atoms
     amp = np.ones((count, n))
@@ -194,8 +200,9 @@ def _subprogram(program: RydbergProgram, atoms: np.ndarray, real: Realisation) -
     return sub, SiteErrors(tuple(real.amplitude_scale[atoms]), tuple(real.detuning_offset[atoms]))
 
 
-def realisation_probabilities(program: RydbergProgram, real: Realisation, atoms=None,
-                              tol: float = 1e-6) -> tuple[np.ndarray, float]:
+def realisation_probabilities(
+    program: RydbergProgram, real: Realisation, atoms=None, tol: float = 1e-6
+) -> tuple[np.ndarray, float]:
     """Bitstring probabilities of the coupled `atoms` (all by default) in one realisation, and the stated
     state error of that run."""
     atoms = np.arange(program.n_atoms) if atoms is None else np.asarray(atoms)
@@ -210,7 +217,7 @@ def readout_channel(probs: np.ndarray, p01: float, p10: float) -> np.ndarray:
     a probability vector over 2^n bitstrings (atom 0 = most significant bit). For tests and analytic checks."""
     probs = np.asarray(probs, dtype=float)
     n = int(round(math.log2(probs.size)))
-    confusion = np.array([[1 - p01, p10], [p01, 1 - p10]])     # [read, true]
+    confusion = np.array([[1 - p01, p10], [p01, 1 - p10]])  # [read, true]
     t = probs.reshape((2,) * n)
     for axis in range(n):
         t = np.moveaxis(np.tensordot(confusion, t, axes=([1], [axis])), 0, axis)
@@ -231,8 +238,9 @@ class NoisyRun:
     metadata: dict = field(default_factory=dict)
 
 
-def simulate(program: RydbergProgram, model: NoiseModel, shots: int, seed: int, realisations: int = 16,
-             tol: float = 1e-4) -> NoisyRun:
+def simulate(
+    program: RydbergProgram, model: NoiseModel, shots: int, seed: int, realisations: int = 16, tol: float = 1e-4
+) -> NoisyRun:
     """`shots` shots of `program` on the noisy device; shots dropped by the pre-sequence image are not counted
     (as on the device), so `counts` sums to `shots_kept` <= shots. Seeded: same seed, same counts."""
     if int(shots) != shots or shots < 1:
@@ -255,7 +263,7 @@ def simulate(program: RydbergProgram, model: NoiseModel, shots: int, seed: int, 
     reals = draw_realisations(program, model, int(realisations), rng)
 
     idx = np.flatnonzero(kept)
-    which = np.arange(idx.size) % int(realisations)            # kept shot k uses realisation k mod R
+    which = np.arange(idx.size) % int(realisations)  # kept shot k uses realisation k mod R
     bits = np.zeros((shots, n), dtype=np.int8)
     # Shots with an atom missing from the Hamiltonian are rare (~ n·1 %); they share at most R//4 realisations
     # per set of coupled atoms, which bounds the runs they add without dropping their continuous errors.
@@ -288,13 +296,33 @@ def simulate(program: RydbergProgram, model: NoiseModel, shots: int, seed: int, 
     for row in bits[kept]:
         key = "".join("1" if b else "0" for b in row)
         counts[key] = counts.get(key, 0) + 1
-    meta = {"noise_mechanisms": sorted(model.enabled), "noise_not_simulated": list(NOT_SIMULATED),
-            "noise_source": p.source, "noise_date": p.date, "realisations": int(realisations),
-            "state_vector_runs": len(errors), "state_error_bound_max": max(errors, default=0.0),
-            "shots_total": shots, "shots_kept": int(kept.sum()), "dropped_missing_atom": int((~kept).sum())}
+    meta = {
+        "noise_mechanisms": sorted(model.enabled),
+        "noise_not_simulated": list(NOT_SIMULATED),
+        "noise_source": p.source,
+        "noise_date": p.date,
+        "realisations": int(realisations),
+        "state_vector_runs": len(errors),
+        "state_error_bound_max": max(errors, default=0.0),
+        "shots_total": shots,
+        "shots_kept": int(kept.sum()),
+        "dropped_missing_atom": int((~kept).sum()),
+    }
     return NoisyRun(counts, shots, int(kept.sum()), meta)
 
 
-__all__ = ["MECHANISMS", "NOT_SIMULATED", "NoiseError", "NoiseParameters", "NoiseModel", "NoisyRun", "Realisation",
-           "noise_parameters", "draw_realisations", "realisation_probabilities", "readout_channel", "kept_fraction",
-           "simulate"]
+__all__ = [
+    "MECHANISMS",
+    "NOT_SIMULATED",
+    "NoiseError",
+    "NoiseParameters",
+    "NoiseModel",
+    "NoisyRun",
+    "Realisation",
+    "noise_parameters",
+    "draw_realisations",
+    "realisation_probabilities",
+    "readout_channel",
+    "kept_fraction",
+    "simulate",
+]

@@ -33,7 +33,7 @@ class TaskState(str, enum.Enum):
 
 @dataclass(frozen=True)
 class TaskResult:
-    counts: dict[str, int]                 # bitstring -> number of shots
+    counts: dict[str, int]  # bitstring -> number of shots
     shots: int
     metadata: dict[str, Any] = field(default_factory=dict, compare=False)
 

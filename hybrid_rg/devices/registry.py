@@ -13,7 +13,7 @@ import importlib
 from ..errors import BadInput
 from .spec import DeviceSpec, load_device_spec
 
-_DEVICES = {   # name -> (module, class, snapshot)
+_DEVICES = {  # name -> (module, class, snapshot)
     "emulator": ("hybrid_rg.devices.emulator", "EmulatorDevice", "emulator"),
     "braket_local": ("hybrid_rg.devices.adapters.braket_local", "BraketLocalDevice", "braket_local"),
     "braket_aquila": ("hybrid_rg.devices.adapters.braket_aws", "BraketAwsDevice", "quera_aquila"),
@@ -41,6 +41,7 @@ class SpecValidated:
 
     def run(self, programs, shots: int, seed: int | None = None):
         from .validation import require_valid
+
         programs = list(programs)
         require_valid(programs, self.spec, shots)
         return self.inner.run(programs, shots, seed)

@@ -36,16 +36,16 @@ class DigitalTarget:
     coupling_map_edges: int
     fractional_rzz: bool = False
     backend: str = ""
-    errors: tuple[tuple[str, float], ...] = ()     # summary statistics, e.g. ("cz_error_median", 0.0029)
+    errors: tuple[tuple[str, float], ...] = ()  # summary statistics, e.g. ("cz_error_median", 0.0029)
 
 
 @dataclass(frozen=True)
 class DeviceSpec:
     name: str
-    kind: str                        # "rydberg" | "digital" | "simulator"
+    kind: str  # "rydberg" | "digital" | "simulator"
     source: str
     date: str
-    simulator: str                   # the local device that stands in for this one (itself for simulators)
+    simulator: str  # the local device that stands in for this one (itself for simulators)
     price_per_task_usd: float = 0.0
     price_per_shot_usd: float = 0.0
     price_source: str = ""
@@ -53,7 +53,7 @@ class DeviceSpec:
     description: str = ""
     rydberg: RydbergLimits = field(default_factory=RydbergLimits)
     digital: DigitalTarget | None = None
-    content: str = field(default="", compare=False, repr=False)    # the canonical JSON the digest hashes
+    content: str = field(default="", compare=False, repr=False)  # the canonical JSON the digest hashes
 
     @property
     def max_atoms(self) -> int | None:
@@ -78,22 +78,37 @@ def spec_from_dict(data: dict, path: str = "<dict>") -> DeviceSpec:
             raise DeviceSpecError(f"{path}: kind = {kind!r}; use one of {KINDS}")
         price = data.get("price", {})
         dig = data.get("digital")
-        digital = None if dig is None else DigitalTarget(
-            int(dig["n_qubits"]), tuple(dig["basis_gates"]), int(dig["coupling_map_edges"]),
-            bool(dig.get("fractional_rzz", False)), str(dig.get("backend", "")),
-            tuple(sorted((str(k), float(v)) for k, v in dig.get("errors", {}).items())))
-        return DeviceSpec(name=str(data["name"]), kind=kind, source=str(data["source"]), date=str(data["date"]),
-                          simulator=str(data.get("simulator", data["name"])),
-                          price_per_task_usd=float(price.get("per_task_usd", 0)),
-                          price_per_shot_usd=float(price.get("per_shot_usd", 0)),
-                          price_source=str(price.get("source", "")),
-                          shots_max=None if "shots_max" not in data else int(data["shots_max"]),
-                          description=str(data.get("description", "")),
-                          rydberg=RydbergLimits.from_table(data.get("limits", {}), path), digital=digital,
-                          content=_canonical(data))
+        digital = (
+            None
+            if dig is None
+            else DigitalTarget(
+                int(dig["n_qubits"]),
+                tuple(dig["basis_gates"]),
+                int(dig["coupling_map_edges"]),
+                bool(dig.get("fractional_rzz", False)),
+                str(dig.get("backend", "")),
+                tuple(sorted((str(k), float(v)) for k, v in dig.get("errors", {}).items())),
+            )
+        )
+        return DeviceSpec(
+            name=str(data["name"]),
+            kind=kind,
+            source=str(data["source"]),
+            date=str(data["date"]),
+            simulator=str(data.get("simulator", data["name"])),
+            price_per_task_usd=float(price.get("per_task_usd", 0)),
+            price_per_shot_usd=float(price.get("per_shot_usd", 0)),
+            price_source=str(price.get("source", "")),
+            shots_max=None if "shots_max" not in data else int(data["shots_max"]),
+            description=str(data.get("description", "")),
+            rydberg=RydbergLimits.from_table(data.get("limits", {}), path),
+            digital=digital,
+            content=_canonical(data),
+        )
     except KeyError as err:
-        raise DeviceSpecError(f"{path}: snapshot lacks the field {err}; every snapshot has name, kind, "
-                              f"source and date") from err
+        raise DeviceSpecError(
+            f"{path}: snapshot lacks the field {err}; every snapshot has name, kind, source and date"
+        ) from err
 
 
 def load_device_spec(name_or_path: str | Path) -> DeviceSpec:
@@ -111,10 +126,17 @@ def list_device_specs() -> list[DeviceSpec]:
 
 
 # Braket's QuEra paradigm properties are SI; these factors take them to the package's units.
-_SI = {"m": Decimal("1e6"), "s": Decimal("1e6"), "rad/s": Decimal("1e-6"), "rad/s2": Decimal("1e-12"),
-       "c6": Decimal("1e30"), "1": Decimal(1)}
-_QUERA_MAP = (   # (our limit, path in the paradigm properties, SI unit)
-    ("area_width_um", "lattice.area.width", "m"), ("area_height_um", "lattice.area.height", "m"),
+_SI = {
+    "m": Decimal("1e6"),
+    "s": Decimal("1e6"),
+    "rad/s": Decimal("1e-6"),
+    "rad/s2": Decimal("1e-12"),
+    "c6": Decimal("1e30"),
+    "1": Decimal(1),
+}
+_QUERA_MAP = (  # (our limit, path in the paradigm properties, SI unit)
+    ("area_width_um", "lattice.area.width", "m"),
+    ("area_height_um", "lattice.area.height", "m"),
     ("spacing_radial_min_um", "lattice.geometry.spacingRadialMin", "m"),
     ("spacing_vertical_min_um", "lattice.geometry.spacingVerticalMin", "m"),
     ("position_resolution_um", "lattice.geometry.positionResolution", "m"),
@@ -148,6 +170,7 @@ _QUERA_MAP = (   # (our limit, path in the paradigm properties, SI unit)
 def snapshot_from_quera_paradigm(paradigm: dict) -> dict:
     """The `[limits]` table of a snapshot from Braket's QuEra paradigm properties (a dict, SI units), e.g.
     `AwsDevice(arn).properties.paradigm.dict()` when refreshing the Aquila snapshot with credentials."""
+
     def get(path):
         node = paradigm
         for part in path.split("."):
@@ -156,8 +179,11 @@ def snapshot_from_quera_paradigm(paradigm: dict) -> dict:
             node = node[int(part)] if part.isdigit() else node.get(part)
         return node
 
-    out: dict = {"max_atoms": int(get("lattice.geometry.numberSitesMax")), "amplitude_zero_at_ends": True,
-                 "local_detuning": get("rydberg.rydbergLocal") is not None}
+    out: dict = {
+        "max_atoms": int(get("lattice.geometry.numberSitesMax")),
+        "amplitude_zero_at_ends": True,
+        "local_detuning": get("rydberg.rydbergLocal") is not None,
+    }
     for ours, path, unit in _QUERA_MAP:
         value = get(path)
         if value is not None:
@@ -167,5 +193,14 @@ def snapshot_from_quera_paradigm(paradigm: dict) -> dict:
     return out
 
 
-__all__ = ["DeviceSpec", "RydbergLimits", "DigitalTarget", "DeviceSpecError", "load_device_spec",
-           "list_device_specs", "spec_from_dict", "snapshot_from_quera_paradigm", "SNAPSHOT_DIR"]
+__all__ = [
+    "DeviceSpec",
+    "RydbergLimits",
+    "DigitalTarget",
+    "DeviceSpecError",
+    "load_device_spec",
+    "list_device_specs",
+    "spec_from_dict",
+    "snapshot_from_quera_paradigm",
+    "SNAPSHOT_DIR",
+]

@@ -4,5 +4,14 @@ from .free_fermions import GroundState, TFIMFreeFermions, ZeroState, majorana_ma
 from .krylov import MAX_KRYLOV_SITES, evolve, ground_state, product_state
 from .pfaffian import pfaffian
 
-__all__ = ["GroundState", "TFIMFreeFermions", "ZeroState", "majorana_matrix", "MAX_KRYLOV_SITES", "evolve",
-           "ground_state", "product_state", "pfaffian"]
+__all__ = [
+    "GroundState",
+    "TFIMFreeFermions",
+    "ZeroState",
+    "majorana_matrix",
+    "MAX_KRYLOV_SITES",
+    "evolve",
+    "ground_state",
+    "product_state",
+    "pfaffian",
+]

@@ -53,8 +53,9 @@ def _couplings(J, h, n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     J = np.atleast_1d(np.asarray(J, dtype=float))
     J = np.broadcast_to(J, (n - 1,)).copy() if J.size == 1 else J
     if h.shape != (n,) or J.shape != (n - 1,):
-        raise ValueError(f"need {n} fields h and {n - 1} bonds J for an open chain of {n} sites, "
-                         f"got {h.size} and {J.size}")
+        raise ValueError(
+            f"need {n} fields h and {n - 1} bonds J for an open chain of {n} sites, got {h.size} and {J.size}"
+        )
     if not (np.all(np.isfinite(J)) and np.all(np.isfinite(h))):
         raise ValueError("couplings J and h must be finite numbers")
     return J, h
@@ -83,7 +84,7 @@ def _real_normal_form(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
             eps.append(T[k, k + 1])
             k += 2
         else:
-            k += 1                                       # a zero mode (decoupled Majorana)
+            k += 1  # a zero mode (decoupled Majorana)
     starts, eps = np.array(starts, dtype=int), np.array(eps)
     # Check the block-diagonal reading against A itself, so a failure cannot pass silently.
     Tb = np.zeros_like(T)
@@ -136,11 +137,13 @@ class TFIMFreeFermions:
             J0, h0 = _couplings(state.J, state.h, n)
             Z, s, e = _real_normal_form(majorana_matrix(J0, h0))
             if len(e) < n or np.min(np.abs(e)) < 1e-10:
-                raise ValueError("the initial Hamiltonian has a zero mode, so its ground state is degenerate; "
-                                 "choose nonzero couplings for the initial state")
+                raise ValueError(
+                    "the initial Hamiltonian has a zero mode, so its ground state is degenerate; "
+                    "choose nonzero couplings for the initial state"
+                )
             Tb = np.zeros((2 * n, 2 * n))
             Tb[s, s + 1], Tb[s + 1, s] = np.sign(e), -np.sign(e)
-            return [(1.0, Z @ Tb @ Z.T)]           # Ω(0) = −i sign(iA₀)
+            return [(1.0, Z @ Tb @ Z.T)]  # Ω(0) = −i sign(iA₀)
         raise TypeError(f"unknown initial state {state!r}; use ZeroState() or GroundState(J, h)")
 
     # ------------------------------------------------------------------ observables
@@ -155,13 +158,14 @@ class TFIMFreeFermions:
         times = check_times(times)
         unsupported = [o.label for o in observables if not self.supports(o)]
         if unsupported:
-            raise ValueError(f"free fermions give x:i, z:i, zz:i,j and tt:zz:i,j; not {unsupported[0]} "
-                             f"(use the Krylov solver)")
+            raise ValueError(
+                f"free fermions give x:i, z:i, zz:i,j and tt:zz:i,j; not {unsupported[0]} (use the Krylov solver)"
+            )
         if isinstance(state, ZeroState) and any(o.paulis == "Z" for o in observables):
             return self._on_extended_chain(times, observables)
         out: dict[str, np.ndarray] = {}
         z_specs = [o for o in observables if o.paulis == "Z"]
-        if z_specs:        # a ground state: unique, so of definite parity Π X_j, which Z_i flips: ⟨Z_i(t)⟩ = 0
+        if z_specs:  # a ground state: unique, so of definite parity Π X_j, which Z_i flips: ⟨Z_i(t)⟩ = 0
             out.update({o.label: np.zeros(times.size) for o in z_specs})
         rest = [o for o in observables if o.paulis != "Z"]
         cats = self.initial_omegas(state)
@@ -170,7 +174,7 @@ class TFIMFreeFermions:
         for it, t in enumerate(progress(times, desc="free fermions", unit="t")):
             R = self.rotation(t)
             for weight, O0 in cats:
-                RO = np.asarray(O0.T @ R.T).T if sp.issparse(O0) else R @ O0      # R Ω(0)
+                RO = np.asarray(O0.T @ R.T).T if sp.issparse(O0) else R @ O0  # R Ω(0)
                 for o in rest:
                     if o.paulis == "X":
                         j = o.sites[0]
@@ -199,9 +203,9 @@ class TFIMFreeFermions:
         """The antisymmetric matrix whose Pfaffian, times i^{i+j}, is ⟨Z_i(t) Z_j(0)⟩ (module docstring)."""
         a, b = 2 * i + 1, 2 * j + 1
         O0d = O0.toarray() if sp.issparse(O0) else O0
-        G_t = 1j * (RO[:a] @ R[:a].T)                   # Γ(t)[0…2i]
-        G_0 = 1j * O0d[:b, :b]                           # Γ(0)[0…2j]
-        C = R[:a, :b] + 1j * RO[:a, :b]                  # [R (1 + Γ(0))][0…2i, 0…2j]
+        G_t = 1j * (RO[:a] @ R[:a].T)  # Γ(t)[0…2i]
+        G_0 = 1j * O0d[:b, :b]  # Γ(0)[0…2j]
+        C = R[:a, :b] + 1j * RO[:a, :b]  # [R (1 + Γ(0))][0…2i, 0…2j]
         return np.block([[G_t, C], [-C.T, G_0]])
 
     def _on_extended_chain(self, times, observables) -> dict[str, np.ndarray]:
@@ -210,8 +214,12 @@ class TFIMFreeFermions:
         move). One Schur decomposition and one rotation per time serve them all; the rotation of this chain is
         a block of the extended one's, so computing it as well would only repeat the work."""
         ext = TFIMFreeFermions(np.concatenate([[0.0], self.J]), np.concatenate([[0.0], self.h]))
-        moved = [ObservableSpec("ZZ", (0, o.sites[0] + 1)) if o.paulis == "Z"
-                 else ObservableSpec(o.paulis, tuple(s + 1 for s in o.sites), o.two_time) for o in observables]
+        moved = [
+            ObservableSpec("ZZ", (0, o.sites[0] + 1))
+            if o.paulis == "Z"
+            else ObservableSpec(o.paulis, tuple(s + 1 for s in o.sites), o.two_time)
+            for o in observables
+        ]
         vals = ext.evolve(times, ZeroState(), moved)
         return {o.label: vals[m.label] for o, m in zip(observables, moved)}
 

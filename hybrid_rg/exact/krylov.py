@@ -26,7 +26,7 @@ from ..utils.timegrid import check_times, uniform_step
 # CSR of −iH at N = 22 is 1.8 GiB and expm_multiply copies it (notes/baselines.md §2): 22 is the ceiling here.
 MAX_KRYLOV_SITES = 22
 # States kept in memory at once while stepping through a long grid (bounds memory at large N).
-_CHUNK_BYTES = 256 * 2 ** 20
+_CHUNK_BYTES = 256 * 2**20
 
 
 def product_state(n: int, bits: str | None = None) -> np.ndarray:
@@ -34,7 +34,7 @@ def product_state(n: int, bits: str | None = None) -> np.ndarray:
     bits = "0" * n if bits is None else bits
     if len(bits) != n or set(bits) - {"0", "1"}:
         raise ValueError(f"bits must be a string of {n} zeros and ones, got {bits!r}")
-    psi = np.zeros(2 ** n, dtype=np.complex128)
+    psi = np.zeros(2**n, dtype=np.complex128)
     psi[int(bits, 2)] = 1.0
     return psi
 
@@ -72,11 +72,12 @@ class _Plan:
 
     names: tuple[str, ...]
     measures: tuple[_Expectation, ...]
-    columns: tuple[int, ...]          # which evolved column is the ket (0 = ψ itself)
+    columns: tuple[int, ...]  # which evolved column is the ket (0 = ψ itself)
 
 
-def _plan(n: int, psi0: np.ndarray, observables: Mapping[str, PauliExpr],
-          two_time: Mapping[str, tuple[PauliExpr, PauliExpr]]) -> tuple[_Plan, np.ndarray]:
+def _plan(
+    n: int, psi0: np.ndarray, observables: Mapping[str, PauliExpr], two_time: Mapping[str, tuple[PauliExpr, PauliExpr]]
+) -> tuple[_Plan, np.ndarray]:
     names, measures, columns, block = [], [], [], [psi0]
     for name, op in observables.items():
         if op.n_sites != n:
@@ -97,13 +98,20 @@ def _measure(plan: _Plan, states: np.ndarray, out: dict[str, list]) -> None:
 
 def _check_size(H: PauliExpr) -> None:
     if H.n_sites > MAX_KRYLOV_SITES:
-        raise ValueError(f"exact evolution on {H.n_sites} sites needs more than 24 GiB; use N <= {MAX_KRYLOV_SITES} "
-                         f"or the free-fermion solver (TFIM)")
+        raise ValueError(
+            f"exact evolution on {H.n_sites} sites needs more than 24 GiB; use N <= {MAX_KRYLOV_SITES} "
+            f"or the free-fermion solver (TFIM)"
+        )
 
 
-def evolve(H: PauliExpr, psi0: np.ndarray, times, observables: Mapping[str, PauliExpr] | None = None,
-           two_time: Mapping[str, tuple[PauliExpr, PauliExpr]] | None = None,
-           params: Mapping | None = None) -> dict[str, np.ndarray]:
+def evolve(
+    H: PauliExpr,
+    psi0: np.ndarray,
+    times,
+    observables: Mapping[str, PauliExpr] | None = None,
+    two_time: Mapping[str, tuple[PauliExpr, PauliExpr]] | None = None,
+    params: Mapping | None = None,
+) -> dict[str, np.ndarray]:
     """Expectation values ⟨O(t)⟩ and two-time correlators ⟨A(t) B(0)⟩ on the given times (t ≥ 0, increasing).
 
     Returns {name: complex array over times}. Static H uses expm_multiply, time-dependent H the forward ODE.
@@ -111,8 +119,8 @@ def evolve(H: PauliExpr, psi0: np.ndarray, times, observables: Mapping[str, Paul
     _check_size(H)
     times = check_times(times)
     psi0 = np.asarray(psi0, dtype=np.complex128)
-    if psi0.shape != (2 ** H.n_sites,):
-        raise ValueError(f"psi0 has shape {psi0.shape}, expected ({2 ** H.n_sites},)")
+    if psi0.shape != (2**H.n_sites,):
+        raise ValueError(f"psi0 has shape {psi0.shape}, expected ({2**H.n_sites},)")
     plan, block = _plan(H.n_sites, psi0, observables or {}, two_time or {})
     out: dict[str, list] = {name: [] for name in plan.names}
     if H.is_static:

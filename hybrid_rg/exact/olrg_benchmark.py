@@ -31,5 +31,9 @@ def sz_sz_free_fermions(n: int, times=TIMES) -> np.ndarray:
 def benchmark_table(n: int = 10, n_large: int = 100, times=TIMES) -> dict[str, np.ndarray]:
     kr = sz_sz_krylov(n, times)
     ff = sz_sz_free_fermions(n, times)
-    return {f"krylov_N{n}": kr, f"free_fermion_N{n}": ff, f"abs_diff_N{n}": np.abs(kr - ff),
-            f"free_fermion_N{n_large}": sz_sz_free_fermions(n_large, times)}
+    return {
+        f"krylov_N{n}": kr,
+        f"free_fermion_N{n}": ff,
+        f"abs_diff_N{n}": np.abs(kr - ff),
+        f"free_fermion_N{n_large}": sz_sz_free_fermions(n_large, times),
+    }

@@ -27,7 +27,7 @@ def pfaffian(A: np.ndarray) -> np.ndarray | float | complex:
     pf = np.ones(B, dtype=dtype)
     for k in range(0, n - 1, 2):
         # Pivot: the largest entry of column k below the diagonal goes to row k+1.
-        kp = k + 1 + np.argmax(np.abs(M[:, k + 1:, k]), axis=1)
+        kp = k + 1 + np.argmax(np.abs(M[:, k + 1 :, k]), axis=1)
         swap = kp != k + 1
         if np.any(swap):
             b = rows[swap]
@@ -44,11 +44,11 @@ def pfaffian(A: np.ndarray) -> np.ndarray | float | complex:
         pf *= piv
         if k + 2 < n:
             safe = np.where(zero, 1.0, piv)
-            tau = M[:, k, k + 2:] / safe[:, None]               # (B, m)
-            col = M[:, k + 2:, k + 1]                           # (B, m)
+            tau = M[:, k, k + 2 :] / safe[:, None]  # (B, m)
+            col = M[:, k + 2 :, k + 1]  # (B, m)
             # trailing += tau ⊗ col − col ⊗ tau, as one batched (m×2)(2×m) product
             U = np.stack([tau, -col], axis=2)
             V = np.stack([col, tau], axis=1)
-            M[:, k + 2:, k + 2:] += U @ V
+            M[:, k + 2 :, k + 2 :] += U @ V
     out = pf.reshape(batch_shape)
     return out if batch_shape else out[()]

@@ -43,7 +43,7 @@ class ExactRequest(SpecModel):
     hz: float = 0.0
     boundary: Literal["open", "periodic"] = "open"
     initial: Literal["zero", "neel", "ground"] = "zero"
-    h0: float | None = None          # TFIM field of the pre-quench Hamiltonian for --initial ground
+    h0: float | None = None  # TFIM field of the pre-quench Hamiltonian for --initial ground
     method: Literal["auto", "krylov", "free-fermion"] = "auto"
 
     def __init__(self, **data: Any) -> None:
@@ -59,12 +59,13 @@ class ExactRequest(SpecModel):
             raise ValueError("a periodic chain needs n >= 3 (--n 3 or more)")
         if not self.observables:
             raise ValueError("no observable given; add e.g. --observable zz:0,1")
-        self.specs                                      # parses them: a bad label or site fails here
+        self.specs  # noqa: B018 (the property parses them): a bad label or site fails here
         method = self._choose_method()
         if method == "krylov" and self.n > MAX_KRYLOV_SITES:
             why = "" if self.method == "krylov" else " (free fermions cannot do this model/observable/state)"
-            raise ValueError(f"n = {self.n}: exact state-vector evolution is limited to --n {MAX_KRYLOV_SITES} "
-                             f"on this machine{why}")
+            raise ValueError(
+                f"n = {self.n}: exact state-vector evolution is limited to --n {MAX_KRYLOV_SITES} on this machine{why}"
+            )
         return self
 
     @cached_property
@@ -76,11 +77,18 @@ class ExactRequest(SpecModel):
         return self.model_copy(update={"method": self._choose_method()})
 
     def _choose_method(self) -> str:
-        ff_ok = (self.model == "tfim" and self.boundary == "open" and self.g == 0.0
-                 and self.initial in ("zero", "ground") and all(TFIMFreeFermions.supports(s) for s in self.specs))
+        ff_ok = (
+            self.model == "tfim"
+            and self.boundary == "open"
+            and self.g == 0.0
+            and self.initial in ("zero", "ground")
+            and all(TFIMFreeFermions.supports(s) for s in self.specs)
+        )
         if self.method == "free-fermion" and not ff_ok:
-            raise RequestError("--method free-fermion needs the open TFIM with g = 0, initial zero or ground, and "
-                               "observables x:i, z:i, zz:i,j or tt:zz:i,j; use --method krylov")
+            raise RequestError(
+                "--method free-fermion needs the open TFIM with g = 0, initial zero or ground, and "
+                "observables x:i, z:i, zz:i,j or tt:zz:i,j; use --method krylov"
+            )
         if self.method == "auto":
             return "free-fermion" if ff_ok else "krylov"
         return self.method

@@ -22,16 +22,18 @@ def weight_tensor(teacher: Block, J: torch.Tensor) -> np.ndarray:
     """T(J) normalised to max 1, shape (2^d,)*4."""
     with torch.no_grad():
         lw = teacher.log_weight(J, all_configs(teacher.n_visible)).numpy()
-    n = 2 ** teacher.rep.dim
+    n = 2**teacher.rep.dim
     return np.exp(lw - lw.max()).reshape(n, n, n, n)
 
 
 def transfer_matrix(T: np.ndarray, L: int = 1) -> np.ndarray:
     """M_L[(a1..aL),(b1..bL)] = Σ_c Π_i T[a_i, c_i, b_i, c_{i+1}], c_{L+1} = c_1 (L = 1: M_ab = T_acbc)."""
     n = T.shape[0]
-    if n ** (2 * L + 2) > 2 ** 27:
-        raise ValueError(f"a column of L={L} tensors with bond dimension {n} is too large to build densely; "
-                         f"use L <= {int((27 / np.log2(n) - 2) // 2)}")
+    if n ** (2 * L + 2) > 2**27:
+        raise ValueError(
+            f"a column of L={L} tensors with bond dimension {n} is too large to build densely; "
+            f"use L <= {int((27 / np.log2(n) - 2) // 2)}"
+        )
     A = np.transpose(T, (0, 2, 1, 3))  # (a, b, c_top, c_bottom)
     for _ in range(L - 1):
         A = np.einsum("abij,ABjk->aAbBik", A, np.transpose(T, (0, 2, 1, 3)))

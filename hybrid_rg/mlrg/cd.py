@@ -22,8 +22,9 @@ def _spin(p_up: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     return torch.where(torch.rand(p_up.shape, generator=gen, dtype=p_up.dtype) < p_up, 1.0, -1.0).to(p_up.dtype)
 
 
-def gibbs_visible(block: Block, J: torch.Tensor, n: int, sweeps: int, gen: torch.Generator,
-                  x0: torch.Tensor | None = None) -> torch.Tensor:
+def gibbs_visible(
+    block: Block, J: torch.Tensor, n: int, sweeps: int, gen: torch.Generator, x0: torch.Tensor | None = None
+) -> torch.Tensor:
     """(…, n, 4d) visible samples; J may be batched (…, c). Starts from uniform random spins unless x0 is given."""
     M = block.field_matrix(J.detach())  # (…, nh, nv): h = M x, E = −zᵀ M x
     if x0 is None:
@@ -48,9 +49,19 @@ def cd_loss(block: Block, J: torch.Tensor, data: torch.Tensor, k: int, gen: torc
     return (free_energy(block, J, neg) - free_energy(block, J, data)).mean()
 
 
-def train_student_cd(pair: Pair, J_tch: torch.Tensor, *, samples: int = 4000, sweeps: int = 50, k: int = 5,
-                     iterations: int = 300, lr: float = 0.02, seed: int = 0, init: torch.Tensor | None = None,
-                     average_last: int = 100) -> torch.Tensor:
+def train_student_cd(
+    pair: Pair,
+    J_tch: torch.Tensor,
+    *,
+    samples: int = 4000,
+    sweeps: int = 50,
+    k: int = 5,
+    iterations: int = 300,
+    lr: float = 0.02,
+    seed: int = 0,
+    init: torch.Tensor | None = None,
+    average_last: int = 100,
+) -> torch.Tensor:
     """Student couplings fitted to one teacher by CD-k (fresh teacher samples every iteration); returns the mean of
     the last `average_last` iterates (Polyak averaging, so the spread measures the estimator, not the last step)."""
     gen = torch.Generator().manual_seed(seed)
@@ -68,9 +79,20 @@ def train_student_cd(pair: Pair, J_tch: torch.Tensor, *, samples: int = 4000, sw
     return torch.stack(tail).mean(0)
 
 
-def train_monotone_cd(pair: Pair, model: Monotone, *, iterations: int = 200, batch: int = 200, samples: int = 1000,
-                      sweeps: int = 20, k: int = 1, lr: float = 0.01, scale: float = 0.7, mode: str = "euler",
-                      seed: int = 0) -> list[float]:
+def train_monotone_cd(
+    pair: Pair,
+    model: Monotone,
+    *,
+    iterations: int = 200,
+    batch: int = 200,
+    samples: int = 1000,
+    sweeps: int = 20,
+    k: int = 1,
+    lr: float = 0.01,
+    scale: float = 0.7,
+    mode: str = "euler",
+    seed: int = 0,
+) -> list[float]:
     """The paper's Fig. 1 loop in CD mode (authors' A1 recipe by default: J_rbm ~ 1.4 N(0,1), i.e. J0 ~ 0.7 N;
     1000 Gibbs samples after 20 sweeps; CD-1; Adam 0.01; 200 iterations). Only θ is trained (training.py's loop)."""
     from .training import train_monotone
@@ -79,5 +101,15 @@ def train_monotone_cd(pair: Pair, model: Monotone, *, iterations: int = 200, bat
         data = gibbs_visible(pair.teacher, J, samples, sweeps, gen)
         return cd_loss(pair.student, Js, data, k, gen)
 
-    return train_monotone(pair, model, loss, iterations=iterations, batch=batch, lr=lr, scale=scale, mode=mode,
-                          seed=seed, desc=f"train C ({pair.rep.name}, CD-{k})")
+    return train_monotone(
+        pair,
+        model,
+        loss,
+        iterations=iterations,
+        batch=batch,
+        lr=lr,
+        scale=scale,
+        mode=mode,
+        seed=seed,
+        desc=f"train C ({pair.rep.name}, CD-{k})",
+    )

@@ -1,6 +1,7 @@
 """`hybrid-rg mlrg …` subcommands (registered by hybrid_rg.cli). Heavy imports go inside the command functions.
 
-    hybrid-rg mlrg run experiments/mlrg/fig5.toml --out DIR     train / compute, write result.csv, result.png, summary.json
+    hybrid-rg mlrg run experiments/mlrg/fig5.toml --out DIR     train / compute, write result.csv, result.png,
+    summary.json
     hybrid-rg mlrg report DIR                                   print a finished run's summary
     hybrid-rg mlrg fixed-point --rep A1 [--geometry consistent] exact fixed point of J = R(J) and its CFT data
 
@@ -14,7 +15,6 @@ import json
 import sys
 import time
 from pathlib import Path
-
 
 from ..errors import UnusableFile
 from ..utils.cli_errors import fail as _fail
@@ -39,15 +39,19 @@ def cmd_run(args) -> int:
     print(json.dumps({k: v for k, v in summary.items() if k != "notes"}, indent=1, default=float))
     if "error_pct" in cols:
         for i, r in enumerate(cols["rep"]):
-            print(f"{cols['geometry'][i]:10s} {r:6s} J0*={cols['J0_star'][i]:.7f} ± {cols['J0_star_uncertainty'][i]:.1e} "
-                  f"({cols['error_pct'][i]:+.3f} % vs J0c {cols['J0c_exact'][i]:.7f}) critical fixed point: "
-                  f"{bool(cols['critical_fp'][i])}  λt={cols['lambda_t'][i]:.5f} ν={cols['nu'][i]:.4f} "
-                  f"GSD={cols['gsd_fp'][i]:.5f} Δ1={cols['Delta1_1x1_fp'][i]:.5f}  ({cols['seconds'][i]:.0f} s, "
-                  f"{cols['cpu_seconds'][i]:.0f} s CPU)")
+            print(
+                f"{cols['geometry'][i]:10s} {r:6s} J0*={cols['J0_star'][i]:.7f} ± {cols['J0_star_uncertainty'][i]:.1e} "
+                f"({cols['error_pct'][i]:+.3f} % vs J0c {cols['J0c_exact'][i]:.7f}) critical fixed point: "
+                f"{bool(cols['critical_fp'][i])}  λt={cols['lambda_t'][i]:.5f} ν={cols['nu'][i]:.4f} "
+                f"GSD={cols['gsd_fp'][i]:.5f} Δ1={cols['Delta1_1x1_fp'][i]:.5f}  ({cols['seconds'][i]:.0f} s, "
+                f"{cols['cpu_seconds'][i]:.0f} s CPU)"
+            )
     elif "Delta1_1x1" in cols:
         for i, r in enumerate(cols["rep"]):
-            print(f"{r:6s} J0*={cols['J0_star'][i]:.5f} (paper {cols['paper_J0_star'][i]}) "
-                  f"Δ1(1x1)={cols['Delta1_1x1'][i]:.4f} λt={cols['lambda_t'][i]:.4f} gsd={cols['gsd'][i]:.3f}")
+            print(
+                f"{r:6s} J0*={cols['J0_star'][i]:.5f} (paper {cols['paper_J0_star'][i]}) "
+                f"Δ1(1x1)={cols['Delta1_1x1'][i]:.4f} λt={cols['lambda_t'][i]:.4f} gsd={cols['gsd'][i]:.3f}"
+            )
     print(f"wrote {args.out}/result.csv, result.png, summary.json ({seconds:.1f} s)")
     return 0
 
@@ -73,8 +77,10 @@ def cmd_fixed_point(args) -> int:
         rep = Rep.parse(args.rep)
         _check_geometry(args.geometry)
         if 4 * rep.dim > MAX_ENUM_SPINS:
-            raise ValueError(f"representation {rep.name} has {4 * rep.dim} visible spins; exact mode allows at most "
-                             f"{MAX_ENUM_SPINS} (2A1+E)")
+            raise ValueError(
+                f"representation {rep.name} has {4 * rep.dim} visible spins; exact mode allows at most "
+                f"{MAX_ENUM_SPINS} (2A1+E)"
+            )
     except ValueError as err:
         return _fail(str(err))
     _threads()
@@ -88,8 +94,10 @@ def cmd_fixed_point(args) -> int:
     rg = ExactRG(pair)
     fp = fixed_point(rg, rg.flow(axis_point(pair.n_params, args.j0), args.pre_steps)[-1])
     T = weight_tensor(pair.teacher, fp["J"])
-    print(f"{rep.name} ({args.geometry}): J* = {np.round(fp['J'].numpy(), 6).tolist()}  residual {fp['residual']:.1e}"
-          f"  KL {fp['kl']:.4e}")
+    print(
+        f"{rep.name} ({args.geometry}): J* = {np.round(fp['J'].numpy(), 6).tolist()}  residual {fp['residual']:.1e}"
+        f"  KL {fp['kl']:.4e}"
+    )
     print(f"eigenvalues of dR/dJ: {np.round(fp['eigenvalues'], 4).tolist()}")
     print(f"GSD {gsd(T):.4f}  Δ (1x1): {np.round(scaling_dimensions(T, 1)[1:4], 4).tolist()}")
     return 0
@@ -112,10 +120,15 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_report)
     f = msub.add_parser("fixed-point", help="exact fixed point of J = R(J) (Newton) and its CFT data")
     f.add_argument("--rep", default="A1", choices=PAPER_REPS, help="representation per site (default: %(default)s)")
-    f.add_argument("--geometry", default="consistent", choices=GEOMETRY_CHOICES,
-                   help="student geometry: 'consistent' (student at the teacher's corners) or 'authors' (the "
-                        "published code's, turned by 45°); default: %(default)s")
+    f.add_argument(
+        "--geometry",
+        default="consistent",
+        choices=GEOMETRY_CHOICES,
+        help="student geometry: 'consistent' (student at the teacher's corners) or 'authors' (the "
+        "published code's, turned by 45°); default: %(default)s",
+    )
     f.add_argument("--j0", type=float, default=0.8, help="Newton's start on the A1 axis (default: %(default)s)")
-    f.add_argument("--pre-steps", type=int, default=0,
-                   help="exact RG steps from the start before Newton (default: %(default)s)")
+    f.add_argument(
+        "--pre-steps", type=int, default=0, help="exact RG steps from the start before Newton (default: %(default)s)"
+    )
     f.set_defaults(func=cmd_fixed_point)

@@ -44,8 +44,16 @@ def release_mask(n_params: int) -> torch.Tensor:
     return m
 
 
-def penalized_student(pair: Pair, J_tch: torch.Tensor, w: float, init: torch.Tensor, *, gtol: float = 1e-11,
-                      max_iter: int = 80, escape: float = 0.05) -> tuple[torch.Tensor, torch.Tensor]:
+def penalized_student(
+    pair: Pair,
+    J_tch: torch.Tensor,
+    w: float,
+    init: torch.Tensor,
+    *,
+    gtol: float = 1e-11,
+    max_iter: int = 80,
+    escape: float = 0.05,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Local optimum of KL + ½ w |mask·J'|² from `init` (damped Newton); returns (J', penalised Hessian)."""
     pm = teacher_weights(pair, J_tch.detach()).detach()
     mask = release_mask(pair.n_params)
@@ -81,8 +89,10 @@ class Homotopy:
 
     def __post_init__(self):
         if self.mode not in ("student", "teacher"):
-            raise ValueError(f"homotopy mode {self.mode!r} is unknown; use 'student' (ridge on the student's released "
-                             "couplings) or 'teacher' (scale the teacher's)")
+            raise ValueError(
+                f"homotopy mode {self.mode!r} is unknown; use 'student' (ridge on the student's released "
+                "couplings) or 'teacher' (scale the teacher's)"
+            )
 
     def weight(self, lam: float) -> float:
         return self.w_max * (1.0 - lam) if self.mode == "student" else 0.0
@@ -104,8 +114,16 @@ class Homotopy:
         Jc, G = canonical(self.pair.rep, Js)
         return Jc, G @ (-torch.linalg.solve(H, H_st)) @ P, Js
 
-    def correct(self, J: torch.Tensor, lam: float, init: torch.Tensor, *, tol: float = 1e-10, max_iter: int = 12,
-                max_step: float = 0.3) -> dict:
+    def correct(
+        self,
+        J: torch.Tensor,
+        lam: float,
+        init: torch.Tensor,
+        *,
+        tol: float = 1e-10,
+        max_iter: int = 12,
+        max_step: float = 0.3,
+    ) -> dict:
         """Newton on R_λ(J) − J from J (inner warm start `init`). converged=False with a reason on failure."""
         J = J.detach().clone()
         eye = torch.eye(len(J), dtype=torch.float64)
@@ -121,15 +139,38 @@ class Homotopy:
             dJ = -torch.linalg.solve(DR - eye, F)
             n = float(dJ.norm())
             if n > max_step:
-                return {"J": J, "DR": DR, "raw": raw_new, "residual": res, "converged": False, "iterations": it,
-                        "reason": f"Newton step {n:.3g} > {max_step} (start outside the basin)"}
+                return {
+                    "J": J,
+                    "DR": DR,
+                    "raw": raw_new,
+                    "residual": res,
+                    "converged": False,
+                    "iterations": it,
+                    "reason": f"Newton step {n:.3g} > {max_step} (start outside the basin)",
+                }
             J, raw = J + dJ, raw_new
-        return {"J": J, "DR": DR, "raw": raw, "residual": res, "converged": False, "iterations": it,
-                "reason": f"residual {res:.3g} after {max_iter} Newton steps"}
+        return {
+            "J": J,
+            "DR": DR,
+            "raw": raw,
+            "residual": res,
+            "converged": False,
+            "iterations": it,
+            "reason": f"residual {res:.3g} after {max_iter} Newton steps",
+        }
 
 
-def track(pair: Pair, J_start: torch.Tensor, *, w_max: float = 1.0, mode: str = "student", d_lam: float = 0.05,
-          min_step: float = 1e-4, max_points: int = 400, log=None) -> dict:
+def track(
+    pair: Pair,
+    J_start: torch.Tensor,
+    *,
+    w_max: float = 1.0,
+    mode: str = "student",
+    d_lam: float = 0.05,
+    min_step: float = 1e-4,
+    max_points: int = 400,
+    log=None,
+) -> dict:
     """Follow the fixed point of R_λ from λ = 0 (J_start, the embedded A1 fixed point) to λ = 1.
 
     Returns the branch (λ, J, leading |eigenvalues|) and, at λ = 1, the fixed point, dR/dJ, its eigenvalues, the KL
@@ -138,8 +179,10 @@ def track(pair: Pair, J_start: torch.Tensor, *, w_max: float = 1.0, mode: str = 
     hom = Homotopy(pair, w_max, mode)
     first = hom.correct(J_start, 0.0, J_start)
     if not first["converged"]:
-        raise ValueError(f"the start is not a fixed point of R_0 ({first['reason']}); start from the embedded A1 "
-                         "fixed point (J0 = 0.81392, other couplings 0)")
+        raise ValueError(
+            f"the start is not a fixed point of R_0 ({first['reason']}); start from the embedded A1 "
+            "fixed point (J0 = 0.81392, other couplings 0)"
+        )
     branch = [(0.0, first["J"], first["raw"], first["DR"])]
     lam, h, reason = 0.0, d_lam, "reached λ = 1"
     while lam < 1.0 and len(branch) < max_points:
@@ -170,7 +213,14 @@ def track(pair: Pair, J_start: torch.Tensor, *, w_max: float = 1.0, mode: str = 
     with torch.no_grad():
         kl_branch = float(kl(pair, hom.teacher_scale(lam_end) @ J, raw))
     _, kl_global = optimal_student(pair, hom.teacher_scale(lam_end) @ J, init=raw)
-    return {"lambda": lam_end, "J": J, "jacobian": DR, "eigenvalues": ev[order], "kl": kl_branch,
-            "kl_global": kl_global, "reason": reason, "w_max": w_max,
-            "branch": [(b[0], b[1].numpy().copy(), np.sort(np.abs(np.linalg.eigvals(b[3].numpy())))[::-1])
-                       for b in branch]}
+    return {
+        "lambda": lam_end,
+        "J": J,
+        "jacobian": DR,
+        "eigenvalues": ev[order],
+        "kl": kl_branch,
+        "kl_global": kl_global,
+        "reason": reason,
+        "w_max": w_max,
+        "branch": [(b[0], b[1].numpy().copy(), np.sort(np.abs(np.linalg.eigvals(b[3].numpy())))[::-1]) for b in branch],
+    }

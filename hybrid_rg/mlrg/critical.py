@@ -82,8 +82,10 @@ def phase_change(scan: list[tuple[float, str, int]]) -> tuple[float, float, int]
     up = [(a[0], b[0]) for a, b in zip(decided, decided[1:]) if a[1] == "disordered" and b[1] == "ordered"]
     if not up:
         labels = ", ".join(f"{j:.3g}:{lab[0]}" for j, lab, _ in scan)
-        raise ValueError(f"no disordered → ordered change on the A1 axis in the scan ({labels}; d = disordered, "
-                         "o = ordered, u = undecided); widen `scan` or raise `max_steps`")
+        raise ValueError(
+            f"no disordered → ordered change on the A1 axis in the scan ({labels}; d = disordered, "
+            "o = ordered, u = undecided); widen `scan` or raise `max_steps`"
+        )
     return up[0][0], up[0][1], len(changes)
 
 
@@ -93,8 +95,10 @@ def bisect_phases(rg: ExactRG, lo: float, hi: float, rule: FlowRule, tol: float 
     la, ta = classify_flow(rg, lo, rule)
     lb, tb = classify_flow(rg, hi, rule)
     if la != "disordered" or lb != "ordered":
-        raise ValueError(f"the bracket ({lo}, {hi}) flows to ({la}, {lb}), not (disordered, ordered) within "
-                         f"{rule.max_steps} steps; widen it or raise max_steps")
+        raise ValueError(
+            f"the bracket ({lo}, {hi}) flows to ({la}, {lb}), not (disordered, ordered) within "
+            f"{rule.max_steps} steps; widen it or raise max_steps"
+        )
     trajs, undecided = [ta, tb], None
     while hi - lo > tol:
         mid = 0.5 * (lo + hi)
@@ -140,7 +144,7 @@ def projection_root(rg: ExactRG, fp: dict, lo: float, hi: float, steps: int, xto
     pts = sorted(seen.items(), key=lambda p: abs(p[0] - root))[:2]
     slope = (pts[0][1] - pts[1][1]) / (pts[0][0] - pts[1][0])
     lam_t = float(fp["eigenvalues"][0].real)
-    shift = abs(phi(root, 2 * steps) / (slope * lam_t ** steps)) if slope != 0 else float("inf")
+    shift = abs(phi(root, 2 * steps) / (slope * lam_t**steps)) if slope != 0 else float("inf")
     return {"root": root, "steps": steps, "evaluations": len(seen) + 1, "uncertainty": shift}
 
 
@@ -172,16 +176,28 @@ def _newton_from(rg: ExactRG, seeds, rule: FlowRule, say, tried: list) -> dict |
         fp = guarded_fixed_point(rg, J, max_iter=25)
         fp["nontrivial"] = float(fp["J"].norm()) > 2 * rule.r_trivial
         fp["critical"] = bool(fp["converged"] and fp["nontrivial"] and fp["n_relevant"] == 1)
-        say(f"Newton from |J| = {float(J.norm()):.4f} (relative step {rel:.3g}): {fp['message']}, "
-            f"|J*| = {float(fp['J'].norm()):.5f}, |λ| = {np.round(np.abs(fp['eigenvalues'][:3]), 5).tolist()}")
+        say(
+            f"Newton from |J| = {float(J.norm()):.4f} (relative step {rel:.3g}): {fp['message']}, "
+            f"|J*| = {float(fp['J'].norm()):.5f}, |λ| = {np.round(np.abs(fp['eigenvalues'][:3]), 5).tolist()}"
+        )
         if fp["critical"]:
             return fp
     return fp
 
 
-def find_critical(rg: ExactRG, *, scan: tuple[float, float, int] = (0.02, 3.0, 12), rule: FlowRule = FlowRule(),
-                  scan_steps: int = 30, bisect_tol: float = 1e-2, max_seeds: int = 3, proj_tol: float = 1e-4,
-                  min_proj_steps: int = 4, max_proj_steps: int = 200, log=None) -> dict:
+def find_critical(
+    rg: ExactRG,
+    *,
+    scan: tuple[float, float, int] = (0.02, 3.0, 12),
+    rule: FlowRule = FlowRule(),
+    scan_steps: int = 30,
+    bisect_tol: float = 1e-2,
+    max_seeds: int = 3,
+    proj_tol: float = 1e-4,
+    min_proj_steps: int = 4,
+    max_proj_steps: int = 200,
+    log=None,
+) -> dict:
     """The whole search (module docstring). Returns J0* (from the projection when a critical fixed point is found,
     else the bisection midpoint), the fixed point and its data, and how each stage went."""
     say = log or (lambda _msg: None)
@@ -204,16 +220,30 @@ def find_critical(rg: ExactRG, *, scan: tuple[float, float, int] = (0.02, 3.0, 1
         say(f"bisection bracket ({bracket[0]:.6f}, {bracket[1]:.6f}), undecided at {b['undecided']}")
         fp = _newton_from(rg, _seeds(b["trajectories"], rule, max_seeds), rule, say, tried) or fp
     if fp is None:
-        fp = {"critical": False, "converged": False, "message": "no trajectory point to start Newton from",
-              "J": torch.full((rg.pair.n_params,), float("nan"), dtype=torch.float64)}
+        fp = {
+            "critical": False,
+            "converged": False,
+            "message": "no trajectory point to start Newton from",
+            "J": torch.full((rg.pair.n_params,), float("nan"), dtype=torch.float64),
+        }
     lo, hi = bracket
-    out = {**fp, "J0_bisection": 0.5 * (lo + hi), "bracket": (lo, hi), "scan": labels, "label_changes": n_changes,
-           "seeds_tried": len(tried), "J0_star": 0.5 * (lo + hi), "J0_star_from": "bracket midpoint",
-           "J0_uncertainty": 0.5 * (hi - lo)}
+    out = {
+        **fp,
+        "J0_bisection": 0.5 * (lo + hi),
+        "bracket": (lo, hi),
+        "scan": labels,
+        "label_changes": n_changes,
+        "seeds_tried": len(tried),
+        "J0_star": 0.5 * (lo + hi),
+        "J0_star_from": "bracket midpoint",
+        "J0_uncertainty": 0.5 * (hi - lo),
+    }
     if not fp["critical"]:
-        out["message"] = (f"{fp['message']}; no critical fixed point from {len(tried)} seeds on the trajectories "
-                          f"near J0* (last: converged={fp['converged']}, |J| = {float(fp['J'].norm()):.3g}, "
-                          f"{fp.get('n_relevant', '?')} relevant)")
+        out["message"] = (
+            f"{fp['message']}; no critical fixed point from {len(tried)} seeds on the trajectories "
+            f"near J0* (last: converged={fp['converged']}, |J| = {float(fp['J'].norm()):.3g}, "
+            f"{fp.get('n_relevant', '?')} relevant)"
+        )
         return out
     lam = np.abs(fp["eigenvalues"])
     lam_t = float(fp["eigenvalues"][0].real)
@@ -223,12 +253,23 @@ def find_critical(rg: ExactRG, *, scan: tuple[float, float, int] = (0.02, 3.0, 1
     steps = int(min(max_proj_steps, max(min_proj_steps, steps)))
     pr = projection_root(rg, out, lo, hi, steps)
     if pr is not None:
-        out.update(J0_star=pr["root"], J0_star_from=f"projection, n = {pr['steps']}", J0_uncertainty=pr["uncertainty"],
-                   projection_evaluations=pr["evaluations"])
+        out.update(
+            J0_star=pr["root"],
+            J0_star_from=f"projection, n = {pr['steps']}",
+            J0_uncertainty=pr["uncertainty"],
+            projection_evaluations=pr["evaluations"],
+        )
     else:
-        out["message"] += (f"; φ_n (n = {steps}) does not change sign in ({lo:.6g}, {hi:.6g}), J0* is the "
-                           "bracket's midpoint")
+        out["message"] += (
+            f"; φ_n (n = {steps}) does not change sign in ({lo:.6g}, {hi:.6g}), J0* is the bracket's midpoint"
+        )
     T = weight_tensor(rg.pair.teacher, fp["J"])
-    out.update(lambda_t=lam_t, nu=LN_SQRT2 / math.log(lam_t) if lam_t > 1 else float("nan"), lambda_2=lam2,
-               proj_steps=steps, gsd=gsd(T), Delta1=float(scaling_dimensions(T, 1)[1]))
+    out.update(
+        lambda_t=lam_t,
+        nu=LN_SQRT2 / math.log(lam_t) if lam_t > 1 else float("nan"),
+        lambda_2=lam2,
+        proj_steps=steps,
+        gsd=gsd(T),
+        Delta1=float(scaling_dimensions(T, 1)[1]),
+    )
     return out

@@ -23,8 +23,10 @@ def orbits(rep: Rep) -> tuple[torch.Tensor, torch.Tensor]:
     """(representatives (n_o, 4d), multiplicities (n_o,)) of the visible states under C4 × Z2."""
     n = 4 * rep.dim
     if n > MAX_ENUM_SPINS:
-        raise ValueError(f"representation {rep.name} has {n} visible spins per block; exact enumeration allows at "
-                         f"most {MAX_ENUM_SPINS} (2A1+E); use a smaller representation or mode='cd'")
+        raise ValueError(
+            f"representation {rep.name} has {n} visible spins per block; exact enumeration allows at "
+            f"most {MAX_ENUM_SPINS} (2A1+E); use a smaller representation or mode='cd'"
+        )
     X = all_configs(n)
     weights = 2 ** torch.arange(n - 1, -1, -1)
     angles = [45 + 90 * k for k in range(4)]

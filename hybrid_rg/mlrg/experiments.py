@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-
-import numpy as np
 from typing import Literal
 
+import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from ..utils.specs import SpecModel, load_spec_file
@@ -63,8 +62,10 @@ class MLRGSpec(SpecModel):
         for r in reps:
             rep = Rep.parse(r)
             if 4 * rep.dim > MAX_ENUM_SPINS:
-                raise ValueError(f"representation {r} has {4 * rep.dim} visible spins per block; exact mode "
-                                 f"enumerates at most {MAX_ENUM_SPINS} (2A1+E); remove it")
+                raise ValueError(
+                    f"representation {r} has {4 * rep.dim} visible spins per block; exact mode "
+                    f"enumerates at most {MAX_ENUM_SPINS} (2A1+E); remove it"
+                )
         return reps
 
     @model_validator(mode="after")
@@ -103,26 +104,54 @@ def run_fig5(spec: MLRGSpec) -> tuple[dict, dict]:
         if spec.train_mode == "cd":  # the authors' recipe: Gibbs samples, CD-k (notes §A.3)
             from .cd import train_monotone_cd
 
-            train_monotone_cd(pair, m, iterations=spec.iterations, batch=spec.batch,
-                              samples=spec.samples, sweeps=spec.sweeps, k=spec.cd_k,
-                              lr=spec.lr, mode=spec.step_mode, seed=spec.seed + k)
+            train_monotone_cd(
+                pair,
+                m,
+                iterations=spec.iterations,
+                batch=spec.batch,
+                samples=spec.samples,
+                sweeps=spec.sweeps,
+                k=spec.cd_k,
+                lr=spec.lr,
+                mode=spec.step_mode,
+                seed=spec.seed + k,
+            )
         else:
-            train_exact(pair, m, iterations=spec.iterations, batch=spec.batch, lr=spec.lr,
-                        mode=spec.step_mode, seed=spec.seed + k)
+            train_exact(
+                pair,
+                m,
+                iterations=spec.iterations,
+                batch=spec.batch,
+                lr=spec.lr,
+                mode=spec.step_mode,
+                seed=spec.seed + k,
+            )
         Cs.append(m(grid[:, None]).detach().numpy())
         betas.append(-m.grad(grid[:, None], create_graph=False)[:, 0].numpy())
         stars.append(critical_from_monotone(m, grid[40:130], spec.steps, spec.step_mode))
     rg = ExactRG(pair)
     exact_beta = np.array([float(rg.step(axis_point(1, float(j)))[0][0]) - float(j) for j in grid])
     Cs, betas = np.array(Cs), np.array(betas)
-    cols = {"J0": grid.numpy(), "C_mean": Cs.mean(0), "C_sd": Cs.std(0), "beta_mean": betas.mean(0),
-            "beta_sd": betas.std(0), "beta_exact_map": exact_beta}
-    summary = {"J0_star_models": stars, "J0_star_median": float(np.median(stars)),
-               "J0_star_mean_sd": [float(np.mean(stars)), float(np.std(stars, ddof=1)) if len(stars) > 1 else 0.0],
-               "paper_J0_star_mean_sd_A1": [0.828, 0.014], "train_mode": spec.train_mode,
-               "J0_star_exact_map": None, "paper_J0_star": "0.82 ± 0.02 (Fig. 5); 0.8253 median (Fig. 8)",
-               "J0c_exact_ising": J0C}
+    cols = {
+        "J0": grid.numpy(),
+        "C_mean": Cs.mean(0),
+        "C_sd": Cs.std(0),
+        "beta_mean": betas.mean(0),
+        "beta_sd": betas.std(0),
+        "beta_exact_map": exact_beta,
+    }
+    summary = {
+        "J0_star_models": stars,
+        "J0_star_median": float(np.median(stars)),
+        "J0_star_mean_sd": [float(np.mean(stars)), float(np.std(stars, ddof=1)) if len(stars) > 1 else 0.0],
+        "paper_J0_star_mean_sd_A1": [0.828, 0.014],
+        "train_mode": spec.train_mode,
+        "J0_star_exact_map": None,
+        "paper_J0_star": "0.82 ± 0.02 (Fig. 5); 0.8253 median (Fig. 8)",
+        "J0c_exact_ising": J0C,
+    }
     from .rgmap import fixed_point
+
     summary["J0_star_exact_map"] = float(fixed_point(rg, axis_point(1, 0.8))["J"][0])
     return cols, summary
 
@@ -137,17 +166,40 @@ def run_fig8(spec: MLRGSpec) -> tuple[dict, dict]:
     from .kl import Pair
     from .rgmap import ExactRG
 
-    rows = {k: [] for k in ("rep", "J0_star", "paper_J0_star", "J0c_exact", "fp_residual", "fp_kl", "lambda_t",
-                            "Delta_eps_from_lambda", "gsd", "Delta1_1x1", "paper_Delta1", f"Delta1_L{spec.cylinder_L}",
-                            f"Delta2_L{spec.cylinder_L}", "c_cyl", "seconds")}
+    rows = {
+        k: []
+        for k in (
+            "rep",
+            "J0_star",
+            "paper_J0_star",
+            "J0c_exact",
+            "fp_residual",
+            "fp_kl",
+            "lambda_t",
+            "Delta_eps_from_lambda",
+            "gsd",
+            "Delta1_1x1",
+            "paper_Delta1",
+            f"Delta1_L{spec.cylinder_L}",
+            f"Delta2_L{spec.cylinder_L}",
+            "c_cyl",
+            "seconds",
+        )
+    }
     notes = {}
     rule = FlowRule(r_trivial=spec.r_trivial, j_cap=spec.j_cap, max_steps=spec.max_steps)
     for text in spec.reps:
         t0 = time.perf_counter()
         pair = Pair(Rep.parse(text), spec.geometry)
         rg = ExactRG(pair, seed=spec.seed)
-        fp = find_critical(rg, scan=(spec.scan[0], spec.scan[1], spec.scan_points), rule=rule,
-                           scan_steps=spec.scan_steps, bisect_tol=spec.bisect_tol, proj_tol=spec.proj_tol)
+        fp = find_critical(
+            rg,
+            scan=(spec.scan[0], spec.scan[1], spec.scan_points),
+            rule=rule,
+            scan_steps=spec.scan_steps,
+            bisect_tol=spec.bisect_tol,
+            proj_tol=spec.proj_tol,
+        )
         if not fp["critical"]:
             notes[text] = fp["message"]
         lam = float(np.real(fp["eigenvalues"][0])) if fp["critical"] else float("nan")
@@ -157,16 +209,31 @@ def run_fig8(spec: MLRGSpec) -> tuple[dict, dict]:
         d1 = scaling_dimensions(T, 1)
         dL = scaling_dimensions(T, L)
         c = central_charge(T, L - 1, L) if L > 1 else float("nan")
-        vals = (text, j0, PAPER_J0.get(text, float("nan")), J0C, fp.get("residual", float("nan")),
-                fp.get("kl", float("nan")), lam,
-                2 - np.log(abs(lam)) / np.log(np.sqrt(2)) if lam > 0 else float("nan"), gsd(T), d1[1],
-                PAPER_DELTA1.get(text, float("nan")), dL[1], dL[2] if len(dL) > 2 else float("nan"), c,
-                time.perf_counter() - t0)
+        vals = (
+            text,
+            j0,
+            PAPER_J0.get(text, float("nan")),
+            J0C,
+            fp.get("residual", float("nan")),
+            fp.get("kl", float("nan")),
+            lam,
+            2 - np.log(abs(lam)) / np.log(np.sqrt(2)) if lam > 0 else float("nan"),
+            gsd(T),
+            d1[1],
+            PAPER_DELTA1.get(text, float("nan")),
+            dL[1],
+            dL[2] if len(dL) > 2 else float("nan"),
+            c,
+            time.perf_counter() - t0,
+        )
         for k, v in zip(rows, vals):
             rows[k].append(v)
         notes[f"{text}_J_star"] = [round(float(x), 6) for x in fp["J"]]
-    return rows, {"notes": notes, "geometry": spec.geometry, "exact_ising": {"J0c": J0C, "Delta_sigma": 0.125,
-                                                                                "Delta_eps": 1.0, "c": 0.5}}
+    return rows, {
+        "notes": notes,
+        "geometry": spec.geometry,
+        "exact_ising": {"J0c": J0C, "Delta_sigma": 0.125, "Delta_eps": 1.0, "c": 0.5},
+    }
 
 
 def run(spec: MLRGSpec, log=None) -> tuple[dict, dict]:
@@ -174,8 +241,9 @@ def run(spec: MLRGSpec, log=None) -> tuple[dict, dict]:
 
     if spec.figure == "critical":
         return run_critical(spec, log=log)
-    return {"fig5": run_fig5, "fig7": run_fig7, "fig8": run_fig8, "fig10": run_fig10,
-            "critical": run_critical}[spec.figure](spec)
+    return {"fig5": run_fig5, "fig7": run_fig7, "fig8": run_fig8, "fig10": run_fig10, "critical": run_critical}[
+        spec.figure
+    ](spec)
 
 
 def write(out: str | Path, spec: MLRGSpec, cols: dict, summary: dict, seconds: float) -> None:
@@ -190,6 +258,7 @@ def write(out: str | Path, spec: MLRGSpec, cols: dict, summary: dict, seconds: f
             w.writerow(list(cols))
             for row in zip(*cols.values()):
                 w.writerow([v if isinstance(v, str) else f"{float(v):.10g}" for v in row])
-        (tmp / "summary.json").write_text(json.dumps({"spec": spec.model_dump(), "seconds": seconds, **summary}, indent=2,
-                                                     default=float))
+        (tmp / "summary.json").write_text(
+            json.dumps({"spec": spec.model_dump(), "seconds": seconds, **summary}, indent=2, default=float)
+        )
         plot(tmp / "result.png", spec, cols, summary)

@@ -14,6 +14,7 @@ import time
 import numpy as np
 
 from .constants import J0C
+
 PAPER_GSD_FP = {"A1": 1.869, "A1+E": 1.783, "2A1+E": 1.785}  # notes §A.5 (exact marginal), median over models
 
 
@@ -33,8 +34,7 @@ def run_fig7(spec) -> tuple[dict, dict]:
 
     pair = Pair(Rep.parse("A1"), spec.geometry)
     m = Monotone(1, [6, 12, 8], seed=spec.seed)
-    train_exact(pair, m, iterations=spec.iterations, batch=spec.batch, lr=spec.lr, mode=spec.step_mode,
-                seed=spec.seed)
+    train_exact(pair, m, iterations=spec.iterations, batch=spec.batch, lr=spec.lr, mode=spec.step_mode, seed=spec.seed)
     rg = ExactRG(pair)
     cols = {k: [] for k in ("J0", "ell", "J0_learned", "C_learned", "J0_exact_map", "C_on_exact_map")}
     worst = 0.0
@@ -53,8 +53,13 @@ def run_fig7(spec) -> tuple[dict, dict]:
             cols["C_on_exact_map"].append(float(m(exact[ell][None]).detach()))
     grid = torch.linspace(0.6, 1.0, 81, dtype=torch.float64)
     star = critical_from_monotone(m, grid, spec.steps, spec.step_mode)
-    return cols, {"max_increase_of_C_along_learned_flows": worst, "J0_star_monotone": star,
-                  "J0_star_exact_map": 0.813920, "paper_J0_star": 0.8253, "J0c_exact_ising": J0C}
+    return cols, {
+        "max_increase_of_C_along_learned_flows": worst,
+        "J0_star_monotone": star,
+        "J0_star_exact_map": 0.813920,
+        "paper_J0_star": 0.8253,
+        "J0c_exact_ising": J0C,
+    }
 
 
 def run_fig10(spec) -> tuple[dict, dict]:
@@ -77,8 +82,12 @@ def run_fig10(spec) -> tuple[dict, dict]:
                     cols[k].append(v)
                 if float(J.abs().max()) > 12:
                     break  # frozen: the KL optimum runs off to infinity
-    return cols, {"paper_gsd_at_fixed_point": PAPER_GSD_FP, "exact_map_A1_gsd_at_fixed_point": 1.854,
-                  "gsd_at_exact_J0c_A1_tensor": 1.8, "geometry": spec.geometry}
+    return cols, {
+        "paper_gsd_at_fixed_point": PAPER_GSD_FP,
+        "exact_map_A1_gsd_at_fixed_point": 1.854,
+        "gsd_at_exact_J0c_A1_tensor": 1.8,
+        "geometry": spec.geometry,
+    }
 
 
 def run_critical(spec, log=None) -> tuple[dict, dict]:
@@ -93,10 +102,31 @@ def run_critical(spec, log=None) -> tuple[dict, dict]:
     from .rgmap import ExactRG
 
     rule = FlowRule(r_trivial=spec.r_trivial, j_cap=spec.j_cap, max_steps=spec.max_steps)
-    rows = {k: [] for k in ("geometry", "rep", "J0_star", "J0_star_uncertainty", "J0_star_from", "J0c_exact",
-                            "error_pct", "paper_J0_star", "critical_fp", "lambda_t", "nu", "gsd_fp", "Delta1_1x1_fp",
-                            "paper_Delta1", "fp_J_norm", "fp_kl", "lambda_2", "label_changes", "seconds",
-                            "cpu_seconds")}
+    rows = {
+        k: []
+        for k in (
+            "geometry",
+            "rep",
+            "J0_star",
+            "J0_star_uncertainty",
+            "J0_star_from",
+            "J0c_exact",
+            "error_pct",
+            "paper_J0_star",
+            "critical_fp",
+            "lambda_t",
+            "nu",
+            "gsd_fp",
+            "Delta1_1x1_fp",
+            "paper_Delta1",
+            "fp_J_norm",
+            "fp_kl",
+            "lambda_2",
+            "label_changes",
+            "seconds",
+            "cpu_seconds",
+        )
+    }
     notes = {}
     for geometry in spec.geometry_list:
         for text in spec.reps:
@@ -104,28 +134,62 @@ def run_critical(spec, log=None) -> tuple[dict, dict]:
             pair = Pair(Rep.parse(text), geometry)
             say = (lambda m, g=geometry, r=text: log(f"[{g} {r}] {m}")) if log else None
             try:
-                out = find_critical(ExactRG(pair, seed=spec.seed), scan=(spec.scan[0], spec.scan[1],
-                                                                         spec.scan_points),
-                                    rule=rule, scan_steps=spec.scan_steps, bisect_tol=spec.bisect_tol,
-                                    proj_tol=spec.proj_tol, log=say)
+                out = find_critical(
+                    ExactRG(pair, seed=spec.seed),
+                    scan=(spec.scan[0], spec.scan[1], spec.scan_points),
+                    rule=rule,
+                    scan_steps=spec.scan_steps,
+                    bisect_tol=spec.bisect_tol,
+                    proj_tol=spec.proj_tol,
+                    log=say,
+                )
             except ValueError as err:  # no phase change on the scanned axis: a result, reported as such
-                out = {"critical": False, "J0_star": float("nan"), "J0_uncertainty": float("nan"),
-                       "J0_star_from": "no phase change", "label_changes": 0, "message": str(err),
-                       "J": torch.full((pair.n_params,), float("nan"), dtype=torch.float64),
-                       "bracket": (float("nan"), float("nan")), "J0_bisection": float("nan"), "scan": [],
-                       "seeds_tried": 0}
+                out = {
+                    "critical": False,
+                    "J0_star": float("nan"),
+                    "J0_uncertainty": float("nan"),
+                    "J0_star_from": "no phase change",
+                    "label_changes": 0,
+                    "message": str(err),
+                    "J": torch.full((pair.n_params,), float("nan"), dtype=torch.float64),
+                    "bracket": (float("nan"), float("nan")),
+                    "J0_bisection": float("nan"),
+                    "scan": [],
+                    "seeds_tried": 0,
+                }
             crit = bool(out["critical"])
             nan = float("nan")
-            vals = (geometry, text, out["J0_star"], out["J0_uncertainty"], out["J0_star_from"], J0C,
-                    100 * (out["J0_star"] / J0C - 1), PAPER_J0.get(text, nan), int(crit),
-                    out.get("lambda_t", nan), out.get("nu", nan), out.get("gsd", nan), out.get("Delta1", nan),
-                    PAPER_DELTA1.get(text, nan), float(out["J"].norm()), out.get("kl", nan), out.get("lambda_2", nan),
-                    out["label_changes"], time.perf_counter() - t0, time.process_time() - c0)
+            vals = (
+                geometry,
+                text,
+                out["J0_star"],
+                out["J0_uncertainty"],
+                out["J0_star_from"],
+                J0C,
+                100 * (out["J0_star"] / J0C - 1),
+                PAPER_J0.get(text, nan),
+                int(crit),
+                out.get("lambda_t", nan),
+                out.get("nu", nan),
+                out.get("gsd", nan),
+                out.get("Delta1", nan),
+                PAPER_DELTA1.get(text, nan),
+                float(out["J"].norm()),
+                out.get("kl", nan),
+                out.get("lambda_2", nan),
+                out["label_changes"],
+                time.perf_counter() - t0,
+                time.process_time() - c0,
+            )
             for k, v in zip(rows, vals):
                 rows[k].append(v)
             notes[f"{geometry} {text}"] = {
-                "message": out["message"], "J_fp": [round(float(x), 8) for x in out["J"]],
+                "message": out["message"],
+                "J_fp": [round(float(x), 8) for x in out["J"]],
                 "eigenvalues": [str(np.round(x, 6)) for x in out.get("eigenvalues", [])],
-                "bisection_bracket": list(out["bracket"]), "J0_bisection": out["J0_bisection"],
-                "scan": [f"{j:.4g}:{lab}:{n}" for j, lab, n in out["scan"]], "seeds_tried": out["seeds_tried"]}
+                "bisection_bracket": list(out["bracket"]),
+                "J0_bisection": out["J0_bisection"],
+                "scan": [f"{j:.4g}:{lab}:{n}" for j, lab, n in out["scan"]],
+                "seeds_tried": out["seeds_tried"],
+            }
     return rows, {"notes": notes, "geometries": spec.geometry_list, "J0c_exact": J0C}

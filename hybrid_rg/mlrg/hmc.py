@@ -35,8 +35,9 @@ def _grad_u(U: Energy, J: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return u.detach(), g.detach()
 
 
-def hmc_sweep(U: Energy, J: torch.Tensor, beta: torch.Tensor, dt: float, n_leap: int,
-              gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def hmc_sweep(
+    U: Energy, J: torch.Tensor, beta: torch.Tensor, dt: float, n_leap: int, gen: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
     """One HMC update of every chain; beta broadcasts over chains. Returns (J, accepted mask)."""
     p = torch.randn(J.shape, generator=gen, dtype=J.dtype)
     u0, g = _grad_u(U, J)
@@ -65,14 +66,28 @@ class HMCResult:
     betas: tuple[float, ...]  # final ladder
 
 
-def sample_couplings(U: Energy, n_params: int, *, beta: float = 10.0, beta_start: float | None = None,
-                     replicas: int = 4, ladder_ratio: float = 0.5, chains: int = 64, sweeps: int = 200,
-                     burn_in: int = 100, dt: float = 0.05, n_leap: int = 16, init_scale: float = 1.0,
-                     seed: int = 0) -> HMCResult:
+def sample_couplings(
+    U: Energy,
+    n_params: int,
+    *,
+    beta: float = 10.0,
+    beta_start: float | None = None,
+    replicas: int = 4,
+    ladder_ratio: float = 0.5,
+    chains: int = 64,
+    sweeps: int = 200,
+    burn_in: int = 100,
+    dt: float = 0.05,
+    n_leap: int = 16,
+    init_scale: float = 1.0,
+    seed: int = 0,
+) -> HMCResult:
     """Replica-exchange HMC for p(J) ∝ exp(−β U(J)); ladder β_r = β ladder_ratio^r, annealed from beta_start."""
     if replicas < 1 or chains < 1 or sweeps < 1 or not 0 <= burn_in < sweeps:
-        raise ValueError(f"replicas={replicas}, chains={chains}, sweeps={sweeps}, burn_in={burn_in}: need replicas, "
-                         "chains, sweeps >= 1 and 0 <= burn_in < sweeps")
+        raise ValueError(
+            f"replicas={replicas}, chains={chains}, sweeps={sweeps}, burn_in={burn_in}: need replicas, "
+            "chains, sweeps >= 1 and 0 <= burn_in < sweeps"
+        )
     gen = torch.Generator().manual_seed(seed)
     ladder = beta * ladder_ratio ** np.arange(replicas)
     J = init_scale * torch.randn(replicas, chains, n_params, generator=gen, dtype=torch.float64)
@@ -97,5 +112,10 @@ def sample_couplings(U: Energy, n_params: int, *, beta: float = 10.0, beta_start
                 tries[r] += 1
         if s >= burn_in:
             trace.append(J[0].clone())
-    return HMCResult(J[0], torch.stack(trace), tuple(acc / sweeps),
-                     tuple(swaps / np.maximum(tries, 1)) if replicas > 1 else (), tuple(float(b) for b in betas))
+    return HMCResult(
+        J[0],
+        torch.stack(trace),
+        tuple(acc / sweeps),
+        tuple(swaps / np.maximum(tries, 1)) if replicas > 1 else (),
+        tuple(float(b) for b in betas),
+    )

@@ -26,8 +26,7 @@ IRREPS: dict[str, tuple[np.ndarray, np.ndarray]] = {
 
 # A rotation by 45 degrees is not in C4v; the "consistent" geometry needs it to carry the reference bond onto a
 # diagonal bond. It exists (as an intertwiner rho(g) -> rho(psi(g)), psi the outer automorphism) for A1, A2 and E only.
-_ROT45 = {"A1": np.array([[1.0]]), "A2": np.array([[1.0]]),
-          "E": np.array([[1.0, -1.0], [1.0, 1.0]]) / np.sqrt(2.0)}
+_ROT45 = {"A1": np.array([[1.0]]), "A2": np.array([[1.0]]), "E": np.array([[1.0, -1.0], [1.0, 1.0]]) / np.sqrt(2.0)}
 
 
 def _blockdiag(blocks: list[np.ndarray]) -> np.ndarray:
@@ -36,7 +35,7 @@ def _blockdiag(blocks: list[np.ndarray]) -> np.ndarray:
     i = 0
     for b in blocks:
         n = b.shape[0]
-        out[i:i + n, i:i + n] = b
+        out[i : i + n, i : i + n] = b
         i += n
     return out
 
@@ -56,8 +55,10 @@ class Rep:
         for term in re.split(r"[+⊕]", text.replace(" ", "")):
             m = re.fullmatch(r"(\d*)(A1|A2|B1|B2|E)", term)
             if not m:
-                raise ValueError(f"unknown C4v irrep {term!r} in representation {text!r}; "
-                                 f"use sums of {', '.join(IRREPS)} such as '2A1+E'")
+                raise ValueError(
+                    f"unknown C4v irrep {term!r} in representation {text!r}; "
+                    f"use sums of {', '.join(IRREPS)} such as '2A1+E'"
+                )
             out += [m.group(2)] * int(m.group(1) or 1)
         return Rep(tuple(out))
 
@@ -92,9 +93,11 @@ class Rep:
             return self.element(angle_deg // 90, 0)
         bad = sorted({r for r in self.irreps if r not in _ROT45})
         if bad:
-            raise ValueError(f"representation {self.name} contains {', '.join(bad)}, which a 45-degree rotation "
-                             "maps to another irrep; the 'consistent' geometry supports A1, A2 and E only "
-                             "(use geometry='authors')")
+            raise ValueError(
+                f"representation {self.name} contains {', '.join(bad)}, which a 45-degree rotation "
+                "maps to another irrep; the 'consistent' geometry supports A1, A2 and E only "
+                "(use geometry='authors')"
+            )
         return _blockdiag([_ROT45[r] for r in self.irreps]) @ self.element((angle_deg - 45) // 90, 0)
 
     def copies(self) -> list[tuple[str, slice]]:

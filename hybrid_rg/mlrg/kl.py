@@ -1,4 +1,5 @@
-"""Exact teacher → student training: KL(p_tch ‖ q_std) by enumeration, its optimum, and dJ'/dJ by implicit differentiation.
+"""Exact teacher → student training: KL(p_tch ‖ q_std) by enumeration, its optimum, and dJ'/dJ by implicit
+differentiation.
 
 All 2^(4d) visible states are enumerated (16, 4096, 65536); hidden spins are summed analytically (rbm.py), so the KL,
 its gradient and its Hessian in the ≤ 10 student couplings are exact and cheap. The objective is not convex: on the
@@ -18,9 +19,9 @@ from dataclasses import dataclass
 
 import torch
 
+from .enumeration import cross_entropy_derivs, field_scores, log_prob, orbits
 from .irreps import Rep
 from .newton import minimize
-from .enumeration import cross_entropy_derivs, field_scores, log_prob, orbits
 from .rbm import Block
 
 
@@ -64,8 +65,15 @@ def _newton(pair: Pair, pm: torch.Tensor, J: torch.Tensor, gtol: float, max_iter
     return J, float(F)
 
 
-def optimal_student(pair: Pair, J_tch: torch.Tensor, *, starts: int = 6, seed: int = 0, gtol: float = 1e-11,
-                    init: torch.Tensor | None = None) -> tuple[torch.Tensor, float]:
+def optimal_student(
+    pair: Pair,
+    J_tch: torch.Tensor,
+    *,
+    starts: int = 6,
+    seed: int = 0,
+    gtol: float = 1e-11,
+    init: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, float]:
     """argmin_J' KL(p_tch(J_tch) ‖ q_std(J')) and the minimum (nats). `init` adds a warm start."""
     J_tch = J_tch.detach()
     with torch.no_grad():

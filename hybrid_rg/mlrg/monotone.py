@@ -64,8 +64,10 @@ class Monotone(nn.Module):
         """Saddle point of C near J (guarded: see `newton_saddle`); raises when it does not converge."""
         out = newton_saddle(self, J, max_iter=steps, tol=tol, max_step=step_size)
         if not out.converged:
-            raise ValueError(f"Newton on ∇C = 0 failed from J = {J.detach().numpy().round(4).tolist()}: "
-                             f"{out.message}; start closer to the critical flow or train C longer")
+            raise ValueError(
+                f"Newton on ∇C = 0 failed from J = {J.detach().numpy().round(4).tolist()}: "
+                f"{out.message}; start closer to the critical flow or train C longer"
+            )
         return out.J
 
 
@@ -79,8 +81,15 @@ class NewtonResult:
     hessian_eigenvalues: tuple[float, ...]  # one negative eigenvalue = a saddle with one relevant direction
 
 
-def newton_saddle(model: "Monotone", J: torch.Tensor, *, max_iter: int = 100, tol: float = 1e-10,
-                  max_step: float = 0.25, j_max: float = 20.0) -> NewtonResult:
+def newton_saddle(
+    model: "Monotone",
+    J: torch.Tensor,
+    *,
+    max_iter: int = 100,
+    tol: float = 1e-10,
+    max_step: float = 0.25,
+    j_max: float = 20.0,
+) -> NewtonResult:
     """Newton on ∇C(J) = 0 with a trust region on the step length and a line search on |∇C|.
 
     The paper's route (the authors' code: plain J ← J − s (∇²C)⁻¹∇C). An untrained or flat C has a nearly singular
@@ -92,12 +101,22 @@ def newton_saddle(model: "Monotone", J: torch.Tensor, *, max_iter: int = 100, to
 
     grad = lambda v: model.grad(v[None], create_graph=False)[0]  # noqa: E731
     hess = lambda v: torch.autograd.functional.hessian(lambda w: model(w[None])[0], v)  # noqa: E731
-    r = guarded_root(lambda v: (grad(v), hess(v), None), J.detach().clone().reshape(-1), tol=tol,
-                     max_iter=max_iter, max_step=max_step, x_max=j_max, t_min=1e-4)
+    r = guarded_root(
+        lambda v: (grad(v), hess(v), None),
+        J.detach().clone().reshape(-1),
+        tol=tol,
+        max_iter=max_iter,
+        max_step=max_step,
+        x_max=j_max,
+        t_min=1e-4,
+    )
     gn = float(grad(r.x).norm())
-    messages = {"converged": "converged", "max_iter": "max_iter reached",
-                "stuck": f"no step decreases |∇C| (stuck at {gn:.3g}): a flat or saddle-free region of C",
-                "diverged": f"|J| = {float(r.x.abs().max()):.3g} exceeds {j_max}: C has no saddle in reach (diverging)"}
+    messages = {
+        "converged": "converged",
+        "max_iter": "max_iter reached",
+        "stuck": f"no step decreases |∇C| (stuck at {gn:.3g}): a flat or saddle-free region of C",
+        "diverged": f"|J| = {float(r.x.abs().max()):.3g} exceeds {j_max}: C has no saddle in reach (diverging)",
+    }
     H = hess(r.x)
     ev = tuple(float(x) for x in torch.linalg.eigvalsh(0.5 * (H + H.T)))
     return NewtonResult(r.x, gn, r.converged, messages[r.reason], r.iterations, ev)
@@ -111,7 +130,7 @@ def critical_from_monotone(model: Monotone, J0_grid: torch.Tensor, steps: int, m
     C = model(Jl).detach()
     i = int(torch.argmax(C))
     i = min(max(i, 1), len(J0_grid) - 2)
-    x, y = J0_grid[i - 1:i + 2].numpy(), C[i - 1:i + 2].numpy()
+    x, y = J0_grid[i - 1 : i + 2].numpy(), C[i - 1 : i + 2].numpy()
     den = y[0] - 2 * y[1] + y[2]
     h = float(x[1] - x[0])
     return float(x[1] + (0.5 * h * (y[0] - y[2]) / den if den < 0 else 0.0))

@@ -20,8 +20,16 @@ from typing import Any, Callable
 import torch
 
 
-def minimize(derivs: Callable, x: torch.Tensor, *, gtol: float, max_iter: int, shift: float = 1e-6,
-             t_min: float = 1e-8, slack: float = 1e-14):
+def minimize(
+    derivs: Callable,
+    x: torch.Tensor,
+    *,
+    gtol: float,
+    max_iter: int,
+    shift: float = 1e-6,
+    t_min: float = 1e-8,
+    slack: float = 1e-14,
+):
     """argmin by damped Newton from x; derivs(x) → (F, gradient, Hessian). Returns (x, F, gradient, Hessian)."""
     x = x.detach().clone()
     F, g, H = derivs(x)
@@ -55,8 +63,17 @@ class RootResult:
     aux: Any  # what fun returned beside F and its Jacobian at x (the caller's extra data)
 
 
-def guarded_root(fun: Callable, x: torch.Tensor, *, tol: float, max_iter: int, max_step: float, x_max: float,
-                 t_min: float = 1e-3, lm_attempts: int = 12) -> RootResult:
+def guarded_root(
+    fun: Callable,
+    x: torch.Tensor,
+    *,
+    tol: float,
+    max_iter: int,
+    max_step: float,
+    x_max: float,
+    t_min: float = 1e-3,
+    lm_attempts: int = 12,
+) -> RootResult:
     """Newton on F(x) = 0 from x; fun(x) → (F, dF/dx, aux). Stops when max|F| < tol, when no step decreases |F|
     ("stuck"), when max|x| > x_max ("diverged") or after max_iter steps."""
     x = x.detach().clone()

@@ -38,12 +38,20 @@ def plot(path, spec: dict, cols: dict, summary: dict) -> None:
         for i, (r, j) in enumerate(groups):
             sel = [k for k in range(len(cols["J0"])) if cols["J0"][k] == j and reps[k] == r]
             ls = ["-", "--", ":"][sorted({g[0] for g in groups}).index(r) % 3]
-            ax.plot([cols["ell"][k] for k in sel], [cols[key][k] for k in sel], ls, marker=".", color=f"C{i % 10}",
-                    label=f"{r} J0={j:g}")
+            ax.plot(
+                [cols["ell"][k] for k in sel],
+                [cols[key][k] for k in sel],
+                ls,
+                marker=".",
+                color=f"C{i % 10}",
+                label=f"{r} J0={j:g}",
+            )
         if spec.figure == "fig7":
             ax.set_ylabel("C(J(ℓ)), learned monotone")
-            ax.set_title(f"Fig. 7: monotone along the flow; J0* ours {summary['J0_star_monotone']:.4f}, "
-                         f"paper 0.8253, exact map 0.8139")
+            ax.set_title(
+                f"Fig. 7: monotone along the flow; J0* ours {summary['J0_star_monotone']:.4f}, "
+                f"paper 0.8253, exact map 0.8139"
+            )
         else:
             ax.axhline(1.854, color="k", ls=":", lw=0.8, label="A1 exact-map fixed point 1.854")
             ax.axhline(1.869, color="C3", ls=":", lw=0.8, label="A1 paper (trained) 1.869")
@@ -59,8 +67,13 @@ def plot(path, spec: dict, cols: dict, summary: dict) -> None:
             x = [reps.index(cols["rep"][i]) + 0.1 * k for i in idx]
             a.plot(x, [cols["J0_star"][i] for i in idx], "o", label=f"J0* exact map, {g}")
             b.plot(x, [cols["nu"][i] for i in idx], "o", label=f"ν exact map, {g}")
-        a.plot(range(len(reps)), [cols["paper_J0_star"][cols["rep"].index(r)] for r in reps], "s", mfc="none",
-               label="J0* paper (median, CD-trained)")
+        a.plot(
+            range(len(reps)),
+            [cols["paper_J0_star"][cols["rep"].index(r)] for r in reps],
+            "s",
+            mfc="none",
+            label="J0* paper (median, CD-trained)",
+        )
         a.axhline(J0C, ls="--", color="k", label=f"exact {J0C:.6f}")
         b.axhline(1.0, ls="--", color="k", label="exact ν = 1")
         for ax in (a, b):

@@ -40,7 +40,7 @@ def all_configs(n_spins: int) -> torch.Tensor:
     """All 2^n ±1 configurations, first spin most significant (so legs reshape site by site). Cached: read only."""
     if n_spins > 24:
         raise ValueError(f"{n_spins} spins is too many to enumerate (2^{n_spins} states); the limit is 24")
-    idx = torch.arange(2 ** n_spins, dtype=torch.int64)
+    idx = torch.arange(2**n_spins, dtype=torch.int64)
     bits = (idx[:, None] >> torch.arange(n_spins - 1, -1, -1)) & 1
     return (1 - 2 * bits).to(torch.float64)
 
@@ -159,9 +159,11 @@ class Block:
     def log_prob(self, J: torch.Tensor, x: torch.Tensor | None = None) -> torch.Tensor:
         """Exact normalised log marginal of the visible spins over all 2^(4d) states (or at x)."""
         if self.n_visible > MAX_ENUM_SPINS:
-            raise ValueError(f"representation {self.rep.name} has {self.n_visible} visible spins per block; exact "
-                             f"enumeration allows at most {MAX_ENUM_SPINS} (2A1+E); use a smaller representation "
-                             "or mode='cd'")
+            raise ValueError(
+                f"representation {self.rep.name} has {self.n_visible} visible spins per block; exact "
+                f"enumeration allows at most {MAX_ENUM_SPINS} (2A1+E); use a smaller representation "
+                "or mode='cd'"
+            )
         X = all_configs(self.n_visible)
         lw = self.log_weight(J, X)
         logz = torch.logsumexp(lw, dim=-1, keepdim=True)

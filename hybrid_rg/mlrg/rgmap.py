@@ -74,9 +74,20 @@ def fixed_point(rg: ExactRG, J: torch.Tensor, tol: float = 1e-10, max_iter: int 
         return RJ - x, DR - eye, (kl_value, DR)
 
     r = guarded_root(fun, J, tol=tol, max_iter=max_iter, max_step=max_step, x_max=50.0)
-    messages = {"converged": "converged", "max_iter": "max_iter reached",
-                "stuck": f"no step decreases |R(J) − J| (stuck at {r.residual:.3g}); the start is not in a Newton basin",
-                "diverged": f"|J| = {float(r.x.abs().max()):.3g} > 50: running to a frozen (ordered) fixed point"}
+    messages = {
+        "converged": "converged",
+        "max_iter": "max_iter reached",
+        "stuck": f"no step decreases |R(J) − J| (stuck at {r.residual:.3g}); the start is not in a Newton basin",
+        "diverged": f"|J| = {float(r.x.abs().max()):.3g} > 50: running to a frozen (ordered) fixed point",
+    }
     kl_value, DR = r.aux
-    return {"J": r.x, "residual": r.residual, "converged": r.residual < max(tol, 1e-8), "message": messages[r.reason],
-            "kl": kl_value, "jacobian": DR, "iterations": r.iterations, **linearisation(DR)}
+    return {
+        "J": r.x,
+        "residual": r.residual,
+        "converged": r.residual < max(tol, 1e-8),
+        "message": messages[r.reason],
+        "kl": kl_value,
+        "jacobian": DR,
+        "iterations": r.iterations,
+        **linearisation(DR),
+    }

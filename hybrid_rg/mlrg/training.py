@@ -15,9 +15,19 @@ from .kl import Pair, kl
 from .monotone import Monotone
 
 
-def train_monotone(pair: Pair, model: Monotone, loss_fn, *, iterations: int = 300, batch: int = 128,
-                   lr: float = 0.01, scale: float = 0.7, mode: str = "euler", seed: int = 0,
-                   desc: str = "") -> list[float]:
+def train_monotone(
+    pair: Pair,
+    model: Monotone,
+    loss_fn,
+    *,
+    iterations: int = 300,
+    batch: int = 128,
+    lr: float = 0.01,
+    scale: float = 0.7,
+    mode: str = "euler",
+    seed: int = 0,
+    desc: str = "",
+) -> list[float]:
     """The one training loop of C_θ (exact KL here, CD-k in cd.py): each iteration draws `batch` teachers
     J ~ scale·N(0, 1), maps them with the RG step of C_θ and takes an Adam step on loss_fn(J, step(J), gen).
     Only θ is trained; all randomness flows from one generator, drawn in the order teachers → loss."""
@@ -34,9 +44,27 @@ def train_monotone(pair: Pair, model: Monotone, loss_fn, *, iterations: int = 30
     return losses
 
 
-def train_exact(pair: Pair, model: Monotone, *, iterations: int = 300, batch: int = 128, lr: float = 0.01,
-                scale: float = 0.7, mode: str = "euler", seed: int = 0) -> list[float]:
+def train_exact(
+    pair: Pair,
+    model: Monotone,
+    *,
+    iterations: int = 300,
+    batch: int = 128,
+    lr: float = 0.01,
+    scale: float = 0.7,
+    mode: str = "euler",
+    seed: int = 0,
+) -> list[float]:
     """train_monotone with the exact KL(p_tch ‖ q_std) averaged over the batch."""
-    return train_monotone(pair, model, lambda J, Js, _gen: kl(pair, J, Js).mean(), iterations=iterations,
-                          batch=batch, lr=lr, scale=scale, mode=mode, seed=seed,
-                          desc=f"train C ({pair.rep.name}, exact KL)")
+    return train_monotone(
+        pair,
+        model,
+        lambda J, Js, _gen: kl(pair, J, Js).mean(),
+        iterations=iterations,
+        batch=batch,
+        lr=lr,
+        scale=scale,
+        mode=mode,
+        seed=seed,
+        desc=f"train C ({pair.rep.name}, exact KL)",
+    )

@@ -7,6 +7,20 @@ from .flow import FlowResult, IdentityMap, OperatorMap, run_flow
 from .loss import LossConfig, scale_loss
 from .omm import LinearIsometryMap
 
-__all__ = ["Block", "SiteModel", "exact_block", "grow", "boundary_correlators", "expectation", "heisenberg",
-           "propagators", "FlowResult", "IdentityMap", "OperatorMap", "run_flow", "LossConfig", "scale_loss",
-           "LinearIsometryMap"]
+__all__ = [
+    "Block",
+    "SiteModel",
+    "exact_block",
+    "grow",
+    "boundary_correlators",
+    "expectation",
+    "heisenberg",
+    "propagators",
+    "FlowResult",
+    "IdentityMap",
+    "OperatorMap",
+    "run_flow",
+    "LossConfig",
+    "scale_loss",
+    "LinearIsometryMap",
+]

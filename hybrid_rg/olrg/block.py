@@ -49,8 +49,8 @@ class SiteModel:
 
     couplings: tuple[tuple[float, str, str], ...]
     onsite: tuple[tuple[float, str], ...]
-    model: str                                  # name of the builder in operators.lattice ("tfim", "xxz")
-    params: tuple[tuple[str, float], ...]       # its keyword arguments
+    model: str  # name of the builder in operators.lattice ("tfim", "xxz")
+    params: tuple[tuple[str, float], ...]  # its keyword arguments
 
     @classmethod
     def tfim(cls, J: float = 1.0, h: float = 1.0, g: float = 0.0) -> "SiteModel":
@@ -58,8 +58,12 @@ class SiteModel:
 
     @classmethod
     def xxz(cls, J: float = 1.0, delta: float = 1.0, hz: float = 0.0) -> "SiteModel":
-        return cls(((J, "X", "X"), (J, "Y", "Y"), (J * delta, "Z", "Z")), ((hz, "Z"),),
-                   "xxz", (("J", J), ("delta", delta), ("hz", hz)))
+        return cls(
+            ((J, "X", "X"), (J, "Y", "Y"), (J * delta, "Z", "Z")),
+            ((hz, "Z"),),
+            "xxz",
+            (("J", J), ("delta", delta), ("hz", hz)),
+        )
 
     @property
     def name(self) -> str:
@@ -88,9 +92,14 @@ class Block:
 
     def apply(self, fn: Callable[[torch.Tensor], torch.Tensor]) -> "Block":
         """The same block with every operator passed through fn (how an operator map acts)."""
-        return replace(self, H=fn(self.H), boundary=tuple(fn(b) for b in self.boundary),
-                       observable=fn(self.observable), rho=fn(self.rho),
-                       drives=tuple((c, fn(m)) for c, m in self.drives))
+        return replace(
+            self,
+            H=fn(self.H),
+            boundary=tuple(fn(b) for b in self.boundary),
+            observable=fn(self.observable),
+            rho=fn(self.rho),
+            drives=tuple((c, fn(m)) for c, m in self.drives),
+        )
 
 
 def _hermitian(A: torch.Tensor) -> torch.Tensor:
@@ -101,15 +110,20 @@ def grow(block: Block, site: SiteModel) -> Block:
     D = block.dim
     I2, ID = torch.eye(2, dtype=DTYPE), torch.eye(D, dtype=DTYPE)
     if len(block.boundary) != len(site.couplings):
-        raise ValueError(f"block has {len(block.boundary)} boundary operators, the site model couples through "
-                         f"{len(site.couplings)}")
+        raise ValueError(
+            f"block has {len(block.boundary)} boundary operators, the site model couples through {len(site.couplings)}"
+        )
     H = torch.kron(block.H, I2) + torch.kron(ID, site.field())
     for B, (s, _, p) in zip(block.boundary, site.couplings):
         H = H + s * torch.kron(B, pauli(p))
-    return Block(n_sites=block.n_sites + 1, H=_hermitian(H),
-                 boundary=tuple(torch.kron(ID, pauli(p)) for _, _, p in site.couplings),
-                 observable=torch.kron(block.observable, I2), rho=torch.kron(block.rho, _up_projector()),
-                 drives=tuple((c, torch.kron(m, I2)) for c, m in block.drives))
+    return Block(
+        n_sites=block.n_sites + 1,
+        H=_hermitian(H),
+        boundary=tuple(torch.kron(ID, pauli(p)) for _, _, p in site.couplings),
+        observable=torch.kron(block.observable, I2),
+        rho=torch.kron(block.rho, _up_projector()),
+        drives=tuple((c, torch.kron(m, I2)) for c, m in block.drives),
+    )
 
 
 def exact_block(site: SiteModel, n0: int, observable: PauliExpr) -> Block:
@@ -117,10 +131,13 @@ def exact_block(site: SiteModel, n0: int, observable: PauliExpr) -> Block:
     if n0 < 1:
         raise ValueError(f"n0 = {n0}; the first block needs at least one site")
     if observable.n_sites > n0 or (observable.support() and max(observable.support()) >= n0):
-        raise ValueError(f"the observable acts on sites {observable.support()}, outside the first block of "
-                         f"{n0} sites; choose n0 > {max(observable.support())}")
-    block = Block(1, site.field(), tuple(pauli(P) for _, P, _ in site.couplings), torch.zeros(2, 2, dtype=DTYPE),
-                  _up_projector())
+        raise ValueError(
+            f"the observable acts on sites {observable.support()}, outside the first block of "
+            f"{n0} sites; choose n0 > {max(observable.support())}"
+        )
+    block = Block(
+        1, site.field(), tuple(pauli(P) for _, P, _ in site.couplings), torch.zeros(2, 2, dtype=DTYPE), _up_projector()
+    )
     for _ in range(n0 - 1):
         block = grow(block, site)
     O = PauliExpr(n0, observable.terms) if observable.n_sites < n0 else observable

@@ -43,15 +43,15 @@ from .evolution import PREDICTION_MAX_DT, expectation
 @dataclass(frozen=True)
 class ScaleBound:
     scale: int
-    remaining: int                  # target sites attached after E (the "environment" of the Dyson expansion)
-    orders: tuple[float, ...]       # I_k for k = 0 … K (grid maxima times simplex volumes)
-    discretisation: float           # Σ_k disc_k: what the grid maximum may miss between grid points
-    tail: float                     # Dyson remainder beyond order K (light-cone form when smaller)
-    trivial: float                  # |F(g)| + |F(m)|, never exceeded
-    signed: float | None = None     # F_L(E g) − F_L(E m): the estimate of Δ_n (exact when L = remaining)
-    lightcone: float = math.inf     # |signed| + light-cone remainder (+ its discretisation), a bound on |Δ_n|
+    remaining: int  # target sites attached after E (the "environment" of the Dyson expansion)
+    orders: tuple[float, ...]  # I_k for k = 0 … K (grid maxima times simplex volumes)
+    discretisation: float  # Σ_k disc_k: what the grid maximum may miss between grid points
+    tail: float  # Dyson remainder beyond order K (light-cone form when smaller)
+    trivial: float  # |F(g)| + |F(m)|, never exceeded
+    signed: float | None = None  # F_L(E g) − F_L(E m): the estimate of Δ_n (exact when L = remaining)
+    lightcone: float = math.inf  # |signed| + light-cone remainder (+ its discretisation), a bound on |Δ_n|
     lightcone_remainder: float = 0.0
-    env_sites: int = 0              # L, the remaining sites attached exactly in the light-cone bound
+    env_sites: int = 0  # L, the remaining sites attached exactly in the light-cone bound
 
     @property
     def dyson(self) -> float:
@@ -74,7 +74,7 @@ class ScaleBound:
 @dataclass(frozen=True)
 class ErrorBound:
     scales: tuple[ScaleBound, ...]
-    whole: float = math.inf         # the trivial bound on the whole flow: exact ∈ numerical range of O
+    whole: float = math.inf  # the trivial bound on the whole flow: exact ∈ numerical range of O
 
     @property
     def value(self) -> float:
@@ -103,13 +103,13 @@ def _grid_correlators(rho: torch.Tensor, O_T: torch.Tensor, B_t: torch.Tensor, k
     if k == 0:
         return torch.einsum("ij,ji->", rho, O_T).reshape(())
     X = O_T
-    for _ in range(k - 1):       # X grows axes (a_j, t_j, c_j) in front of its matrix indices
+    for _ in range(k - 1):  # X grows axes (a_j, t_j, c_j) in front of its matrix indices
         BX = torch.einsum("atij,...jk->...atik", B_t, X)
         XB = torch.einsum("...ij,atjk->...atik", X, B_t)
         X = torch.stack([BX - XB, BX + XB], dim=-3)
     trL = torch.einsum("...ij,atji->...at", X, rho @ B_t)
     trR = torch.einsum("...ij,atji->...at", X, B_t @ rho)
-    chi = torch.stack([trL - trR, trL + trR], dim=-1)                 # axes a_1 t_1 c_1 … a_k t_k c_k
+    chi = torch.stack([trL - trR, trL + trR], dim=-1)  # axes a_1 t_1 c_1 … a_k t_k c_k
     return chi.permute(*[3 * j + 1 for j in range(k)], *[3 * j for j in range(k)], *[3 * j + 2 for j in range(k)])
 
 
@@ -132,8 +132,10 @@ def _second_derivative(block: Block, B: torch.Tensor, T: float, n_fine: int) -> 
     rate = _spectral(_commutator(block.H, HB))
     for c, M in block.drives:
         if _spectral(_commutator(M, B)) > 1e-12:
-            raise NotImplementedError("a drive acts on the site that carries the boundary operator; the bound "
-                                      "assumes drives live on the block only")
+            raise NotImplementedError(
+                "a drive acts on the site that carries the boundary operator; the bound "
+                "assumes drives live on the block only"
+            )
         rate += float(c(fine).abs().max()) * _spectral(_commutator(M, HB))
     return rate
 
@@ -167,9 +169,9 @@ def _first_commutators(Y: Block, site: SiteModel, T: float, G: int) -> tuple[tor
         def norms(X: torch.Tensor) -> torch.Tensor:
             Xe = Vh @ X @ V
             parts = []
-            for chunk in torch.split(T - grid, 16):                     # chunks bound the memory (16 D×D)
+            for chunk in torch.split(T - grid, 16):  # chunks bound the memory (16 D×D)
                 Ot = Oe * torch.exp(1j * chunk[:, None, None] * gaps)
-                M = Xe @ Ot - Ot @ Xe                                   # anti-Hermitian: ‖M‖ = max |eig(iM)|
+                M = Xe @ Ot - Ot @ Xe  # anti-Hermitian: ‖M‖ = max |eig(iM)|
                 parts.append(torch.linalg.eigvalsh(1j * M).abs().amax(-1))
             return torch.cat(parts)
 
@@ -184,8 +186,9 @@ def _first_commutators(Y: Block, site: SiteModel, T: float, G: int) -> tuple[tor
         for s_a, Bs in zip(strengths, B_t):
             M = Bs @ O_T - O_T @ Bs
             c = c + s_a * torch.linalg.eigvalsh(1j * M).abs().amax(-1)
-        kappa = kappa + sum(s_a * 2 * normO * _second_derivative(Y, B, T, 10 * G)
-                            for s_a, B in zip(strengths, Y.boundary))
+        kappa = kappa + sum(
+            s_a * 2 * normO * _second_derivative(Y, B, T, 10 * G) for s_a, B in zip(strengths, Y.boundary)
+        )
     return c, kappa
 
 
@@ -194,7 +197,7 @@ def _integral(c: torch.Tensor, kappa: torch.Tensor, T: float, weight=None) -> fl
     non-decreasing (w = s^K/K!): cell j contributes w(right end) · (δ (c_j + c_{j+1})/2 + δ³ κ_j/8)."""
     G = len(c)
     delta = T / (G - 1)
-    cells = delta * (c[:-1] + c[1:]) / 2 + delta ** 3 * kappa / 8
+    cells = delta * (c[:-1] + c[1:]) / 2 + delta**3 * kappa / 8
     if weight is not None:
         cells = cells * weight(torch.linspace(0.0, T, G, dtype=torch.float64)[1:])
     return float(cells.sum())
@@ -206,8 +209,9 @@ def _attach(block: Block, site: SiteModel, L: int) -> Block:
     return block
 
 
-def _lightcone(g1: Block, m1: Block, site: SiteModel, T: float, remaining: int, G: int,
-               max_dim: int) -> tuple[float, float, float, int]:
+def _lightcone(
+    g1: Block, m1: Block, site: SiteModel, T: float, remaining: int, G: int, max_dim: int
+) -> tuple[float, float, float, int]:
     """The light-cone bound on |Δ_n| (docs/error_bound.md): attach L of the remaining sites exactly,
     |Δ_n| ≤ |F_L(E g) − F_L(E m)| + Σ_X ‖ρ_X‖₁ ∫_0^T c_{E^L X}(s) ds. L is the largest that keeps both blocks
     within max_dim (the remainder only shrinks as the next site moves away from O, and the largest L dominates the
@@ -217,8 +221,11 @@ def _lightcone(g1: Block, m1: Block, site: SiteModel, T: float, remaining: int, 
         L += 1
     Ys = [_attach(b, site, L) for b in (g1, m1)]
     signed = float((expectation(Ys[0], T) - expectation(Ys[1], T)).real)
-    rem = 0.0 if L == remaining else sum(_trace_norm(b.rho) * _integral(*_first_commutators(Y, site, T, G), T)
-                                         for b, Y in zip((g1, m1), Ys))
+    rem = (
+        0.0
+        if L == remaining
+        else sum(_trace_norm(b.rho) * _integral(*_first_commutators(Y, site, T, G), T) for b, Y in zip((g1, m1), Ys))
+    )
     return abs(signed) + rem, signed, rem, L
 
 
@@ -237,23 +244,36 @@ def _curvature(block: Block, grid: torch.Tensor, k: int) -> float:
         rate = _spectral(_commutator(block.H, HB))
         for c, M in block.drives:
             if _spectral(_commutator(M, B)) > 1e-12:
-                raise NotImplementedError("a drive acts on the site that carries the boundary operator; the bound "
-                                          "assumes drives live on the block only")
+                raise NotImplementedError(
+                    "a drive acts on the site that carries the boundary operator; the bound "
+                    "assumes drives live on the block only"
+                )
             rate += float(c(fine).abs().max()) * _spectral(_commutator(M, HB))
         worst = max(worst, rate)
-    return _trace_norm(block.rho) * 2 ** k * _spectral(block.observable) * b ** (k - 1) * worst
+    return _trace_norm(block.rho) * 2**k * _spectral(block.observable) * b ** (k - 1) * worst
 
 
 def _grid_size(n_grid: int, k: int, n_ops: int, max_tuples: int) -> int:
     """Points per time axis at order k, capped so that G^k · A^k correlators fit the budget (at least 2)."""
     if k == 0:
         return n_grid
-    return max(2, min(n_grid, int((max_tuples / n_ops ** k) ** (1.0 / k))))
+    return max(2, min(n_grid, int((max_tuples / n_ops**k) ** (1.0 / k))))
 
 
-def scale_bound(grown: Block, mapped: Block, site: SiteModel, T: float, K: int, remaining: int, scale: int,
-                n_grid: int = 101, max_tuples: int = 40_000, lightcone: bool = True, lc_grid: int = 41,
-                max_dim: int = 128) -> ScaleBound:
+def scale_bound(
+    grown: Block,
+    mapped: Block,
+    site: SiteModel,
+    T: float,
+    K: int,
+    remaining: int,
+    scale: int,
+    n_grid: int = 101,
+    max_tuples: int = 40_000,
+    lightcone: bool = True,
+    lc_grid: int = 41,
+    max_dim: int = 128,
+) -> ScaleBound:
     """The bound on Δ_n = F(E g_n) − F(E m_n), the part of the final error created at this scale.
     lightcone: also compute the light-cone bound and the light-cone Dyson remainder (grid of lc_grid times,
     environment attached exactly up to dimension max_dim); False gives the original Dyson bound only."""
@@ -264,9 +284,12 @@ def scale_bound(grown: Block, mapped: Block, site: SiteModel, T: float, K: int, 
         size = [_trace_norm(b.rho) * _spectral(b.observable) for b in (g1, m1)]
         # round-off allowance: the same number computed along two float64 paths differs by ~1e-15 relative
         roundoff = 1e-12 * sum(size)
-        if remaining == 0:        # nothing attached after E: the error is the order-0 mismatch itself
+        if remaining == 0:  # nothing attached after E: the error is the order-0 mismatch itself
             grid = torch.zeros(1, dtype=torch.float64)
-            chi = [_grid_correlators(b.rho, *heisenberg_operators(b, T, grid, max_dt=PREDICTION_MAX_DT), 0) for b in (g1, m1)]
+            chi = [
+                _grid_correlators(b.rho, *heisenberg_operators(b, T, grid, max_dt=PREDICTION_MAX_DT), 0)
+                for b in (g1, m1)
+            ]
             d = chi[0] - chi[1]
             return ScaleBound(scale, 0, (float(d.abs()) + roundoff,), 0.0, 0.0, sum(size) + roundoff, float(d.real))
         strengths = torch.tensor([abs(s) for s, _, _ in site.couplings], dtype=torch.float64)
@@ -275,30 +298,45 @@ def scale_bound(grown: Block, mapped: Block, site: SiteModel, T: float, K: int, 
         for k in range(K + 1):
             G = _grid_size(n_grid, k, A, max_tuples)
             grid = torch.linspace(0.0, T, G, dtype=torch.float64)
-            g_chi, m_chi = (_grid_correlators(b.rho, *heisenberg_operators(b, T, grid, max_dt=PREDICTION_MAX_DT), k) for b in (g1, m1))
+            g_chi, m_chi = (
+                _grid_correlators(b.rho, *heisenberg_operators(b, T, grid, max_dt=PREDICTION_MAX_DT), k)
+                for b in (g1, m1)
+            )
             weight = torch.ones((), dtype=torch.float64)
-            for _ in range(k):                   # Π|s_a| over the operator axes
+            for _ in range(k):  # Π|s_a| over the operator axes
                 weight = weight[..., None] * strengths
             weighted = (g_chi - m_chi).abs() * weight.reshape(weight.shape + (1,) * k)
             values = weighted.reshape(*([G] * k), -1) if k else weighted.reshape(1)
             best = float(_cell_maxima(values, k).sum(dim=-1).max()) if k else float(values.sum())
-            volume = T ** k / math.factorial(k)
+            volume = T**k / math.factorial(k)
             # between grid points, |δχ| can exceed the largest corner of its cell by at most Σ_j δ²/8 · max|∂_j² δχ|
             delta = T / (G - 1)
-            curvature = float(strengths.sum()) ** k * 2 ** k * sum(_curvature(b, grid, k) for b in (g1, m1))
+            curvature = float(strengths.sum()) ** k * 2**k * sum(_curvature(b, grid, k) for b in (g1, m1))
             orders.append(volume * best)
-            disc += volume * k * delta ** 2 / 8 * curvature
+            disc += volume * k * delta**2 / 8 * curvature
         coupling = sum(abs(s) * _spectral(B) for (s, _, _), B in zip(site.couplings, g1.boundary))
         tail = sum(size) * (2 * coupling * T) ** (K + 1) / math.factorial(K + 1)
         if not lightcone:
             return ScaleBound(scale, remaining, tuple(orders), disc + roundoff, tail, sum(size) + roundoff)
         # the same remainder with the first commutator's norm computed: (2‖V‖)^K ∫ c(s) s^K/K! ds per block
-        weight = lambda s: s ** K / math.factorial(K)
-        sharp = sum(_trace_norm(b.rho) * (2 * coupling) ** K
-                    * _integral(*_first_commutators(b, site, T, lc_grid), T, weight) for b in (g1, m1))
+        weight = lambda s: s**K / math.factorial(K)
+        sharp = sum(
+            _trace_norm(b.rho) * (2 * coupling) ** K * _integral(*_first_commutators(b, site, T, lc_grid), T, weight)
+            for b in (g1, m1)
+        )
         lc, signed, lc_rem, L = _lightcone(g1, m1, site, T, remaining, lc_grid, max_dim)
-    return ScaleBound(scale, remaining, tuple(orders), disc + roundoff, min(tail, sharp), sum(size) + roundoff, signed,
-                      lc + roundoff, lc_rem, L)
+    return ScaleBound(
+        scale,
+        remaining,
+        tuple(orders),
+        disc + roundoff,
+        min(tail, sharp),
+        sum(size) + roundoff,
+        signed,
+        lc + roundoff,
+        lc_rem,
+        L,
+    )
 
 
 def terminal_bound(grown: Block, mapped: Block, T: float) -> ScaleBound:
@@ -307,9 +345,14 @@ def terminal_bound(grown: Block, mapped: Block, T: float) -> ScaleBound:
     with torch.no_grad():
         size = [_trace_norm(b.rho) * _spectral(b.observable) for b in (grown, mapped)]
         grid = torch.zeros(1, dtype=torch.float64)
-        chi = [_grid_correlators(b.rho, *heisenberg_operators(b, T, grid, max_dt=PREDICTION_MAX_DT), 0) for b in (grown, mapped)]
+        chi = [
+            _grid_correlators(b.rho, *heisenberg_operators(b, T, grid, max_dt=PREDICTION_MAX_DT), 0)
+            for b in (grown, mapped)
+        ]
     d = chi[0] - chi[1]
-    return ScaleBound(grown.n_sites, 0, (float(d.abs()),), 1e-12 * sum(size), 0.0, sum(size) * (1 + 1e-12), float(d.real))
+    return ScaleBound(
+        grown.n_sites, 0, (float(d.abs()),), 1e-12 * sum(size), 0.0, sum(size) * (1 + 1e-12), float(d.real)
+    )
 
 
 def whole_bound(first: Block, prediction: float) -> float:
@@ -325,14 +368,24 @@ def whole_bound(first: Block, prediction: float) -> float:
         return _trace_norm(first.rho) * _spectral(first.observable) + abs(prediction) + slack
 
 
-def flow_bound(pairs, site: SiteModel, N: int, T: float, K: int, n_grid: int = 101,
-               max_tuples: int = 40_000, terminal: tuple[Block, Block] | None = None,
-               prediction: float | None = None, **lightcone) -> ErrorBound:
+def flow_bound(
+    pairs,
+    site: SiteModel,
+    N: int,
+    T: float,
+    K: int,
+    n_grid: int = 101,
+    max_tuples: int = 40_000,
+    terminal: tuple[Block, Block] | None = None,
+    prediction: float | None = None,
+    **lightcone,
+) -> ErrorBound:
     """The bound for a whole flow: one ScaleBound per (grown, mapped) pair (FlowResult.pairs), plus the exact
     last step of a terminal map (FlowResult.terminal). The triangle inequality adds them; with the flow's
     `prediction` the sum is capped by the trivial whole-flow bound. `lightcone`: options of scale_bound."""
-    scales = [scale_bound(g, m, site, T, K, N - g.n_sites - 1, g.n_sites, n_grid, max_tuples, **lightcone)
-              for g, m in pairs]
+    scales = [
+        scale_bound(g, m, site, T, K, N - g.n_sites - 1, g.n_sites, n_grid, max_tuples, **lightcone) for g, m in pairs
+    ]
     if terminal is not None:
         scales.append(terminal_bound(*terminal, T))
     whole = math.inf if prediction is None else whole_bound(pairs[0][0], prediction)

@@ -34,10 +34,10 @@ import torch
 class ChannelLimits:
     lo: float = -math.inf
     hi: float = math.inf
-    slew: float = math.inf          # max |dc/dt|
-    zero_ends: bool = False         # c(0) = c(T) = 0 (Aquila's Rabi amplitude)
-    time_grid: float = 0.0          # the device's time resolution (dimensionless): knot times are rounded to it
-    value_grid: float = 0.0         # the device's value resolution (dimensionless): knot values are rounded to it
+    slew: float = math.inf  # max |dc/dt|
+    zero_ends: bool = False  # c(0) = c(T) = 0 (Aquila's Rabi amplitude)
+    time_grid: float = 0.0  # the device's time resolution (dimensionless): knot times are rounded to it
+    value_grid: float = 0.0  # the device's value resolution (dimensionless): knot values are rounded to it
 
     def __post_init__(self):
         if not self.lo < self.hi or not self.slew > 0:
@@ -48,8 +48,11 @@ class ChannelLimits:
     def max_step(self, span):
         """The largest change of value across a knot interval of length `span` whose slope stays within `slew`
         after both ends are rounded onto the device's grids (0 for an interval no longer than one time step)."""
-        return (self.slew * (span - self.time_grid) - self.value_grid).clamp(min=0.0) if torch.is_tensor(span) \
+        return (
+            (self.slew * (span - self.time_grid) - self.value_grid).clamp(min=0.0)
+            if torch.is_tensor(span)
             else max(0.0, self.slew * (span - self.time_grid) - self.value_grid)
+        )
 
     def ramp(self, value: float) -> float:
         """The shortest interval over which the channel can change by `value` (on the grids, at the slew limit)."""
@@ -61,15 +64,23 @@ class ChannelLimits:
 def _seeded_linear(a: int, b: int, generator: torch.Generator) -> torch.nn.Linear:
     layer = torch.nn.Linear(a, b, dtype=torch.float64)
     with torch.no_grad():
-        bound = a ** -0.5
+        bound = a**-0.5
         layer.weight.uniform_(-bound, bound, generator=generator)
         layer.bias.uniform_(-bound, bound, generator=generator)
     return layer
 
 
 class MLPControl(torch.nn.Module):
-    def __init__(self, n_out: int, T: float, limits: ChannelLimits = ChannelLimits(), width: int = 4,
-                 depth: int = 4, init: float = 0.0, seed: int = 0):
+    def __init__(
+        self,
+        n_out: int,
+        T: float,
+        limits: ChannelLimits = ChannelLimits(),
+        width: int = 4,
+        depth: int = 4,
+        init: float = 0.0,
+        seed: int = 0,
+    ):
         super().__init__()
         if limits.slew < math.inf or limits.zero_ends:
             raise ValueError("an MLP control cannot enforce a slew-rate limit or zero end points; use control = 'pwl'")
@@ -78,7 +89,7 @@ class MLPControl(torch.nn.Module):
         self.hidden = torch.nn.ModuleList(_seeded_linear(a, b, g) for a, b in zip(sizes, sizes[1:]))
         self.out = _seeded_linear(sizes[-1], n_out, g)
         self.T, self.limits = float(T), limits
-        with torch.no_grad():      # start near the requested value: zero last layer, bias at the value
+        with torch.no_grad():  # start near the requested value: zero last layer, bias at the value
             self.out.weight.mul_(0.1)
             self.out.bias.fill_(self._inverse(init))
 
@@ -93,7 +104,7 @@ class MLPControl(torch.nn.Module):
         return math.log(x / (1 - x))
 
     def forward(self, t: torch.Tensor) -> torch.Tensor:
-        x = (t / self.T).reshape(-1, 1)           # t/T: inputs of order 1 whatever the final time
+        x = (t / self.T).reshape(-1, 1)  # t/T: inputs of order 1 whatever the final time
         for layer in self.hidden:
             x = torch.relu(layer(x))
         y = self.out(x)
@@ -107,8 +118,16 @@ class PWLControl(torch.nn.Module):
     (e.g. the device's minimum time step) instead of within a whole knot interval; the other knots are equally
     spaced between them."""
 
-    def __init__(self, n_out: int, T: float, limits: ChannelLimits = ChannelLimits(), n_knots: int = 8,
-                 init: float = 0.0, seed: int = 0, ramp: float = 0.0):
+    def __init__(
+        self,
+        n_out: int,
+        T: float,
+        limits: ChannelLimits = ChannelLimits(),
+        n_knots: int = 8,
+        init: float = 0.0,
+        seed: int = 0,
+        ramp: float = 0.0,
+    ):
         super().__init__()
         if n_knots < 2:
             raise ValueError(f"n_knots = {n_knots}; a piecewise-linear waveform needs >= 2 knots")
@@ -117,23 +136,29 @@ class PWLControl(torch.nn.Module):
         self.T, self.limits, self.n_knots = float(T), limits, n_knots
         knots = torch.linspace(0.0, float(T), n_knots, dtype=torch.float64)
         if ramp > 0:
-            knots = torch.cat([torch.zeros(1, dtype=torch.float64),
-                               torch.linspace(ramp, T - ramp, n_knots - 2, dtype=torch.float64),
-                               torch.full((1,), float(T), dtype=torch.float64)])
+            knots = torch.cat(
+                [
+                    torch.zeros(1, dtype=torch.float64),
+                    torch.linspace(ramp, T - ramp, n_knots - 2, dtype=torch.float64),
+                    torch.full((1,), float(T), dtype=torch.float64),
+                ]
+            )
         # not saved with the state: a warm start from another T keeps its own knot times
         self.register_buffer("knots", knots, persistent=False)
-        self.spans = (knots[1:] - knots[:-1])[:, None]                    # (n_knots − 1, 1)
+        self.spans = (knots[1:] - knots[:-1])[:, None]  # (n_knots − 1, 1)
         g = torch.Generator().manual_seed(seed)
         start = 0.0 if limits.zero_ends else min(max(init, limits.lo), limits.hi)
-        self.start = torch.nn.Parameter(torch.full((n_out,), start, dtype=torch.float64),
-                                        requires_grad=not limits.zero_ends)
+        self.start = torch.nn.Parameter(
+            torch.full((n_out,), start, dtype=torch.float64), requires_grad=not limits.zero_ends
+        )
         if math.isfinite(limits.slew) and not bool((self._step_scale() > 0).all()):
-            raise ValueError(f"a knot interval of {float(self.spans.min()):.3g} is no longer than the time grid "
-                             f"{limits.time_grid:.3g}: use fewer knots or a longer T")
+            raise ValueError(
+                f"a knot interval of {float(self.spans.min()):.3g} is no longer than the time grid "
+                f"{limits.time_grid:.3g}: use fewer knots or a longer T"
+            )
         # room to ramp back to 0 from each knot: the largest steps of all later intervals (zero-ended channels)
         steps = self._step_scale()[:, 0] if math.isfinite(limits.slew) else torch.full((n_knots - 1,), math.inf)
-        self.register_buffer("room", torch.cat([steps.flip(0).cumsum(0).flip(0), steps.new_zeros(1)]),
-                             persistent=False)
+        self.register_buffer("room", torch.cat([steps.flip(0).cumsum(0).flip(0), steps.new_zeros(1)]), persistent=False)
         # increments: from the start value toward `init` within the slew limit, plus a little seeded noise that
         # breaks ties between outputs (the raw increments are multiplied by slew × span, which can be large)
         self.raw = torch.nn.Parameter(1e-4 * torch.randn(n_knots - 1, n_out, dtype=torch.float64, generator=g))
@@ -184,8 +209,18 @@ class PWLControl(torch.nn.Module):
         return (1 - w) * v[k] + w * v[k + 1]
 
 
-def make_control(kind: str, n_out: int, T: float, limits: ChannelLimits, width: int, depth: int, n_knots: int,
-                 init: float, seed: int, ramp: float = 0.0) -> torch.nn.Module:
+def make_control(
+    kind: str,
+    n_out: int,
+    T: float,
+    limits: ChannelLimits,
+    width: int,
+    depth: int,
+    n_knots: int,
+    init: float,
+    seed: int,
+    ramp: float = 0.0,
+) -> torch.nn.Module:
     if kind == "mlp":
         return MLPControl(n_out, T, limits, width, depth, init, seed)
     if kind == "pwl":

@@ -18,30 +18,33 @@ from .block import Block
 from .evolution import heisenberg, propagators
 
 
-def heisenberg_operators(block: Block, T: float, grid: torch.Tensor, substeps: int = 8,
-                         max_dt: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def heisenberg_operators(
+    block: Block, T: float, grid: torch.Tensor, substeps: int = 8, max_dt: float | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """O(T) (D, D) and B_a(t_j) for every boundary operator and grid time (A, n_t, D, D)."""
     grid = torch.as_tensor(grid, dtype=torch.float64)
     U = propagators(block, torch.cat([grid, torch.tensor([float(T)], dtype=torch.float64)]), substeps, max_dt)
     return heisenberg(U[-1], block.observable), torch.stack([heisenberg(U[:-1], B) for B in block.boundary])
 
 
-def correlators_from(rho: torch.Tensor, O_T: torch.Tensor, B_t: torch.Tensor, time_idx: torch.Tensor,
-                     op_idx: torch.Tensor, K: int) -> list[torch.Tensor]:
+def correlators_from(
+    rho: torch.Tensor, O_T: torch.Tensor, B_t: torch.Tensor, time_idx: torch.Tensor, op_idx: torch.Tensor, K: int
+) -> list[torch.Tensor]:
     """The nested ad's of `boundary_correlators`, from already evolved operators (reused across orders)."""
     S = time_idx.shape[0]
-    X = O_T.expand(S, 1, *O_T.shape)                                             # (S, 1, D, D)
+    X = O_T.expand(S, 1, *O_T.shape)  # (S, 1, D, D)
     out = [torch.einsum("ij,spji->sp", rho, X)]
     for k in range(K):
-        Bk = B_t[op_idx[:, k], time_idx[:, k]][:, None]                          # (S, 1, D, D)
+        Bk = B_t[op_idx[:, k], time_idx[:, k]][:, None]  # (S, 1, D, D)
         BX, XB = Bk @ X, X @ Bk
-        X = torch.stack([BX - XB, BX + XB], dim=2).reshape(S, -1, *O_T.shape)    # new sign is the lowest bit
+        X = torch.stack([BX - XB, BX + XB], dim=2).reshape(S, -1, *O_T.shape)  # new sign is the lowest bit
         out.append(torch.einsum("ij,spji->sp", rho, X))
     return out
 
 
-def boundary_correlators(block: Block, T: float, grid: torch.Tensor, time_idx: torch.Tensor,
-                         op_idx: torch.Tensor, K: int, substeps: int = 8) -> list[torch.Tensor]:
+def boundary_correlators(
+    block: Block, T: float, grid: torch.Tensor, time_idx: torch.Tensor, op_idx: torch.Tensor, K: int, substeps: int = 8
+) -> list[torch.Tensor]:
     """[χ^(0) (shape (S, 1)), χ^(1) (S, 2), …, χ^(K) (S, 2^K)] for S index tuples.
 
     grid: times in [0, T] at which B may be evaluated; time_idx, op_idx: (S, K) integer tensors, order k uses the

@@ -11,7 +11,7 @@ from .block import SiteModel, exact_block
 from .omm import LinearIsometryMap
 from .predict import predict
 
-DEMO_TIMES = (0.3, 0.5, 1.0, 2.0)       # points of the exact table's grid (exact.olrg_benchmark.TIMES)
+DEMO_TIMES = (0.3, 0.5, 1.0, 2.0)  # points of the exact table's grid (exact.olrg_benchmark.TIMES)
 
 
 def olrg_demo(exact_n10: np.ndarray) -> dict[str, np.ndarray]:

@@ -6,7 +6,8 @@ which mapped Hamiltonians often have; eigh's own backward divides by eigenvalue 
 matrix_exp's cost.
 
 Time-dependent H(t) = H + Σ c(t) M: U is the time-ordered product of fourth-order commutator-free Magnus steps
-(two exponentials per step, H at the Gauss points), later times on the LEFT. (The authors' operator ODE dX/dt = i[H(t), X]
+(two exponentials per step, H at the Gauss points), later times on the LEFT. (The authors' operator ODE dX/dt = i[H(t),
+X]
 applies H in the reverse order, which is the same only for static H; notes/olrg.md §7.3.) Global error O(dt⁴)
 with dt = (grid spacing)/substeps.
 """
@@ -20,8 +21,7 @@ import torch
 from .block import Block
 from .expm import hermitian_expm
 
-
-PREDICTION_MAX_DT = 0.02      # CF4 step for predictions and bounds: error ~ dt⁴ ‖…‖ ≈ 1e-7 for ‖H‖ ~ 10
+PREDICTION_MAX_DT = 0.02  # CF4 step for predictions and bounds: error ~ dt⁴ ‖…‖ ≈ 1e-7 for ‖H‖ ~ 10
 
 
 def propagators(block: Block, times: torch.Tensor, substeps: int = 8, max_dt: float | None = None) -> torch.Tensor:
@@ -49,13 +49,13 @@ def propagators(block: Block, times: torch.Tensor, substeps: int = 8, max_dt: fl
     dt = (lengths / counts).repeat_interleave(counts)
     within = torch.cat([torch.arange(int(c), dtype=torch.float64) for c in counts])
     start = edges[:-1].repeat_interleave(counts) + within * dt
-    last_step = torch.cumsum(counts, 0) - 1                    # the step that ends each grid interval
+    last_step = torch.cumsum(counts, 0) - 1  # the step that ends each grid interval
     r = math.sqrt(3.0) / 6.0
     gauss = torch.cat([start + (0.5 - r) * dt, start + (0.5 + r) * dt])
     Hg = block.H.expand(len(gauss), -1, -1)
     for c, M in block.drives:
         Hg = Hg + c(gauss).to(M.dtype)[:, None, None] * M
-    H1, H2 = Hg[: len(dt)], Hg[len(dt):]
+    H1, H2 = Hg[: len(dt)], Hg[len(dt) :]
     a1, a2 = (3.0 - 2.0 * math.sqrt(3.0)) / 12.0, (3.0 + 2.0 * math.sqrt(3.0)) / 12.0
     first = expm_taylor(-1j * dt[:, None, None] * (a2 * H1 + a1 * H2))
     second = expm_taylor(-1j * dt[:, None, None] * (a1 * H1 + a2 * H2))
@@ -75,7 +75,7 @@ def _taylor_scaling(A: torch.Tensor, max_degree: int) -> tuple[int, int]:
     x^(d+1)/(d+1)! is below 1e-16 for the scaled norm x (12 at x = 1/2); s = 0 for the short CF4 steps."""
     norm = float(A.detach().abs().sum(-2).amax()) if A.numel() else 0.0
     s = max(0, math.ceil(math.log2(norm / 0.5))) if norm > 0.5 else 0
-    x, degree, term = norm / 2 ** s, 1, norm / 2 ** s
+    x, degree, term = norm / 2**s, 1, norm / 2**s
     while degree < max_degree and term * x / (degree + 1) > 1e-16:
         degree += 1
         term *= x / degree
@@ -91,7 +91,7 @@ def expm_taylor(A: torch.Tensor, max_degree: int = 12) -> torch.Tensor:
     differentiated by autograd through plain matmuls: several times cheaper than matrix_exp's backward, which
     exponentiates doubled (2D × 2D) block matrices (tested equal to matrix_exp to 1e-12)."""
     degree, s = _taylor_scaling(A, max_degree)
-    A = A / 2 ** s
+    A = A / 2**s
     eye = torch.eye(A.shape[-1], dtype=A.dtype)
     p = max(1, math.isqrt(degree + 1))
     if p * p < degree + 1 and (p + 1) * math.ceil((degree + 1) / (p + 1)) <= p * math.ceil((degree + 1) / p):
@@ -125,7 +125,7 @@ def expm_taylor_horner(A: torch.Tensor, max_degree: int = 12) -> torch.Tensor:
     """The same Taylor exponential by Horner's rule (degree − 1 products): the reference expm_taylor is tested
     against, and the "before" of benchmarks/olrg_step_time.py."""
     degree, s = _taylor_scaling(A, max_degree)
-    A = A / 2 ** s
+    A = A / 2**s
     eye = torch.eye(A.shape[-1], dtype=A.dtype)
     P = eye + A / degree
     for k in range(degree - 1, 0, -1):

@@ -21,6 +21,7 @@ import torch
 
 from ..errors import BadInput, UnusableFile
 from ..exact.runner import ExactRequest, RequestError, run_exact
+from ..limits import RydbergLimits
 from ..operators import parse_observables
 from ..utils.checkpoints import load_checkpoint
 from ..utils.progress import progress
@@ -28,7 +29,6 @@ from .block import SiteModel, exact_block
 from .flow import IdentityMap, run_flow
 from .generative import GenerativeMap
 from .hem import DeviceFamily, HamiltonianExpressionMap, tfim_embedding
-from ..limits import RydbergLimits
 from .hem_limits import channel_limits, max_knots, ramp_time
 from .loss import LossConfig
 from .omm import LinearIsometryMap
@@ -71,10 +71,16 @@ def reference(spec: ExperimentSpec) -> tuple[np.ndarray | None, str]:
         return None, "none"
     t = spec.target
     try:
-        req = ExactRequest(model=t.model, n=t.N, times=spec.times.T, observables=(t.observable,),
-                           method=spec.reference.method, **t.couplings).validate()
+        req = ExactRequest(
+            model=t.model,
+            n=t.N,
+            times=spec.times.T,
+            observables=(t.observable,),
+            method=spec.reference.method,
+            **t.couplings,
+        ).validate()
     except RequestError as err:
-        if spec.reference.method == "auto":       # too large for Krylov and not free: run without a reference
+        if spec.reference.method == "auto":  # too large for Krylov and not free: run without a reference
             return None, f"none ({err})"
         raise
     _, values = run_exact(req)
@@ -88,32 +94,51 @@ def make_map(spec: ExperimentSpec, site: SiteModel, T: float):
     if m.kind == "hem":
         return make_hem(m, spec.device, T, seed, site)
     if m.kind == "generative":
-        return GenerativeMap(m.chi, width=m.width, depth=m.depth, noise_dim=m.noise_dim,
-                             per_operator=m.per_operator, seed=seed)
+        return GenerativeMap(
+            m.chi, width=m.width, depth=m.depth, noise_dim=m.noise_dim, per_operator=m.per_operator, seed=seed
+        )
     n_steps = spec.training.n_steps
     return LinearIsometryMap(m.chi, init=m.init, site=site, T=T, n_steps=n_steps, seed=seed)
 
 
-def make_hem(m: MapSpec, device: DeviceSection | None, T: float, seed: int, site: SiteModel | None = None
-             ) -> HamiltonianExpressionMap:
+def make_hem(
+    m: MapSpec, device: DeviceSection | None, T: float, seed: int, site: SiteModel | None = None
+) -> HamiltonianExpressionMap:
     """The HEM of a spec's [map] (and [device]: its limits become the controls' limits, and the number of
     waveform knots is capped by the device's minimum time step at this T)."""
-    family = dict(interaction=m.interaction, site_resolved=m.site_resolved, phase=m.phase,
-                  local_detuning=m.local_detuning, learn_positions=m.learn_positions, min_gap=m.min_gap,
-                  max_gap=m.max_gap, gap_init=m.gap_init)
+    family = dict(
+        interaction=m.interaction,
+        site_resolved=m.site_resolved,
+        phase=m.phase,
+        local_detuning=m.local_detuning,
+        learn_positions=m.learn_positions,
+        min_gap=m.min_gap,
+        max_gap=m.max_gap,
+        gap_init=m.gap_init,
+    )
     n_knots = m.n_knots
     if device is not None:
         limits = RydbergLimits.from_snapshot(device.profile)
         family.update(channel_limits(limits, device.spacing_um))
         omega = tfim_embedding(site)["omega"] if m.hem_init == "embed" else m.omega_init
         ramp = ramp_time(limits, device.spacing_um, omega) if m.control == "pwl" else 0.0
-        if n_knots >= 4 and 2 * ramp < T:       # Ω rises within `ramp`, not within a whole knot interval
+        if n_knots >= 4 and 2 * ramp < T:  # Ω rises within `ramp`, not within a whole knot interval
             family["ramp"] = ramp
         n_knots = min(n_knots, max_knots(limits, device.spacing_um, T, family.get("ramp", 0.0)))
-    return HamiltonianExpressionMap(T, DeviceFamily(**family), control=m.control, width=m.width,
-                                    depth=m.depth, n_knots=n_knots, omega_init=m.omega_init,
-                                    delta_init=m.delta_init, terminal=m.terminal, seed=seed,
-                                    init=m.hem_init, site=site)
+    return HamiltonianExpressionMap(
+        T,
+        DeviceFamily(**family),
+        control=m.control,
+        width=m.width,
+        depth=m.depth,
+        n_knots=n_knots,
+        omega_init=m.omega_init,
+        delta_init=m.delta_init,
+        terminal=m.terminal,
+        seed=seed,
+        init=m.hem_init,
+        site=site,
+    )
 
 
 def _key(order: int, T: float) -> str:
@@ -159,19 +184,59 @@ def run_point(spec, site, first, order: int, T: float, exact: float | None, fold
             try:
                 opmap.load_state_dict(warm)
             except RuntimeError as err:
-                raise BadInput(f"the warm start does not fit this map (different structure: {str(err)[:200]}…); "
-                                 f"initialise from a run with the same [map] and [device]") from None
-        cfg = LossConfig(T=T, K=order, n_steps=tr.n_steps, n_samples=tr.n_samples, weights=tr.weights,
-                         full_grid=tr.optimizer == "lbfgs", first_scale_weight=tr.first_scale_weight,
-                         substeps=tr.substeps)
-        result = train(first, site, spec.target.N, opmap, cfg, iterations=tr.iterations, lr=tr.lr,
-                       optimizer=tr.optimizer, seed=tr.seed, loss_target=tr.loss_target,
-                       ensemble=tr.ensemble, keep_best=tr.keep_best, checkpoint=folder / f"{_key(order, T)}.train.pt")
+                raise BadInput(
+                    f"the warm start does not fit this map (different structure: {str(err)[:200]}…); "
+                    f"initialise from a run with the same [map] and [device]"
+                ) from None
+        cfg = LossConfig(
+            T=T,
+            K=order,
+            n_steps=tr.n_steps,
+            n_samples=tr.n_samples,
+            weights=tr.weights,
+            full_grid=tr.optimizer == "lbfgs",
+            first_scale_weight=tr.first_scale_weight,
+            substeps=tr.substeps,
+        )
+        result = train(
+            first,
+            site,
+            spec.target.N,
+            opmap,
+            cfg,
+            iterations=tr.iterations,
+            lr=tr.lr,
+            optimizer=tr.optimizer,
+            seed=tr.seed,
+            loss_target=tr.loss_target,
+            ensemble=tr.ensemble,
+            keep_best=tr.keep_best,
+            checkpoint=folder / f"{_key(order, T)}.train.pt",
+        )
         losses = result.losses
-    pred = predict(first, site, spec.target.N, opmap, T, order, ensemble=tr.ensemble, seed=tr.seed,
-                   n_grid=spec.bound.n_grid, max_tuples=spec.bound.max_tuples)
-    point = Point(order, T, pred.value, exact, pred.bound, pred.tail_share, losses[-1] if losses else None,
-                  len(losses), time.perf_counter() - t0)
+    pred = predict(
+        first,
+        site,
+        spec.target.N,
+        opmap,
+        T,
+        order,
+        ensemble=tr.ensemble,
+        seed=tr.seed,
+        n_grid=spec.bound.n_grid,
+        max_tuples=spec.bound.max_tuples,
+    )
+    point = Point(
+        order,
+        T,
+        pred.value,
+        exact,
+        pred.bound,
+        pred.tail_share,
+        losses[-1] if losses else None,
+        len(losses),
+        time.perf_counter() - t0,
+    )
     torch.save(opmap.state_dict(), state_file)
     done.write_text(json.dumps(point.__dict__))
     return point, opmap.state_dict()

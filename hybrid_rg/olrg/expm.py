@@ -33,7 +33,7 @@ class _HermitianExpm(torch.autograd.Function):
     @staticmethod
     def forward(ctx, H: torch.Tensor, times: torch.Tensor) -> torch.Tensor:
         w, V = torch.linalg.eigh(H)
-        phases = torch.exp(-1j * times[:, None] * w[None, :])                       # (n_t, D)
+        phases = torch.exp(-1j * times[:, None] * w[None, :])  # (n_t, D)
         ctx.save_for_backward(w, V, times)
         return (V[None] * phases[:, None, :]) @ V.conj().T
 
@@ -43,7 +43,7 @@ class _HermitianExpm(torch.autograd.Function):
             raise NotImplementedError("hermitian_expm: no gradient with respect to the times")
         w, V, times = ctx.saved_tensors
         Vh = V.conj().T
-        inner = (Vh @ G @ V) * _divided_differences(w, times).conj()               # (n_t, D, D)
+        inner = (Vh @ G @ V) * _divided_differences(w, times).conj()  # (n_t, D, D)
         return V @ inner.sum(0) @ Vh, None
 
 

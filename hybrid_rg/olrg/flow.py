@@ -4,7 +4,8 @@
 
 The prediction is ⟨O(T)⟩ on g_N. A map with `terminal = True` (the HEM, so that the whole prediction system is
 device-native) also maps g_N itself: the prediction is then ⟨O(T)⟩ on m_N = map(g_N, N), and the pair (g_N, m_N)
-is compared at the same size (nothing is attached after it). An operator map is any callable (block, scale) -> block; `OperatorMap` is the
+is compared at the same size (nothing is attached after it). An operator map is any callable (block, scale) -> block;
+`OperatorMap` is the
 torch base class that learnable maps derive from.
 """
 
@@ -32,9 +33,9 @@ class IdentityMap(OperatorMap):
 
 @dataclass(frozen=True, eq=False)
 class FlowResult:
-    pairs: tuple[tuple[Block, Block], ...]     # (g_n, m_n) for n = n0 … N−1
-    final: Block                               # g_N, or m_N for a terminal map
-    terminal: tuple[Block, Block] | None = None    # (g_N, m_N) for a terminal map
+    pairs: tuple[tuple[Block, Block], ...]  # (g_n, m_n) for n = n0 … N−1
+    final: Block  # g_N, or m_N for a terminal map
+    terminal: tuple[Block, Block] | None = None  # (g_N, m_N) for a terminal map
 
     def prediction(self, T: float, substeps: int = 8) -> torch.Tensor:
         """⟨O(T)⟩ on the final block (driven blocks: CF4 steps of at most evolution.PREDICTION_MAX_DT)."""

@@ -31,8 +31,8 @@ class _MLP(torch.nn.Module):
         sizes = [n_in] + [width] * depth + [n_out]
         self.layers = torch.nn.ModuleList(torch.nn.Linear(a, b, dtype=torch.float64) for a, b in zip(sizes, sizes[1:]))
         with torch.no_grad():
-            for layer in self.layers:     # seeded init (torch's default init uses the global generator)
-                bound = layer.in_features ** -0.5
+            for layer in self.layers:  # seeded init (torch's default init uses the global generator)
+                bound = layer.in_features**-0.5
                 layer.weight.uniform_(-bound, bound, generator=generator)
                 layer.bias.uniform_(-bound, bound, generator=generator)
 
@@ -43,8 +43,15 @@ class _MLP(torch.nn.Module):
 
 
 class GenerativeMap(OperatorMap):
-    def __init__(self, chi: int, width: int | None = None, depth: int = 3, noise_dim: int | None = None,
-                 per_operator: bool = True, seed: int = 0):
+    def __init__(
+        self,
+        chi: int,
+        width: int | None = None,
+        depth: int = 3,
+        noise_dim: int | None = None,
+        per_operator: bool = True,
+        seed: int = 0,
+    ):
         super().__init__()
         if chi < 1 or depth < 0:
             raise ValueError(f"need chi >= 1 and depth >= 0 (got chi={chi}, depth={depth})")
@@ -61,7 +68,7 @@ class GenerativeMap(OperatorMap):
     def _net(self, D: int, chi: int) -> _MLP:
         key = f"{D}x{chi}"
         if key not in self.nets:
-            width = self.width or D * chi          # the authors' width χ·D
+            width = self.width or D * chi  # the authors' width χ·D
             noise = self.noise_dim if self.noise_dim is not None else D * D
             self.nets[key] = _MLP(2 * D * D + noise, 2 * D * chi, width, self.depth, self.init_generator)
         return self.nets[key]
@@ -71,9 +78,9 @@ class GenerativeMap(OperatorMap):
         net = self._net(D, chi)
         n_noise = net.layers[0].in_features - 2 * D * D
         xi = torch.randn(n_noise, dtype=torch.float64, generator=self.noise)
-        scale = X.abs().max().clamp_min(1e-12)     # entries normalised, so H and ρ see inputs of similar size
+        scale = X.abs().max().clamp_min(1e-12)  # entries normalised, so H and ρ see inputs of similar size
         W = net(torch.cat([(X.real / scale).reshape(-1), (X.imag / scale).reshape(-1), xi]))
-        W = torch.complex(W[: D * chi], W[D * chi:]).reshape(D, chi)
+        W = torch.complex(W[: D * chi], W[D * chi :]).reshape(D, chi)
         return isometry_from(W)
 
     def forward(self, block: Block, scale: int) -> Block:
@@ -81,9 +88,11 @@ class GenerativeMap(OperatorMap):
         if self.per_operator:
             if chi == block.dim:
                 return block
+
             def compress(X):
                 V = self.isometry(X, chi)
                 return V.conj().T @ X @ V
+
             return block.apply(compress)
         V = self.isometry(block.H, chi)
         Vh = V.conj().T

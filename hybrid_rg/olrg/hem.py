@@ -59,10 +59,10 @@ class DeviceFamily:
     phase: bool = False
     local_detuning: bool = False
     learn_positions: bool = False
-    min_gap: float = 0.5          # in units of a: V_nn ≤ 64
+    min_gap: float = 0.5  # in units of a: V_nn ≤ 64
     max_gap: float = 2.0
     gap_init: float = 1.0
-    ramp: float = 0.0             # PWL controls: knots at ramp and T − ramp (Ω's rise and fall), see controls.py
+    ramp: float = 0.0  # PWL controls: knots at ramp and T − ramp (Ω's rise and fall), see controls.py
     omega: ChannelLimits = field(default_factory=lambda: ChannelLimits(lo=0.0))
     delta: ChannelLimits = field(default_factory=ChannelLimits)
     local: ChannelLimits = field(default_factory=ChannelLimits)
@@ -73,8 +73,9 @@ class DeviceFamily:
         if self.learn_positions and self.interaction != "vdw":
             raise ValueError("learn_positions needs interaction = 'vdw' (nearest-neighbour V does not depend on them)")
         if not 0 < self.min_gap <= self.gap_init <= self.max_gap:
-            raise ValueError(f"need 0 < min_gap <= gap_init <= max_gap (got {self.min_gap}, {self.gap_init}, "
-                             f"{self.max_gap})")
+            raise ValueError(
+                f"need 0 < min_gap <= gap_init <= max_gap (got {self.min_gap}, {self.gap_init}, {self.max_gap})"
+            )
 
 
 def tfim_embedding(site: SiteModel) -> dict:
@@ -90,8 +91,13 @@ def tfim_embedding(site: SiteModel) -> dict:
     s = site.couplings[0][0]
     cx = sum(c for c, p in site.onsite if p == "X")
     cz = sum(c for c, p in site.onsite if p == "Z")
-    return {"gap": (4 * s) ** (-1 / 6), "omega": 2 * abs(cx), "delta_end": 2 * s + 2 * cz,
-            "delta_inside": 4 * s + 2 * cz, "local": 2 * s}
+    return {
+        "gap": (4 * s) ** (-1 / 6),
+        "omega": 2 * abs(cx),
+        "delta_end": 2 * s + 2 * cz,
+        "delta_inside": 4 * s + 2 * cz,
+        "local": 2 * s,
+    }
 
 
 class HamiltonianExpressionMap(OperatorMap):
@@ -99,9 +105,21 @@ class HamiltonianExpressionMap(OperatorMap):
     start); init = "embed": `tfim_embedding(site)`, the device values of the target block itself, so the flow
     starts near exact for a van der Waals family and training corrects the tails and the drive's ramps."""
 
-    def __init__(self, T: float, family: DeviceFamily = DeviceFamily(), control: str = "mlp", width: int = 4,
-                 depth: int = 4, n_knots: int = 8, omega_init: float = 2.0, delta_init: float = 0.0,
-                 terminal: bool = False, seed: int = 0, init: str = "default", site: SiteModel | None = None):
+    def __init__(
+        self,
+        T: float,
+        family: DeviceFamily = DeviceFamily(),
+        control: str = "mlp",
+        width: int = 4,
+        depth: int = 4,
+        n_knots: int = 8,
+        omega_init: float = 2.0,
+        delta_init: float = 0.0,
+        terminal: bool = False,
+        seed: int = 0,
+        init: str = "default",
+        site: SiteModel | None = None,
+    ):
         super().__init__()
         if not T > 0:
             raise ValueError(f"T = {T}; the pulses need a positive duration")
@@ -126,17 +144,19 @@ class HamiltonianExpressionMap(OperatorMap):
         key, f = str(n), self.family
         k = self.seed * 1000 + 10 * n
         n_out = n if f.site_resolved else 1
-        mk = lambda lim, init, s: make_control(self.control, n_out, self.T, lim, self.width, self.depth,
-                                               self.n_knots, init, k + s, f.ramp)
+        mk = lambda lim, init, s: make_control(
+            self.control, n_out, self.T, lim, self.width, self.depth, self.n_knots, init, k + s, f.ramp
+        )
         chans = {"omega": mk(f.omega, self.omega_init, 0), "delta": mk(f.delta, self.delta_init, 1)}
         if f.phase:
             chans["phase"] = mk(ChannelLimits(-math.pi, math.pi), 0.0, 2)
         if f.local_detuning:
             local = self.embed["local"] if self.embed else 0.0
-            chans["local"] = make_control(self.control, 1, self.T, f.local, self.width, self.depth, self.n_knots,
-                                          local, k + 3, f.ramp)
+            chans["local"] = make_control(
+                self.control, 1, self.T, f.local, self.width, self.depth, self.n_knots, local, k + 3, f.ramp
+            )
             logits = torch.zeros(n, dtype=torch.float64)
-            if self.embed:               # pattern ≈ 1 inside the block, ≈ 0 at its two ends
+            if self.embed:  # pattern ≈ 1 inside the block, ≈ 0 at its two ends
                 logits[:] = 8.0
                 logits[0] = logits[-1] = -8.0
             self.patterns[key] = torch.nn.Parameter(logits)
@@ -170,7 +190,7 @@ class HamiltonianExpressionMap(OperatorMap):
 
     # ---- the map --------------------------------------------------------------------------------------------
     def device_block(self, block: Block, n: int) -> Block:
-        H = torch.zeros(2 ** n, 2 ** n, dtype=DTYPE)
+        H = torch.zeros(2**n, 2**n, dtype=DTYPE)
         for i, j, V in self.interactions(n):
             H = H + V.to(DTYPE) * (_site_op("n", i, n) @ _site_op("n", j, n))
         ctl, f = self.controls[str(n)], self.family
@@ -181,8 +201,9 @@ class HamiltonianExpressionMap(OperatorMap):
         drives = []
         if f.site_resolved:
             for i in sites:
-                drives += self._rabi(ctl, lambda t, i=i: ctl["omega"](t)[:, i], _site_op("X", i, n),
-                                     _site_op("Y", i, n), i)
+                drives += self._rabi(
+                    ctl, lambda t, i=i: ctl["omega"](t)[:, i], _site_op("X", i, n), _site_op("Y", i, n), i
+                )
                 drives.append((lambda t, i=i: -ctl["delta"](t)[:, i], _site_op("n", i, n)))
         else:
             drives += self._rabi(ctl, lambda t: ctl["omega"](t)[:, 0], sumX, sumY, 0)

@@ -19,10 +19,14 @@ def channel_limits(limits: RydbergLimits, spacing_um: float) -> dict[str, Channe
     requires it, as Aquila does), with the device's time and value grids, so that slopes stay within the slew
     limits after the program is rounded onto them."""
     s = limits.scale_units(spacing_um)
-    out = {"omega": ChannelLimits(0.0, s.rabi_max, s.rabi_slew_max, limits.amplitude_zero_at_ends,
-                                  s.time_resolution, s.rabi_resolution),
-           "delta": ChannelLimits(s.detuning_min, s.detuning_max, s.detuning_slew_max, False,
-                                  s.time_resolution, s.detuning_resolution)}
+    out = {
+        "omega": ChannelLimits(
+            0.0, s.rabi_max, s.rabi_slew_max, limits.amplitude_zero_at_ends, s.time_resolution, s.rabi_resolution
+        ),
+        "delta": ChannelLimits(
+            s.detuning_min, s.detuning_max, s.detuning_slew_max, False, s.time_resolution, s.detuning_resolution
+        ),
+    }
     if s.local_detuning_max > 0:
         out["local"] = ChannelLimits(0.0, s.local_detuning_max)
     return out

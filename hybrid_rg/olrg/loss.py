@@ -33,7 +33,7 @@ class LossConfig:
     weights: str = "one"
     full_grid: bool = False
     substeps: int = 8
-    first_scale_weight: float = 1.0     # weight of the scale whose grown block is exact (the flow's first pair)
+    first_scale_weight: float = 1.0  # weight of the scale whose grown block is exact (the flow's first pair)
 
     def __post_init__(self):
         if not (self.T > 0 and math.isfinite(self.T)):
@@ -55,7 +55,7 @@ class LossConfig:
         if self.weights == "factorial":
             return 1.0 / math.factorial(k)
         delta = self.T / max(1, self.n_steps - 1)
-        return delta ** k / (2 ** k * math.factorial(k))
+        return delta**k / (2**k * math.factorial(k))
 
 
 def _tuples(cfg: LossConfig, n_ops: int, generator: torch.Generator | None):
@@ -73,8 +73,14 @@ def _tuples(cfg: LossConfig, n_ops: int, generator: torch.Generator | None):
         yield k, t, a
 
 
-def scale_loss(grown: Block, mapped: Block, site: SiteModel, cfg: LossConfig,
-               generator: torch.Generator | None = None, attach: bool = True) -> torch.Tensor:
+def scale_loss(
+    grown: Block,
+    mapped: Block,
+    site: SiteModel,
+    cfg: LossConfig,
+    generator: torch.Generator | None = None,
+    attach: bool = True,
+) -> torch.Tensor:
     """The loss contribution of one scale (both blocks are grown by one site here; with attach=False they are
     compared at their own size, through their own boundary operators: a terminal map's last pair)."""
     g1, m1 = (grow(grown, site), grow(mapped, site)) if attach else (grown, mapped)

@@ -31,8 +31,15 @@ def isometry_from(W: torch.Tensor) -> torch.Tensor:
 
 
 class LinearIsometryMap(OperatorMap):
-    def __init__(self, chi: int, init: str = "nrg", site: SiteModel | None = None,
-                 T: float = 1.0, n_steps: int = 20, seed: int = 0):
+    def __init__(
+        self,
+        chi: int,
+        init: str = "nrg",
+        site: SiteModel | None = None,
+        T: float = 1.0,
+        n_steps: int = 20,
+        seed: int = 0,
+    ):
         super().__init__()
         if chi < 1:
             raise ValueError(f"chi = {chi}; the kept dimension must be >= 1")
@@ -69,6 +76,8 @@ class LinearIsometryMap(OperatorMap):
             self.W[key] = torch.nn.Parameter(self._initial_basis(block, chi).clone())
         V = self.isometry(scale)
         if V.shape != (block.dim, chi):
-            raise ValueError(f"scale {scale}: stored isometry is {tuple(V.shape)}, the block needs ({block.dim}, {chi})")
+            raise ValueError(
+                f"scale {scale}: stored isometry is {tuple(V.shape)}, the block needs ({block.dim}, {chi})"
+            )
         Vh = V.conj().T
         return block.apply(lambda X: Vh @ X @ V)

@@ -22,7 +22,7 @@ class Prediction:
     T: float
     value: float
     bound: float
-    bounds: tuple[ErrorBound, ...]       # one per replica
+    bounds: tuple[ErrorBound, ...]  # one per replica
 
     @property
     def tail_share(self) -> float:
@@ -36,8 +36,19 @@ class Prediction:
         return abs(sum(sum(s.signed for s in b.scales if s.signed is not None) for b in self.bounds)) / len(self.bounds)
 
 
-def predict(first: Block, site: SiteModel, N: int, opmap, T: float, K: int, ensemble: int = 1, seed: int = 0,
-            n_grid: int = 101, max_tuples: int = 40_000, **lightcone) -> Prediction:
+def predict(
+    first: Block,
+    site: SiteModel,
+    N: int,
+    opmap,
+    T: float,
+    K: int,
+    ensemble: int = 1,
+    seed: int = 0,
+    n_grid: int = 101,
+    max_tuples: int = 40_000,
+    **lightcone,
+) -> Prediction:
     """⟨O(T)⟩ from the flow and its bound at Dyson order K (the training order is the natural choice), with an
     error estimate beside it. lightcone: options of bound.scale_bound (lightcone=False: the Dyson bound only)."""
     if hasattr(opmap, "reseed"):
@@ -47,6 +58,7 @@ def predict(first: Block, site: SiteModel, N: int, opmap, T: float, K: int, ense
         for _ in range(ensemble):
             flow = run_flow(first, site, N, opmap)
             values.append(float(flow.prediction(T)))
-            bounds.append(flow_bound(flow.pairs, site, N, T, K, n_grid, max_tuples, flow.terminal, values[-1],
-                                     **lightcone))
+            bounds.append(
+                flow_bound(flow.pairs, site, N, T, K, n_grid, max_tuples, flow.terminal, values[-1], **lightcone)
+            )
     return Prediction(T, sum(values) / ensemble, sum(b.value for b in bounds) / ensemble, tuple(bounds))

@@ -12,8 +12,20 @@ from pathlib import Path
 
 import numpy as np
 
-COLUMNS = ("order", "T", "prediction", "exact", "abs_error", "rel_error", "bound", "rel_bound", "bound_tail_share",
-           "final_loss", "iterations", "seconds")
+COLUMNS = (
+    "order",
+    "T",
+    "prediction",
+    "exact",
+    "abs_error",
+    "rel_error",
+    "bound",
+    "rel_bound",
+    "bound_tail_share",
+    "final_loss",
+    "iterations",
+    "seconds",
+)
 
 
 def write_points(path: Path, points) -> None:
@@ -23,8 +35,20 @@ def write_points(path: Path, points) -> None:
         for p in points:
             rel = None if p.exact is None or p.exact == 0 else p.error / abs(p.exact)
             rel_b = None if p.exact is None or p.exact == 0 else p.bound / abs(p.exact)
-            row = (p.order, p.T, p.prediction, p.exact, p.error, rel, p.bound, rel_b, p.tail_share, p.final_loss,
-                   p.iterations, p.seconds)
+            row = (
+                p.order,
+                p.T,
+                p.prediction,
+                p.exact,
+                p.error,
+                rel,
+                p.bound,
+                rel_b,
+                p.tail_share,
+                p.final_loss,
+                p.iterations,
+                p.seconds,
+            )
             w.writerow(["" if v is None else (f"{v:.12g}" if isinstance(v, float) else v) for v in row])
 
 
@@ -61,8 +85,7 @@ def plot_points(path: Path, points, title: str, paper: dict | None = None, paper
             T = np.array([p.T for p in pts])
             ex = np.abs([p.exact for p in pts])
             bx.semilogy(T, np.array([p.error for p in pts]) / ex, "o-", color=c, ms=4, label=f"order {K}")
-            bx.semilogy(T, np.minimum([p.bound for p in pts], 1e3) / ex, "--", color=c, lw=1,
-                        label=f"order {K} bound")
+            bx.semilogy(T, np.minimum([p.bound for p in pts], 1e3) / ex, "--", color=c, lw=1, label=f"order {K} bound")
         if paper and f"order {K}" in paper:
             Tp, vals = paper[f"order {K}"]
             bx.semilogy(Tp, vals, "s", mfc="none", color=c, ms=6, label=f"order {K} ({paper_label})")

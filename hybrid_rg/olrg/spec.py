@@ -35,14 +35,26 @@ from ..utils import specs
 from ..utils.specs import SpecModel
 from ..utils.timegrid import parse_time_grid
 
-__all__ = ["BoundSpec", "DeviceSection", "ExperimentSpec", "MapSpec", "PaperSpec", "ReferenceSpec", "SpecError",
-           "TargetSpec", "TimesSpec", "TrainingSpec", "load_spec", "parse_spec"]
+__all__ = [
+    "BoundSpec",
+    "DeviceSection",
+    "ExperimentSpec",
+    "MapSpec",
+    "PaperSpec",
+    "ReferenceSpec",
+    "SpecError",
+    "TargetSpec",
+    "TimesSpec",
+    "TrainingSpec",
+    "load_spec",
+    "parse_spec",
+]
 
 # The couplings each model takes, with their defaults (target.couplings fills in the ones not given).
 MODEL_FIELDS = {"tfim": {"J": 1.0, "h": 1.0, "g": 0.0}, "xxz": {"J": 1.0, "delta": 1.0, "hz": 0.0}}
-MAX_HEM_SITES = 12          # the HEM keeps every qubit: dimension 2^N
+MAX_HEM_SITES = 12  # the HEM keeps every qubit: dimension 2^N
 
-Lax = Strict(False)         # TOML gives lists where the spec keeps tuples (immutable, hashable)
+Lax = Strict(False)  # TOML gives lists where the spec keeps tuples (immutable, hashable)
 
 
 class TargetSpec(SpecModel):
@@ -62,15 +74,19 @@ class TargetSpec(SpecModel):
     def _check(self) -> TargetSpec:
         for key in ("J", "h", "g", "delta", "hz"):
             if getattr(self, key) is not None and key not in MODEL_FIELDS[self.model]:
-                raise ValueError(f"target.{key} does not apply to model '{self.model}'; its couplings are "
-                                 f"{', '.join(MODEL_FIELDS[self.model])}")
+                raise ValueError(
+                    f"target.{key} does not apply to model '{self.model}'; its couplings are "
+                    f"{', '.join(MODEL_FIELDS[self.model])}"
+                )
         try:
             found = parse_observables(self.observable, self.N)
         except ValueError as err:
             raise ValueError(f"target.observable: {err}") from None
         if len(found) != 1 or found[0].two_time:
-            raise ValueError(f"target.observable = '{self.observable}': OLRG predicts one equal-time observable, "
-                             f"e.g. 'zz:0,1' or 'x:0'")
+            raise ValueError(
+                f"target.observable = '{self.observable}': OLRG predicts one equal-time observable, "
+                f"e.g. 'zz:0,1' or 'x:0'"
+            )
         return self
 
     @property
@@ -114,7 +130,8 @@ class MapSpec(SpecModel):
     per_operator: bool = True
     # HEM only (ignored by the other kinds)
     interaction: Literal["nearest", "vdw"] = Field(
-        "nearest", description="nearest = the paper's V = 1 between neighbours, vdw = C6/r^6 between all pairs")
+        "nearest", description="nearest = the paper's V = 1 between neighbours, vdw = C6/r^6 between all pairs"
+    )
     control: Literal["mlp", "pwl"] = Field("mlp", description="mlp = the paper's pulses, pwl = what hardware accepts")
     n_knots: int = Field(8, ge=2)
     site_resolved: bool = False
@@ -128,7 +145,8 @@ class MapSpec(SpecModel):
     delta_init: float = 0.0
     terminal: bool = False
     hem_init: Literal["default", "embed"] = Field(
-        "default", description="default = the paper's start, embed = the device values of the target block itself")
+        "default", description="default = the paper's start, embed = the device values of the target block itself"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -143,11 +161,14 @@ class MapSpec(SpecModel):
         if self.kind != "hem":
             return self
         if self.learn_positions and self.interaction != "vdw":
-            raise ValueError("map.learn_positions needs map.interaction = 'vdw' (nearest-neighbour bonds have no "
-                             "positions)")
+            raise ValueError(
+                "map.learn_positions needs map.interaction = 'vdw' (nearest-neighbour bonds have no positions)"
+            )
         if not 0 < self.min_gap <= self.gap_init <= self.max_gap:
-            raise ValueError(f"need 0 < map.min_gap <= map.gap_init <= map.max_gap (got {self.min_gap}, "
-                             f"{self.gap_init}, {self.max_gap})")
+            raise ValueError(
+                f"need 0 < map.min_gap <= map.gap_init <= map.max_gap (got {self.min_gap}, "
+                f"{self.gap_init}, {self.max_gap})"
+            )
         return self
 
 
@@ -162,7 +183,8 @@ class TrainingSpec(SpecModel):
     """[training]: one run per Dyson order K and final time T."""
 
     orders: Annotated[tuple[Annotated[int, Field(ge=0, le=4)], ...], Lax] = Field(
-        (2,), min_length=1, description="Dyson orders K, a list of integers 0 … 4")
+        (2,), min_length=1, description="Dyson orders K, a list of integers 0 … 4"
+    )
     iterations: int = Field(60, ge=0)
     lr: float = Field(2e-2, gt=0)
     optimizer: Literal["adam", "adamw", "lbfgs"] = "adam"
@@ -248,18 +270,26 @@ class ExperimentSpec(SpecModel):
     def _physics(self) -> ExperimentSpec:
         N, m = self.target.N, self.map
         if not m.n0 < N:
-            raise ValueError(f"map.n0 = {m.n0} with target.N = {N}: the exact first block must be smaller than "
-                             f"the target; set 1 <= map.n0 < {N}")
+            raise ValueError(
+                f"map.n0 = {m.n0} with target.N = {N}: the exact first block must be smaller than "
+                f"the target; set 1 <= map.n0 < {N}"
+            )
         if m.chi is not None and m.chi > 2 ** (N - 1):
-            raise ValueError(f"map.chi = {m.chi} exceeds 2^(N-1) = {2 ** (N - 1)}, the largest block dimension "
-                             f"this target ever maps; lower map.chi (χ = 2^(N-1) is already exact)")
+            raise ValueError(
+                f"map.chi = {m.chi} exceeds 2^(N-1) = {2 ** (N - 1)}, the largest block dimension "
+                f"this target ever maps; lower map.chi (χ = 2^(N-1) is already exact)"
+            )
         if max(self.target.observable_sites) >= m.n0:
             site = max(self.target.observable_sites)
-            raise ValueError(f"target.observable acts on site {site}, outside the first block of map.n0 = {m.n0} "
-                             f"sites; set map.n0 > {site}")
+            raise ValueError(
+                f"target.observable acts on site {site}, outside the first block of map.n0 = {m.n0} "
+                f"sites; set map.n0 > {site}"
+            )
         if self.reference.method == "krylov" and N > MAX_KRYLOV_SITES:
-            raise ValueError(f"reference.method = 'krylov' is limited to N <= {MAX_KRYLOV_SITES}; use "
-                             f"free-fermion (TFIM, g = 0) or none")
+            raise ValueError(
+                f"reference.method = 'krylov' is limited to N <= {MAX_KRYLOV_SITES}; use "
+                f"free-fermion (TFIM, g = 0) or none"
+            )
         if m.kind == "hem":
             self._check_hem()
         elif self.device is not None:
@@ -271,13 +301,17 @@ class ExperimentSpec(SpecModel):
         if N > MAX_HEM_SITES:
             raise ValueError(f"target.N = {N}: the HEM keeps every qubit (dimension 2^N); use N <= {MAX_HEM_SITES}")
         if self.target.model == "tfim" and J > 0:
-            raise ValueError(f"target.J = {J}: a ferromagnetic bond −J Z Z needs an attractive interaction "
-                             f"(Z Z = 4 n n − 2 n − 2 n' + 1), and Rydberg atoms repel; use J = {-J} "
-                             f"(⟨S^z_1 S^z_2⟩(t) from |0…0⟩ is the same, notes/olrg.md §5.1)")
+            raise ValueError(
+                f"target.J = {J}: a ferromagnetic bond −J Z Z needs an attractive interaction "
+                f"(Z Z = 4 n n − 2 n − 2 n' + 1), and Rydberg atoms repel; use J = {-J} "
+                f"(⟨S^z_1 S^z_2⟩(t) from |0…0⟩ is the same, notes/olrg.md §5.1)"
+            )
         if self.device is not None:
             if self.map.control != "pwl":
-                raise ValueError("[device] limits (slew rates, Ω(0) = Ω(T) = 0) need map.control = 'pwl'; an MLP "
-                                 "pulse cannot enforce them")
+                raise ValueError(
+                    "[device] limits (slew rates, Ω(0) = Ω(T) = 0) need map.control = 'pwl'; an MLP "
+                    "pulse cannot enforce them"
+                )
             _check_device_times(self.device, self.times.T)
 
 
@@ -290,25 +324,31 @@ def _check_device_times(device: DeviceSection, times: tuple[float, ...]) -> None
     except ValueError as err:
         raise ValueError(f"device.profile: {err}") from None
     if lim.spacing_radial_min_um is not None and device.spacing_um < lim.spacing_radial_min_um:
-        raise ValueError(f"device.spacing_um = {device.spacing_um} is below the device's minimum spacing "
-                         f"{lim.spacing_radial_min_um} µm; raise it")
+        raise ValueError(
+            f"device.spacing_um = {device.spacing_um} is below the device's minimum spacing "
+            f"{lim.spacing_radial_min_um} µm; raise it"
+        )
     E = lim.energy_scale(device.spacing_um)
     for T in times:
         us = T / E
         if us < (lim.time_delta_min_us or 0) or us > (lim.duration_max_us or float("inf")):
-            raise ValueError(f"times.T = {T} lasts {us:.4g} µs at device.spacing_um = {device.spacing_um} "
-                             f"(energy scale {E:.4g} rad/µs); the device accepts {lim.time_delta_min_us} … "
-                             f"{lim.duration_max_us} µs: change the spacing (larger spacing = longer program) or T")
+            raise ValueError(
+                f"times.T = {T} lasts {us:.4g} µs at device.spacing_um = {device.spacing_um} "
+                f"(energy scale {E:.4g} rad/µs); the device accepts {lim.time_delta_min_us} … "
+                f"{lim.duration_max_us} µs: change the spacing (larger spacing = longer program) or T"
+            )
 
 
 def load_spec(path: str | Path) -> ExperimentSpec:
     """The experiment spec of a TOML file; SpecError (one line: file, field, value, fix) if it is not usable."""
     path = Path(path)
-    return specs.load_spec_file(path, ExperimentSpec, "experiments/olrg/order.toml",
-                                context={"default_name": path.stem})
+    return specs.load_spec_file(
+        path, ExperimentSpec, "experiments/olrg/order.toml", context={"default_name": path.stem}
+    )
 
 
-def parse_spec(raw: dict, base: Path = Path("."), default_name: str = "experiment",
-               source: str | Path | None = None) -> ExperimentSpec:
+def parse_spec(
+    raw: dict, base: Path = Path("."), default_name: str = "experiment", source: str | Path | None = None
+) -> ExperimentSpec:
     """The experiment spec of a TOML table; `base` is the folder paths in it are relative to."""
     return specs.parse_spec(raw, ExperimentSpec, source, context={"base": base, "default_name": default_name})

@@ -2,7 +2,8 @@
 
 Each iteration re-runs the flow (so every scale sees the current maps of the scales below it), sums the
 per-scale losses and takes one optimiser step. Adam or AdamW by default; L-BFGS on the deterministic full-grid
-loss, also as a polish after Adam (`polish_iterations`). A stochastic (generative) map is trained on the mean loss of `ensemble` replicas.
+loss, also as a polish after Adam (`polish_iterations`). A stochastic (generative) map is trained on the mean loss of
+`ensemble` replicas.
 
 Checkpoints: with `checkpoint=PATH`, the map's parameters, the optimiser state, the random streams and the loss
 history are written every `checkpoint_every` iterations (to a temporary file, then renamed, so a crash never
@@ -32,18 +33,27 @@ OPTIMIZERS = ("adam", "adamw", "lbfgs")
 class TrainResult:
     losses: list[float] = field(default_factory=list)
     stopped_early: bool = False
-    resumed_at: int = 0            # iterations already done when this call started (from a checkpoint)
+    resumed_at: int = 0  # iterations already done when this call started (from a checkpoint)
 
 
-def flow_loss(first: Block, site: SiteModel, N: int, opmap, cfg: LossConfig,
-              generator: torch.Generator | None = None, ensemble: int = 1) -> torch.Tensor:
+def flow_loss(
+    first: Block,
+    site: SiteModel,
+    N: int,
+    opmap,
+    cfg: LossConfig,
+    generator: torch.Generator | None = None,
+    ensemble: int = 1,
+) -> torch.Tensor:
     total = 0.0
     for _ in range(ensemble):
         flow = run_flow(first, site, N, opmap)
         # the first pair compares against the exact block: the only term anchored to the truth, so it can be
         # weighted up (cfg.first_scale_weight) against self-consistent but wrong solutions at many scales
-        total = total + sum((cfg.first_scale_weight if i == 0 else 1.0) * scale_loss(g, m, site, cfg, generator)
-                            for i, (g, m) in enumerate(flow.pairs))
+        total = total + sum(
+            (cfg.first_scale_weight if i == 0 else 1.0) * scale_loss(g, m, site, cfg, generator)
+            for i, (g, m) in enumerate(flow.pairs)
+        )
         if flow.terminal is not None:
             total = total + scale_loss(*flow.terminal, site, cfg, generator, attach=False)
     return total / ensemble
@@ -59,8 +69,15 @@ def _random_streams(opmap, generator: torch.Generator) -> dict:
 
 def _save(path: Path, opmap, opt, result: TrainResult, generator: torch.Generator) -> None:
     with atomic_file(path) as tmp:
-        torch.save({"map": opmap.state_dict(), "optimizer": opt.state_dict(), "losses": result.losses,
-                    "streams": _random_streams(opmap, generator)}, tmp)
+        torch.save(
+            {
+                "map": opmap.state_dict(),
+                "optimizer": opt.state_dict(),
+                "losses": result.losses,
+                "streams": _random_streams(opmap, generator),
+            },
+            tmp,
+        )
 
 
 def _load(path: Path, opmap, opt, result: TrainResult, generator: torch.Generator) -> None:
@@ -75,8 +92,9 @@ def _load(path: Path, opmap, opt, result: TrainResult, generator: torch.Generato
             getattr(opmap, name).set_state(state["streams"][name])
 
 
-def polish(first: Block, site: SiteModel, N: int, opmap, cfg: LossConfig, iterations: int,
-           lr: float = 1.0, max_eval: int = 20) -> list[float]:
+def polish(
+    first: Block, site: SiteModel, N: int, opmap, cfg: LossConfig, iterations: int, lr: float = 1.0, max_eval: int = 20
+) -> list[float]:
     """L-BFGS (strong-Wolfe line search) on the deterministic full-grid loss, in place: the polish after a
     stochastic optimiser. Deterministic, so rerunning it from the same parameters gives the same map. Returns
     the loss before each iteration. Measured on the paper's case (order 2, from the Adam-trained warm-start
@@ -97,10 +115,23 @@ def polish(first: Block, site: SiteModel, N: int, opmap, cfg: LossConfig, iterat
     return losses
 
 
-def train(first: Block, site: SiteModel, N: int, opmap, cfg: LossConfig, iterations: int = 200,
-          lr: float = 1e-2, optimizer: str = "adam", seed: int = 0, loss_target: float = 0.0,
-          ensemble: int = 1, checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 25, keep_best: bool = False,
-          polish_iterations: int = 0) -> TrainResult:
+def train(
+    first: Block,
+    site: SiteModel,
+    N: int,
+    opmap,
+    cfg: LossConfig,
+    iterations: int = 200,
+    lr: float = 1e-2,
+    optimizer: str = "adam",
+    seed: int = 0,
+    loss_target: float = 0.0,
+    ensemble: int = 1,
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: int = 25,
+    keep_best: bool = False,
+    polish_iterations: int = 0,
+) -> TrainResult:
     """Optimise opmap's parameters in place; returns the loss history (one entry per iteration, resumed ones
     included). keep_best: end with the parameters of the lowest loss seen in this call rather than the last
     ones (Adam's first steps have size ~lr whatever the gradient, which can spoil a good initialisation).
@@ -113,7 +144,7 @@ def train(first: Block, site: SiteModel, N: int, opmap, cfg: LossConfig, iterati
     if polish_iterations > 0 and ensemble > 1:
         raise ValueError("the L-BFGS polish needs a deterministic loss; a stochastic map (ensemble > 1) has none")
     generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():                                      # the first pass creates the per-scale parameters
+    with torch.no_grad():  # the first pass creates the per-scale parameters
         run_flow(first, site, N, opmap)
     params = [p for p in opmap.parameters() if p.requires_grad]
     if not params:
@@ -121,7 +152,7 @@ def train(first: Block, site: SiteModel, N: int, opmap, cfg: LossConfig, iterati
     if optimizer == "adam":
         opt = torch.optim.Adam(params, lr=lr)
     elif optimizer == "adamw":
-        opt = torch.optim.AdamW(params, lr=lr, weight_decay=1e-4)   # the authors' optax.adamw default decay
+        opt = torch.optim.AdamW(params, lr=lr, weight_decay=1e-4)  # the authors' optax.adamw default decay
     else:
         opt = torch.optim.LBFGS(params, lr=lr, max_iter=20, line_search_fn="strong_wolfe")
     result = TrainResult()
@@ -144,7 +175,7 @@ def train(first: Block, site: SiteModel, N: int, opmap, cfg: LossConfig, iterati
 
         loss = opt.step(closure)
         result.losses.append(float(loss.detach()))
-        if result.losses[-1] < best[0]:       # the loss was evaluated at the parameters before this step
+        if result.losses[-1] < best[0]:  # the loss was evaluated at the parameters before this step
             best = (result.losses[-1], before)
         bar.set_postfix(loss=f"{result.losses[-1]:.2e}")
         done = result.losses[-1] <= loss_target

@@ -67,8 +67,10 @@ class PauliTerm:
         if self.is_static:
             return self.coeff
         if t is None:
-            raise ValueError(f"term {self.paulis}{list(self.sites)} has a time-dependent coefficient "
-                             f"'{self.coeff.name}': pass t= (and params=) to evaluate it")
+            raise ValueError(
+                f"term {self.paulis}{list(self.sites)} has a time-dependent coefficient "
+                f"'{self.coeff.name}': pass t= (and params=) to evaluate it"
+            )
         return self.coeff(t, params)
 
 
@@ -137,9 +139,12 @@ class PauliExpr:
         if isinstance(factor, PauliExpr):
             return self @ factor
         factor = _check_number(factor, "scalar factor")
-        terms = tuple(PauliTerm(t.paulis, t.sites,
-                                t.coeff.scaled(factor) if isinstance(t.coeff, Coefficient) else t.coeff * factor)
-                      for t in self.terms)
+        terms = tuple(
+            PauliTerm(
+                t.paulis, t.sites, t.coeff.scaled(factor) if isinstance(t.coeff, Coefficient) else t.coeff * factor
+            )
+            for t in self.terms
+        )
         return PauliExpr(self.n_sites, terms)
 
     __rmul__ = __mul__

@@ -28,8 +28,10 @@ def _per(values: Couplings, count: int, name: str) -> tuple[float, ...]:
         values = [values] * count
     values = tuple(float(v) for v in values)
     if len(values) != count:
-        raise ValueError(f"{name} has {len(values)} values; give one number or exactly {count} (one per "
-                         f"{'bond' if name.startswith('J') else 'site'})")
+        raise ValueError(
+            f"{name} has {len(values)} values; give one number or exactly {count} (one per "
+            f"{'bond' if name.startswith('J') else 'site'})"
+        )
     bad = [v for v in values if not math.isfinite(v)]
     if bad:
         raise ValueError(f"{name} contains {bad[0]!r}; couplings must be finite numbers")
@@ -42,7 +44,9 @@ def _bonds(n: int, boundary: str) -> list[tuple[int, int]]:
     bonds = [(i, i + 1) for i in range(n - 1)]
     if boundary == "periodic":
         if n < 3:
-            raise ValueError("a periodic chain needs n >= 3 sites (for n = 2 the wrap-around bond doubles the open one)")
+            raise ValueError(
+                "a periodic chain needs n >= 3 sites (for n = 2 the wrap-around bond doubles the open one)"
+            )
         bonds.append((n - 1, 0))
     return bonds
 
@@ -53,8 +57,7 @@ def _check_n(n: int) -> int:
     return int(n)
 
 
-def tfim(n: int, J: Couplings = 1.0, h: Couplings = 1.0, g: Couplings = 0.0,
-         boundary: str = "open") -> PauliExpr:
+def tfim(n: int, J: Couplings = 1.0, h: Couplings = 1.0, g: Couplings = 0.0, boundary: str = "open") -> PauliExpr:
     """Transverse-field Ising chain H = −Σ J ZZ − Σ h X − Σ g Z."""
     n = _check_n(n)
     bonds = _bonds(n, boundary)
@@ -71,8 +74,7 @@ def tfim(n: int, J: Couplings = 1.0, h: Couplings = 1.0, g: Couplings = 0.0,
     return H
 
 
-def xxz(n: int, J: Couplings = 1.0, delta: float = 1.0, hz: Couplings = 0.0,
-        boundary: str = "open") -> PauliExpr:
+def xxz(n: int, J: Couplings = 1.0, delta: float = 1.0, hz: Couplings = 0.0, boundary: str = "open") -> PauliExpr:
     """XXZ chain H = Σ J (XX + YY + Δ ZZ) + Σ hz Z; Δ = 1 is the Heisenberg chain."""
     n = _check_n(n)
     bonds = _bonds(n, boundary)

@@ -26,8 +26,10 @@ def to_sparse(expr: PauliExpr, t: float | None = None, params: Mapping | None = 
 def to_dense(expr: PauliExpr, t: float | None = None, params: Mapping | None = None) -> np.ndarray:
     """Dense numpy matrix of expr."""
     if expr.n_sites > MAX_DENSE_SITES:
-        raise ValueError(f"a dense matrix on {expr.n_sites} sites needs {16 * 4 ** expr.n_sites / 2 ** 30:.0f} GiB; "
-                         f"use to_sparse() (or n_sites <= {MAX_DENSE_SITES})")
+        raise ValueError(
+            f"a dense matrix on {expr.n_sites} sites needs {16 * 4**expr.n_sites / 2**30:.0f} GiB; "
+            f"use to_sparse() (or n_sites <= {MAX_DENSE_SITES})"
+        )
     op = expr.to_sparse_pauli_op(t, params).simplify(atol=0.0)
     return np.asarray(op.to_matrix(), dtype=np.complex128)
 
@@ -47,12 +49,12 @@ def diagonal(expr: PauliExpr) -> np.ndarray:
     if not expr.is_static:
         raise ValueError("diagonal() needs a static expression")
     n = expr.n_sites
-    idx = np.arange(2 ** n, dtype=np.int64)
-    out = np.zeros(2 ** n, dtype=np.complex128)
+    idx = np.arange(2**n, dtype=np.int64)
+    out = np.zeros(2**n, dtype=np.complex128)
     for term in expr.terms:
         if set(term.paulis) - {"Z"}:
             raise ValueError(f"term {term.paulis}{list(term.sites)} is not diagonal (only I and Z are)")
-        parity = np.zeros(2 ** n, dtype=np.int64)
+        parity = np.zeros(2**n, dtype=np.int64)
         for s in term.sites:
             parity ^= (idx >> (n - 1 - s)) & 1
         out += term.coeff * (1 - 2 * parity)

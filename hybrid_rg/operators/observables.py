@@ -17,7 +17,7 @@ from .expression import PauliExpr
 
 @dataclass(frozen=True)
 class ObservableSpec:
-    paulis: str            # upper-case letters, one per site
+    paulis: str  # upper-case letters, one per site
     sites: tuple[int, ...]
     two_time: bool = False
 
@@ -68,8 +68,9 @@ def parse_observables(spec: str, n: int) -> list[ObservableSpec]:
     if bad:
         raise ObservableError(f"observable '{spec}': site {bad[0]} is out of range; sites run from 0 to {n - 1}")
     if two_time and len(sites) != 2:
-        raise ObservableError(f"observable '{spec}': a two-time correlator takes two letters and two sites, "
-                              f"e.g. 'tt:zz:2,7'")
+        raise ObservableError(
+            f"observable '{spec}': a two-time correlator takes two letters and two sites, e.g. 'tt:zz:2,7'"
+        )
     if not two_time and len(set(sites)) != len(sites):
         raise ObservableError(f"observable '{spec}' repeats a site; give each site once")
     return [ObservableSpec(letters.upper(), sites, two_time)]

@@ -46,8 +46,9 @@ def _combine(fn, name: str, *inputs):
     return Coefficient(lambda t, p: fn(*(e(t, p) for e in evaluators)), name=name)
 
 
-def interaction_pairs(positions: np.ndarray, c6: float,
-                      nearest_neighbour_only: bool = False, rtol: float = 1e-6) -> list[tuple[int, int, float]]:
+def interaction_pairs(
+    positions: np.ndarray, c6: float, nearest_neighbour_only: bool = False, rtol: float = 1e-6
+) -> list[tuple[int, int, float]]:
     """(i, j, V_ij = C6/r_ij^6) for i < j; with nearest_neighbour_only, only pairs at the minimum distance."""
     n = len(positions)
     dist = {(i, j): float(np.linalg.norm(positions[i] - positions[j])) for i in range(n) for j in range(i + 1, n)}
@@ -57,11 +58,12 @@ def interaction_pairs(positions: np.ndarray, c6: float,
     if nearest_neighbour_only and dist:
         d_min = min(dist.values())
         dist = {k: d for k, d in dist.items() if d <= d_min * (1 + rtol)}
-    return [(i, j, c6 / d ** 6) for (i, j), d in sorted(dist.items())]
+    return [(i, j, c6 / d**6) for (i, j), d in sorted(dist.items())]
 
 
-def rydberg_hamiltonian(positions, omega=0.0, delta=0.0, phi=0.0, c6: float = C6_AQUILA_RAD_PER_US_UM6,
-                        nearest_neighbour_only: bool = False) -> PauliExpr:
+def rydberg_hamiltonian(
+    positions, omega=0.0, delta=0.0, phi=0.0, c6: float = C6_AQUILA_RAD_PER_US_UM6, nearest_neighbour_only: bool = False
+) -> PauliExpr:
     """Build H(t) for atoms at `positions` (shape (n,) for a line or (n, 2)); see the module docstring."""
     pos = np.asarray(positions, dtype=float)
     if pos.ndim == 1:

@@ -22,11 +22,15 @@ from .units import compile_hem
 def check_compilable(spec: ExperimentSpec) -> None:
     m = spec.map
     if m.kind != "hem":
-        raise SpecError(f"{spec.name}: map.kind = '{m.kind}' runs classically; only an HEM (map.kind = 'hem') "
-                         f"compiles to pulse programs")
+        raise SpecError(
+            f"{spec.name}: map.kind = '{m.kind}' runs classically; only an HEM (map.kind = 'hem') "
+            f"compiles to pulse programs"
+        )
     if not m.terminal or m.interaction != "vdw" or spec.device is None:
-        raise SpecError(f"{spec.name}: a pulse program needs map.terminal = true, map.interaction = 'vdw' and a "
-                         f"[device] section (profile, spacing_um), so that the whole prediction system is an array")
+        raise SpecError(
+            f"{spec.name}: a pulse program needs map.terminal = true, map.interaction = 'vdw' and a "
+            f"[device] section (profile, spacing_um), so that the whole prediction system is an array"
+        )
 
 
 def programs_for_run(spec: ExperimentSpec, run_dir: Path) -> list[tuple[int, float, RydbergProgram]]:
@@ -38,15 +42,28 @@ def programs_for_run(spec: ExperimentSpec, run_dir: Path) -> list[tuple[int, flo
         for T in spec.times.T:
             state = Path(run_dir) / "checkpoints" / f"{_key(K, T)}.pt"
             if not state.exists():
-                raise UnusableFile(f"{run_dir}: point K={K}, T={T} has no trained map; run "
-                                 f"'hybrid-rg run' on the spec first")
+                raise UnusableFile(
+                    f"{run_dir}: point K={K}, T={T} has no trained map; run 'hybrid-rg run' on the spec first"
+                )
             hem = make_map(spec, site, T)
             _load_into(hem, first, site, spec.target.N, load_checkpoint(state))
             prog = compile_hem(hem, spec.target.N, spec.device.spacing_um)
             meta = dict(prog.metadata) | {"experiment": spec.name, "order": str(K), "T": repr(T)}
-            out.append((K, T, RydbergProgram(prog.positions_um, prog.amplitude, prog.detuning, prog.phase,
-                                             prog.local_detuning, prog.c6_rad_per_us_um6,
-                                             tuple(sorted(meta.items())))))
+            out.append(
+                (
+                    K,
+                    T,
+                    RydbergProgram(
+                        prog.positions_um,
+                        prog.amplitude,
+                        prog.detuning,
+                        prog.phase,
+                        prog.local_detuning,
+                        prog.c6_rad_per_us_um6,
+                        tuple(sorted(meta.items())),
+                    ),
+                )
+            )
     return out
 
 
@@ -55,5 +72,5 @@ def programs_from_spec(path: str | Path, run_dir: str | Path | None = None) -> l
     spec = load_spec(path)
     check_compilable(spec)
     run_dir = Path(run_dir or Path("out") / spec.name)
-    run_experiment(spec, run_dir)             # resumes: finished points are loaded, not retrained
+    run_experiment(spec, run_dir)  # resumes: finished points are loaded, not retrained
     return [p for _, _, p in programs_for_run(spec, run_dir)]

@@ -22,7 +22,7 @@ def plot_programs(path: Path, programs: list[tuple[str, RydbergProgram]]) -> Non
     n_cols = 4
     fig, axes = plt.subplots(len(programs), n_cols, figsize=(3.2 * n_cols, 2.2 * len(programs)), squeeze=False)
     for row, (label, prog) in enumerate(programs):
-        for col, (name, w) in enumerate(list(prog.waveforms().items())[:n_cols - 1]):
+        for col, (name, w) in enumerate(list(prog.waveforms().items())[: n_cols - 1]):
             ax = axes[row, col]
             t = np.linspace(0.0, w.duration_us, 400)
             ax.plot(t, w(t), lw=1.2)

@@ -18,9 +18,11 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
+
 import numpy as np
 
 from ..errors import BadInput
+
 # chain_positions is the operators layer's (one definition), named here too because programs are built on it.
 from ..operators.rydberg import C6_AQUILA_RAD_PER_US_UM6, chain_positions
 
@@ -54,8 +56,10 @@ class Waveform:
         if self.interpolation not in INTERPOLATIONS:
             raise ProgramError(f"interpolation '{self.interpolation}' unknown; use one of {INTERPOLATIONS}")
         if len(self.times_us) < 2 or len(self.times_us) != len(self.values):
-            raise ProgramError(f"a waveform needs >= 2 knots and one value per knot "
-                               f"(got {len(self.times_us)} times, {len(self.values)} values)")
+            raise ProgramError(
+                f"a waveform needs >= 2 knots and one value per knot "
+                f"(got {len(self.times_us)} times, {len(self.values)} values)"
+            )
         if self.times_us[0] != 0.0:
             raise ProgramError(f"a waveform starts at t = 0 µs (got {self.times_us[0]})")
         if any(b <= a for a, b in zip(self.times_us, self.times_us[1:])):
@@ -106,12 +110,12 @@ class LocalDetuning:
 @dataclass(frozen=True)
 class RydbergProgram:
     positions_um: tuple[tuple[float, float], ...]
-    amplitude: Waveform            # Ω(t), rad/µs
-    detuning: Waveform             # Δ(t), rad/µs
-    phase: Waveform                # φ(t), rad, piecewise constant
+    amplitude: Waveform  # Ω(t), rad/µs
+    detuning: Waveform  # Δ(t), rad/µs
+    phase: Waveform  # φ(t), rad, piecewise constant
     local_detuning: LocalDetuning | None = None
     c6_rad_per_us_um6: float = C6_AQUILA_RAD_PER_US_UM6
-    metadata: tuple[tuple[str, str], ...] = field(default=(), compare=False)   # free text, not hashed
+    metadata: tuple[tuple[str, str], ...] = field(default=(), compare=False)  # free text, not hashed
 
     def __post_init__(self):
         pos = tuple(tuple(float(x) for x in p) for p in self.positions_um)
@@ -124,8 +128,9 @@ class RydbergProgram:
         if len(ends) != 1:
             raise ProgramError(f"all waveforms must end at the same time; got end times {sorted(ends)} µs")
         if self.local_detuning is not None and len(self.local_detuning.pattern) != len(pos):
-            raise ProgramError(f"local detuning pattern has {len(self.local_detuning.pattern)} entries for "
-                               f"{len(pos)} atoms")
+            raise ProgramError(
+                f"local detuning pattern has {len(self.local_detuning.pattern)} entries for {len(pos)} atoms"
+            )
         if not (self.c6_rad_per_us_um6 > 0):
             raise ProgramError(f"C6 = {self.c6_rad_per_us_um6}; must be positive")
 
@@ -146,28 +151,38 @@ class RydbergProgram:
     def interactions(self) -> list[tuple[int, int, float]]:
         """(i, j, C6/r_ij^6 in rad/µs) for every pair i < j."""
         pos = np.asarray(self.positions_um)
-        return [(i, j, self.c6_rad_per_us_um6 / float(np.sum((pos[i] - pos[j]) ** 2)) ** 3)
-                for i in range(len(pos)) for j in range(i + 1, len(pos))]
+        return [
+            (i, j, self.c6_rad_per_us_um6 / float(np.sum((pos[i] - pos[j]) ** 2)) ** 3)
+            for i in range(len(pos))
+            for j in range(i + 1, len(pos))
+        ]
 
     def to_dict(self) -> dict:
-        return {"format": "hybrid-rg.rydberg-program/1",
-                "positions_um": [list(p) for p in self.positions_um],
-                "amplitude": self.amplitude.to_dict(), "detuning": self.detuning.to_dict(),
-                "phase": self.phase.to_dict(),
-                "local_detuning": None if self.local_detuning is None else self.local_detuning.to_dict(),
-                "c6_rad_per_us_um6": self.c6_rad_per_us_um6,
-                "metadata": dict(self.metadata)}
+        return {
+            "format": "hybrid-rg.rydberg-program/1",
+            "positions_um": [list(p) for p in self.positions_um],
+            "amplitude": self.amplitude.to_dict(),
+            "detuning": self.detuning.to_dict(),
+            "phase": self.phase.to_dict(),
+            "local_detuning": None if self.local_detuning is None else self.local_detuning.to_dict(),
+            "c6_rad_per_us_um6": self.c6_rad_per_us_um6,
+            "metadata": dict(self.metadata),
+        }
 
     @classmethod
     def from_dict(cls, d: dict) -> "RydbergProgram":
         if d.get("format") != "hybrid-rg.rydberg-program/1":
             raise ProgramError(f"not a hybrid-rg Rydberg program (format = {d.get('format')!r})")
         try:
-            return cls(tuple(tuple(p) for p in d["positions_um"]), Waveform.from_dict(d["amplitude"]),
-                       Waveform.from_dict(d["detuning"]), Waveform.from_dict(d["phase"]),
-                       None if d.get("local_detuning") is None else LocalDetuning.from_dict(d["local_detuning"]),
-                       float(d.get("c6_rad_per_us_um6", C6_AQUILA_RAD_PER_US_UM6)),
-                       tuple(sorted((str(k), str(v)) for k, v in (d.get("metadata") or {}).items())))
+            return cls(
+                tuple(tuple(p) for p in d["positions_um"]),
+                Waveform.from_dict(d["amplitude"]),
+                Waveform.from_dict(d["detuning"]),
+                Waveform.from_dict(d["phase"]),
+                None if d.get("local_detuning") is None else LocalDetuning.from_dict(d["local_detuning"]),
+                float(d.get("c6_rad_per_us_um6", C6_AQUILA_RAD_PER_US_UM6)),
+                tuple(sorted((str(k), str(v)) for k, v in (d.get("metadata") or {}).items())),
+            )
         except (KeyError, TypeError) as err:
             raise ProgramError(f"program is missing or mistypes a field: {err}") from err
 

@@ -21,9 +21,9 @@ import numpy as np
 import torch
 
 from ..errors import BadInput
+from ..limits import energy_scale
 from ..olrg.controls import PWLControl
 from ..olrg.hem import HamiltonianExpressionMap
-from ..limits import energy_scale
 from ..operators.rydberg import C6_AQUILA_RAD_PER_US_UM6
 from .program import LocalDetuning, RydbergProgram, Waveform
 
@@ -40,19 +40,28 @@ def _sampled(control, T: float, n: int) -> tuple[np.ndarray, np.ndarray, float]:
         return t.numpy(), v.numpy(), float((mid - 0.5 * (v[1:] + v[:-1])).abs().max())
 
 
-def compile_hem(hem: HamiltonianExpressionMap, n: int, spacing_um: float,
-                c6_rad_per_us_um6: float = C6_AQUILA_RAD_PER_US_UM6, samples: int = 201) -> RydbergProgram:
+def compile_hem(
+    hem: HamiltonianExpressionMap,
+    n: int,
+    spacing_um: float,
+    c6_rad_per_us_um6: float = C6_AQUILA_RAD_PER_US_UM6,
+    samples: int = 201,
+) -> RydbergProgram:
     """The pulse program that plays scale n's device Hamiltonian of `hem` on atoms `spacing_um` apart.
 
     MLP controls are sampled at `samples` equally spaced times; the program's metadata records the largest
     deviation of the linear interpolation between samples (in rad/µs), so the approximation is stated."""
     f = hem.family
     if f.interaction != "vdw":
-        raise BadInput("only a van der Waals HEM compiles to a physical array: with interaction = 'nearest' every "
-                         "pair beyond nearest neighbours would interact on a device; set map.interaction = 'vdw'")
+        raise BadInput(
+            "only a van der Waals HEM compiles to a physical array: with interaction = 'nearest' every "
+            "pair beyond nearest neighbours would interact on a device; set map.interaction = 'vdw'"
+        )
     if f.site_resolved:
-        raise BadInput("the device drives Ω and Δ globally; a site-resolved HEM (map.site_resolved = true) "
-                         "does not compile to Aquila-like hardware")
+        raise BadInput(
+            "the device drives Ω and Δ globally; a site-resolved HEM (map.site_resolved = true) "
+            "does not compile to Aquila-like hardware"
+        )
     if str(n) not in hem.controls:
         raise BadInput(f"the HEM has no controls for scale {n}; run the flow (train it) first")
     E = energy_scale(spacing_um, c6_rad_per_us_um6)
@@ -78,8 +87,20 @@ def compile_hem(hem: HamiltonianExpressionMap, n: int, spacing_um: float,
         local = LocalDetuning(pattern, waveform("local"))
     with torch.no_grad():
         x = hem.positions(n).numpy()
-    meta = {"source": "hybrid_rg.pulse.units.compile_hem", "scale": str(n), "spacing_um": repr(spacing_um),
-            "energy_scale_rad_per_us": repr(E), "dimensionless_T": repr(hem.T),
-            **{f"max_interpolation_error_{k}": repr(v) for k, v in deviation.items()}}
-    return RydbergProgram(tuple((float(spacing_um * xi), 0.0) for xi in x), amplitude, detuning, phase, local,
-                          c6_rad_per_us_um6, tuple(sorted(meta.items())))
+    meta = {
+        "source": "hybrid_rg.pulse.units.compile_hem",
+        "scale": str(n),
+        "spacing_um": repr(spacing_um),
+        "energy_scale_rad_per_us": repr(E),
+        "dimensionless_T": repr(hem.T),
+        **{f"max_interpolation_error_{k}": repr(v) for k, v in deviation.items()},
+    }
+    return RydbergProgram(
+        tuple((float(spacing_um * xi), 0.0) for xi in x),
+        amplitude,
+        detuning,
+        phase,
+        local,
+        c6_rad_per_us_um6,
+        tuple(sorted(meta.items())),
+    )

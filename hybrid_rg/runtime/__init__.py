@@ -11,8 +11,15 @@ import importlib
 
 # Lazy (PEP 562): `hybrid-rg --help` imports this package to register its subcommands, and the eager imports
 # (dryrun -> pulse -> operators -> torch) cost seconds. Each name is imported on first use.
-_WHERE = {"BudgetExceeded": "budget", "collect": "collect", "dry_run": "dryrun", "Ledger": "ledger",
-          "LedgerError": "ledger", "SubmitRequest": "submit", "submit": "submit"}
+_WHERE = {
+    "BudgetExceeded": "budget",
+    "collect": "collect",
+    "dry_run": "dryrun",
+    "Ledger": "ledger",
+    "LedgerError": "ledger",
+    "SubmitRequest": "submit",
+    "submit": "submit",
+}
 
 
 def __getattr__(name: str):

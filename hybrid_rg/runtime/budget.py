@@ -16,7 +16,6 @@ from __future__ import annotations
 from ..errors import BadInput, BudgetRefused
 from .records import utc_now
 
-
 # The runtime's name for errors.BudgetRefused (exit 3): a submission would pass a cap; nothing was written.
 BudgetExceeded = BudgetRefused
 
@@ -39,8 +38,11 @@ def lock(conn) -> None:
 def set_cap(conn, scope: str, key: str, cap_usd: float) -> None:
     if not (cap_usd >= 0):
         raise BadInput(f"a budget cap must be a number >= 0 (got {cap_usd})")
-    conn.execute("INSERT INTO budgets VALUES (?, ?, ?, ?) ON CONFLICT(scope, key) DO UPDATE SET cap_usd = "
-                 "excluded.cap_usd, set_utc = excluded.set_utc", (scope, key, float(cap_usd), utc_now()))
+    conn.execute(
+        "INSERT INTO budgets VALUES (?, ?, ?, ?) ON CONFLICT(scope, key) DO UPDATE SET cap_usd = "
+        "excluded.cap_usd, set_utc = excluded.set_utc",
+        (scope, key, float(cap_usd), utc_now()),
+    )
 
 
 def cap(conn, scope: str, key: str) -> float | None:
@@ -54,25 +56,39 @@ def spent(conn, campaign: str | None = None, device: str | None = None, day: str
         if val is not None:
             where.append(f"{col} = ?")
             args.append(val)
-    return float(conn.execute(f"SELECT COALESCE(SUM(cost_estimate_usd), 0) FROM entries WHERE "
-                              f"{' AND '.join(where)}", args).fetchone()[0])
+    return float(
+        conn.execute(
+            f"SELECT COALESCE(SUM(cost_estimate_usd), 0) FROM entries WHERE {' AND '.join(where)}", args
+        ).fetchone()[0]
+    )
 
 
 def check(conn, campaign: str, device: str, day: str, new_usd: float) -> None:
     """Raise BudgetExceeded if adding `new_usd` passes any cap; call inside the intent's write transaction."""
     if new_usd <= 0:
         return
-    lock(conn)                                  # held already when the caller followed the rule; re-locking is free
-    checks = [("campaign", campaign, f"campaign {campaign!r}", spent(conn, campaign=campaign), "--budget-usd"),
-              ("device_daily", device, f"device {device!r} on {day}", spent(conn, device=device, day=day),
-               "--device-daily-usd"),
-              ("daily", "*", f"all devices on {day}", spent(conn, day=day), "--daily-usd")]
+    lock(conn)  # held already when the caller followed the rule; re-locking is free
+    checks = [
+        ("campaign", campaign, f"campaign {campaign!r}", spent(conn, campaign=campaign), "--budget-usd"),
+        (
+            "device_daily",
+            device,
+            f"device {device!r} on {day}",
+            spent(conn, device=device, day=day),
+            "--device-daily-usd",
+        ),
+        ("daily", "*", f"all devices on {day}", spent(conn, day=day), "--daily-usd"),
+    ]
     if cap(conn, "campaign", campaign) is None:
-        raise BudgetExceeded(f"refused: this batch costs an estimated ${new_usd:.2f} and campaign {campaign!r} has "
-                             f"no budget; pass --budget-usd X (a cap for the whole campaign). Nothing was submitted")
+        raise BudgetExceeded(
+            f"refused: this batch costs an estimated ${new_usd:.2f} and campaign {campaign!r} has "
+            f"no budget; pass --budget-usd X (a cap for the whole campaign). Nothing was submitted"
+        )
     for scope, key, label, used, flag in checks:
         limit = cap(conn, scope, key)
         if limit is not None and used + new_usd > limit + 1e-9:
-            raise BudgetExceeded(f"refused: the budget for {label} is ${limit:.2f}; ${used:.2f} is already committed "
-                                 f"and this batch needs ${new_usd:.2f} more (total ${used + new_usd:.2f}). Nothing "
-                                 f"was submitted. Raise the cap with {flag}, or submit fewer tasks or shots")
+            raise BudgetExceeded(
+                f"refused: the budget for {label} is ${limit:.2f}; ${used:.2f} is already committed "
+                f"and this batch needs ${new_usd:.2f} more (total ${used + new_usd:.2f}). Nothing "
+                f"was submitted. Raise the cap with {flag}, or submit fewer tasks or shots"
+            )

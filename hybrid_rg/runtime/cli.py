@@ -50,8 +50,14 @@ def _ledger(args, readonly=False):
 def _selected(args, ledger, pending_only=False):
     from . import records
 
-    return records.select(ledger.conn, ids=tuple(args.ids or ()), tags=tuple(args.tag or ()), batch=args.batch,
-                          campaign=args.campaign, pending_only=pending_only)
+    return records.select(
+        ledger.conn,
+        ids=tuple(args.ids or ()),
+        tags=tuple(args.tag or ()),
+        batch=args.batch,
+        campaign=args.campaign,
+        pending_only=pending_only,
+    )
 
 
 def _table(entries) -> None:
@@ -60,8 +66,10 @@ def _table(entries) -> None:
         tail = e.task_id or "-"
         if e.failure_reason:
             tail += f"  ({e.failure_reason[:80]})"
-        print(f"{e.id:>4} {e.state:10} {e.device[:14]:14} {e.campaign[:10]:10} {e.batch[:15]:15} "
-              f"{','.join(e.tags)[:12]:12} {e.cost_estimate_usd:7.2f} {tail}")
+        print(
+            f"{e.id:>4} {e.state:10} {e.device[:14]:14} {e.campaign[:10]:10} {e.batch[:15]:15} "
+            f"{','.join(e.tags)[:12]:12} {e.cost_estimate_usd:7.2f} {tail}"
+        )
 
 
 def cmd_dry_run(args) -> int:
@@ -72,8 +80,10 @@ def cmd_dry_run(args) -> int:
     out = args.out or f"out/dry-run-{args.device}"
     r = dry_run(programs, args.device, args.shots, args.seed, out)
     bad = sum(not rep.ok for rep in r.reports)
-    print(f"{len(programs)} program(s) for {r.spec.name}: {len(programs) - bad} valid, {bad} invalid; estimated cost "
-          f"${r.total_usd:.2f} ({args.shots} shots each); simulated on {r.simulator}")
+    print(
+        f"{len(programs)} program(s) for {r.spec.name}: {len(programs) - bad} valid, {bad} invalid; estimated cost "
+        f"${r.total_usd:.2f} ({args.shots} shots each); simulated on {r.simulator}"
+    )
     for k, rep in enumerate(r.reports):
         if not rep.ok:
             print(f"  program {k}: {rep}")
@@ -85,14 +95,27 @@ def cmd_submit(args) -> int:
     from .programs import load_programs
     from .submit import SubmitRequest, submit
 
-    req = SubmitRequest(tuple(load_programs(args.spec)), args.device, args.shots, args.seed, args.campaign,
-                        args.batch, tuple(args.tag or ()), args.adapter, _options(args.adapter_opt),
-                        args.budget_usd, args.device_daily_usd, args.daily_usd)
+    req = SubmitRequest(
+        tuple(load_programs(args.spec)),
+        args.device,
+        args.shots,
+        args.seed,
+        args.campaign,
+        args.batch,
+        tuple(args.tag or ()),
+        args.adapter,
+        _options(args.adapter_opt),
+        args.budget_usd,
+        args.device_daily_usd,
+        args.daily_usd,
+    )
     with _ledger(args) as ledger:
         out = submit(ledger, req)
     _table(out.entries)
-    print(f"batch {out.batch}: {out.submitted} submitted, {out.reattached} already submitted (reattached), "
-          f"{out.recovered} recovered by intent key, {out.unknown} unknown; ledger {ledger.where}")
+    print(
+        f"batch {out.batch}: {out.submitted} submitted, {out.reattached} already submitted (reattached), "
+        f"{out.recovered} recovered by intent key, {out.unknown} unknown; ledger {ledger.where}"
+    )
     return 0
 
 
@@ -109,11 +132,15 @@ def _poll(args, timeout_s: float, interval_s: float) -> int:
             from .observables import summary
 
             obs = summary(e.result["counts"])
-            print(f"  entry {e.id}: <n_i> = " + ", ".join(f"{m:.3f}±{s:.3f}" for m, s in zip(obs["density"],
-                                                                                         obs["density_err"])))
+            print(
+                f"  entry {e.id}: <n_i> = "
+                + ", ".join(f"{m:.3f}±{s:.3f}" for m, s in zip(obs["density"], obs["density_err"]))
+            )
     if waiting:
-        print(f"{len(waiting)} entr{'y' if len(waiting) == 1 else 'ies'} not finished; run 'hybrid-rg collect' "
-              f"again later (nothing is lost)")
+        print(
+            f"{len(waiting)} entr{'y' if len(waiting) == 1 else 'ies'} not finished; run 'hybrid-rg collect' "
+            f"again later (nothing is lost)"
+        )
         return 4 if args.command == "collect" else 0
     return 0
 
@@ -158,8 +185,10 @@ def cmd_ledger_copy(args) -> int:
         figures = copy_ledger(source, target)
     print(json.dumps(figures, indent=1))
     e = figures["entries"]
-    print(f"{'verified' if figures['verified'] else 'NOT VERIFIED'}: {e['source']} entries in {figures['source']}, "
-          f"{e['inserted']} copied, {e['already_there']} already in {figures['target']}, {e['differ']} differ")
+    print(
+        f"{'verified' if figures['verified'] else 'NOT VERIFIED'}: {e['source']} entries in {figures['source']}, "
+        f"{e['inserted']} copied, {e['already_there']} already in {figures['target']}, {e['differ']} differ"
+    )
     return 0 if figures["verified"] else 1
 
 
@@ -175,32 +204,43 @@ def _selectors(p) -> None:
 
 
 def register(sub) -> None:
-    from ..devices.registry import ADAPTER_NAMES    # a table of names: imports no SDK and no numerics
+    from ..devices.registry import ADAPTER_NAMES  # a table of names: imports no SDK and no numerics
 
     d = sub.add_parser("dry-run", help="validate, estimate the cost, simulate and report, without credentials")
     d.add_argument("spec", help=SPEC_HELP)
     d.add_argument("--device", required=True, help=DEVICE_HELP)
     d.add_argument("--shots", type=int, default=100, help="shots per program (>= 2 for error bars; default 100)")
-    d.add_argument("--seed", type=int, default=0,
-                   help="batch seed (task seeds derive from it, as in submit; default 0)")
+    d.add_argument(
+        "--seed", type=int, default=0, help="batch seed (task seeds derive from it, as in submit; default 0)"
+    )
     d.add_argument("--out", default=None, help="report folder (default out/dry-run-DEVICE)")
     d.set_defaults(func=cmd_dry_run)
 
     s = sub.add_parser("submit", help="submit programs through the ledger (idempotent; budget-capped)")
     s.add_argument("spec", help=SPEC_HELP)
     s.add_argument("--device", required=True, help=DEVICE_HELP)
-    s.add_argument("--adapter", default=None, choices=ADAPTER_NAMES,
-                   help="adapter that submits (default: the one the snapshot names)")
-    s.add_argument("--adapter-opt", action="append", default=None, metavar="KEY=VALUE",
-                   help="adapter option, repeatable (recorded in the ledger, so never credentials)")
+    s.add_argument(
+        "--adapter",
+        default=None,
+        choices=ADAPTER_NAMES,
+        help="adapter that submits (default: the one the snapshot names)",
+    )
+    s.add_argument(
+        "--adapter-opt",
+        action="append",
+        default=None,
+        metavar="KEY=VALUE",
+        help="adapter option, repeatable (recorded in the ledger, so never credentials)",
+    )
     s.add_argument("--shots", type=int, default=100, help="shots per program (default 100)")
     s.add_argument("--seed", type=int, default=0, help="batch seed; task k gets a seed derived from it (default 0)")
     s.add_argument("--campaign", default="default", help="campaign the entries and the budget cap belong to")
     s.add_argument("--batch", default=None, help="batch name (default: derived from the request)")
     s.add_argument("--tag", action="append", default=None, help="tag for the entries (repeatable)")
     s.add_argument("--budget-usd", type=float, default=None, help="cap for the whole campaign (default: none)")
-    s.add_argument("--device-daily-usd", type=float, default=None,
-                   help="cap for this device per UTC day (default: none)")
+    s.add_argument(
+        "--device-daily-usd", type=float, default=None, help="cap for this device per UTC day (default: none)"
+    )
     s.add_argument("--daily-usd", type=float, default=None, help="cap for all devices per UTC day (default: none)")
     s.add_argument("--ledger", default=None, help=LEDGER_HELP)
     s.set_defaults(func=cmd_submit)
@@ -227,8 +267,11 @@ def register(sub) -> None:
 
     lg = sub.add_parser("ledger", help="ledger maintenance: copy one ledger into another")
     lsub = lg.add_subparsers(dest="ledger_command", required=True)
-    cp = lsub.add_parser("copy", help="copy SOURCE (a SQLite file) into TARGET (a PostgreSQL URL); idempotent, "
-                                      "verified by counts and digests (exit 1 if not verified)")
+    cp = lsub.add_parser(
+        "copy",
+        help="copy SOURCE (a SQLite file) into TARGET (a PostgreSQL URL); idempotent, "
+        "verified by counts and digests (exit 1 if not verified)",
+    )
     cp.add_argument("source", help="the ledger to read (left unchanged)")
     cp.add_argument("target", help="the ledger to copy into (created if missing)")
     cp.set_defaults(func=cmd_ledger_copy)

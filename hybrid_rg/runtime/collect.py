@@ -49,7 +49,7 @@ def _failure_reason(task) -> str:
         task.result(timeout_s=0)
     except TaskFailed as err:
         return str(err)
-    except Exception as err:                        # the provider gave no reason we can read
+    except Exception as err:  # the provider gave no reason we can read
         return f"no reason given ({type(err).__name__}: {err})"
     return "no reason given"
 
@@ -67,8 +67,11 @@ def poll_once(ledger: Ledger, entry, device, result_timeout_s: float = 30.0):
         except TimeoutError:
             fields["state"] = "RUNNING"
         else:
-            fields.update(result={**result.to_dict(), "collected_utc": records.utc_now()},
-                          finished_utc=records.utc_now(), failure_reason=None)
+            fields.update(
+                result={**result.to_dict(), "collected_utc": records.utc_now()},
+                finished_utc=records.utc_now(),
+                failure_reason=None,
+            )
     elif state in (TaskState.FAILED, TaskState.CANCELLED):
         fields.update(failure_reason=_failure_reason(task), finished_utc=records.utc_now())
     with ledger.write() as conn:
@@ -83,8 +86,9 @@ def poll_once(ledger: Ledger, entry, device, result_timeout_s: float = 30.0):
     return records.by_id(ledger.conn, entry.id)
 
 
-def collect(ledger: Ledger, entries, *, timeout_s: float = 60.0, poll_interval_s: float = 2.0,
-            devices=None) -> CollectOutcome:
+def collect(
+    ledger: Ledger, entries, *, timeout_s: float = 60.0, poll_interval_s: float = 2.0, devices=None
+) -> CollectOutcome:
     """Poll until every entry is final or `timeout_s` has passed (timeout_s = 0: one round, as `status` does)."""
     get = _Devices(devices)
     deadline = time.monotonic() + max(0.0, timeout_s)
@@ -92,8 +96,9 @@ def collect(ledger: Ledger, entries, *, timeout_s: float = 60.0, poll_interval_s
     while True:
         for k, entry in enumerate(out.entries):
             if entry.task_id is not None and not entry.final:
-                out.entries[k] = poll_once(ledger, entry, get(entry),
-                                           result_timeout_s=max(0.0, deadline - time.monotonic()))
+                out.entries[k] = poll_once(
+                    ledger, entry, get(entry), result_timeout_s=max(0.0, deadline - time.monotonic())
+                )
                 out.polls += 1
         if not any(e.task_id is not None and not e.final for e in out.entries):
             return out

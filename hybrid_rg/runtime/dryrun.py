@@ -38,8 +38,8 @@ class DryRunResult:
     per_task_usd: float
     total_usd: float
     simulator: str
-    runs: list = field(default_factory=list)      # per program: {"counts", "observables"} or None if invalid
-    noise: dict | None = None                     # the noise model used (mechanisms, source), None if noise-free
+    runs: list = field(default_factory=list)  # per program: {"counts", "observables"} or None if invalid
+    noise: dict | None = None  # the noise model used (mechanisms, source), None if noise-free
 
     @property
     def ok(self) -> bool:
@@ -59,7 +59,7 @@ def _noise_model(spec, noise):
     try:
         model = NoiseModel.from_device(spec)
     except NoiseError:
-        return None                                 # a hardware snapshot without a [noise] table: noise-free
+        return None  # a hardware snapshot without a [noise] table: noise-free
     if choice in ("device", "all", "on"):
         return model
     names = [x.strip() for x in choice.split(",") if x.strip()]
@@ -70,21 +70,31 @@ def _noise_model(spec, noise):
     return model.only(*names)
 
 
-def dry_run(programs, device: str, shots: int, seed: int, out: str | Path | None = None, noise=None,
-            realisations: int = 16) -> DryRunResult:
+def dry_run(
+    programs, device: str, shots: int, seed: int, out: str | Path | None = None, noise=None, realisations: int = 16
+) -> DryRunResult:
     if shots < 2:
         raise BadInput(f"shots = {shots}; a dry run needs >= 2 shots for error bars")
     from ..devices.byo import as_programs
 
-    programs = list(as_programs(programs))          # Braket AHS programs are accepted as they are
+    programs = list(as_programs(programs))  # Braket AHS programs are accepted as they are
     spec = load_device_spec(device)
     model = _noise_model(spec, noise)
     reports = validate_batch(programs, spec, shots)
     per_task = estimate_cost_usd(spec, 1, shots)
     seeds = [task_seed(seed, k) for k in range(len(programs))]
     sim = get_device(spec.simulator)
-    result = DryRunResult(list(programs), spec, reports, shots, seed, seeds, per_task,
-                          estimate_cost_usd(spec, len(programs), shots), spec.simulator)
+    result = DryRunResult(
+        list(programs),
+        spec,
+        reports,
+        shots,
+        seed,
+        seeds,
+        per_task,
+        estimate_cost_usd(spec, len(programs), shots),
+        spec.simulator,
+    )
     for program, report, s in zip(programs, reports, seeds):
         if not report.ok:
             result.runs.append(None)
@@ -96,12 +106,21 @@ def dry_run(programs, device: str, shots: int, seed: int, out: str | Path | None
 
             noisy = simulate(program, model, shots, seed=s, realisations=realisations)
             if noisy.shots_kept < 2:
-                raise ValueError(f"the noise model dropped {shots - noisy.shots_kept} of {shots} shots (missing "
-                                 f"atoms); raise shots")
-            run = {"counts": noisy.counts, "observables": summary(noisy.counts), "noise": noisy.metadata,
-                   "noise_free": run}
-            result.noise = {"mechanisms": sorted(model.enabled), "source": model.parameters.source,
-                            "date": model.parameters.date, "realisations": realisations}
+                raise ValueError(
+                    f"the noise model dropped {shots - noisy.shots_kept} of {shots} shots (missing atoms); raise shots"
+                )
+            run = {
+                "counts": noisy.counts,
+                "observables": summary(noisy.counts),
+                "noise": noisy.metadata,
+                "noise_free": run,
+            }
+            result.noise = {
+                "mechanisms": sorted(model.enabled),
+                "source": model.parameters.source,
+                "date": model.parameters.date,
+                "realisations": realisations,
+            }
         result.runs.append(run)
     if out is not None:
         write(result, Path(out))
@@ -118,14 +137,32 @@ def write(result: DryRunResult, out: Path) -> None:
     with atomic_dir(out) as tmp:
         (tmp / "report.md").write_text(markdown(result))
         plot(tmp / "report.png", result)
-        write_json(tmp / "results.json", {
-            "device": result.spec.name, "spec_digest": result.spec.digest(), "simulator": result.simulator,
-            "shots": result.shots, "cost_usd": {"per_task": result.per_task_usd, "total": result.total_usd},
-            "noise": result.noise,
-            "programs": [{"digest": p.digest(), "seed": s, "valid": r.ok, "violations": str(r), "run": run}
-                         for p, r, s, run in zip(result.programs, result.reports, result.seeds, result.runs)]})
+        write_json(
+            tmp / "results.json",
+            {
+                "device": result.spec.name,
+                "spec_digest": result.spec.digest(),
+                "simulator": result.simulator,
+                "shots": result.shots,
+                "cost_usd": {"per_task": result.per_task_usd, "total": result.total_usd},
+                "noise": result.noise,
+                "programs": [
+                    {"digest": p.digest(), "seed": s, "valid": r.ok, "violations": str(r), "run": run}
+                    for p, r, s, run in zip(result.programs, result.reports, result.seeds, result.runs)
+                ],
+            },
+        )
         (tmp / "programs.json").write_text(json.dumps([p.to_dict() for p in result.programs], indent=1))
-        write_json(tmp / "provenance.json", provenance(
-            inputs={"device": result.spec.name, "spec_digest": result.spec.digest(), "simulator": result.simulator,
-                    "program_digests": [p.digest() for p in result.programs], "shots": result.shots},
-            seeds={"batch_seed": result.seed, "task_seeds": result.seeds}))
+        write_json(
+            tmp / "provenance.json",
+            provenance(
+                inputs={
+                    "device": result.spec.name,
+                    "spec_digest": result.spec.digest(),
+                    "simulator": result.simulator,
+                    "program_digests": [p.digest() for p in result.programs],
+                    "shots": result.shots,
+                },
+                seeds={"batch_seed": result.seed, "task_seeds": result.seeds},
+            ),
+        )

@@ -42,8 +42,9 @@ def intent_key(batch: str, position: int, program_digest: str, shots: int, seed:
 
 
 def supports_tokens(device) -> bool:
-    return callable(getattr(device, "submit_with_token", None)) and callable(getattr(device, "find_task_by_token",
-                                                                                     None))
+    return callable(getattr(device, "submit_with_token", None)) and callable(
+        getattr(device, "find_task_by_token", None)
+    )
 
 
 def submit_one(device, program, shots: int, seed: int, key: str):
@@ -57,6 +58,6 @@ def find_task(device, key: str, since_utc: str | None = None):
     find = device.find_task_by_token
     try:
         takes_since = "since_utc" in inspect.signature(find).parameters
-    except (TypeError, ValueError):                 # a builtin or C callable: call it the plain way
+    except (TypeError, ValueError):  # a builtin or C callable: call it the plain way
         takes_since = False
     return find(key, since_utc=since_utc) if takes_since else find(key)

@@ -30,7 +30,7 @@ from pathlib import Path
 from ..errors import UnusableFile
 from ..utils.filesystems import NETWORK_FILESYSTEMS, filesystem_type
 
-APPLICATION_ID = 0x48524731            # b"HRG1"
+APPLICATION_ID = 0x48524731  # b"HRG1"
 SCHEMA_VERSION = 1
 MIN_FREE_BYTES = int(os.environ.get("HYBRID_RG_LEDGER_MIN_FREE_BYTES", 1 << 20))
 
@@ -90,11 +90,15 @@ def _check_header(path: Path) -> None:
         raise LedgerError(f"{where}: not a SQLite database (a foreign or corrupt file)")
     app_id, version = int.from_bytes(head[68:72], "big"), int.from_bytes(head[60:64], "big")
     if app_id != APPLICATION_ID:
-        raise LedgerError(f"{where}: a SQLite database of another application (application_id {app_id:#x}, "
-                          f"a hybrid-rg ledger has {APPLICATION_ID:#x})")
+        raise LedgerError(
+            f"{where}: a SQLite database of another application (application_id {app_id:#x}, "
+            f"a hybrid-rg ledger has {APPLICATION_ID:#x})"
+        )
     if version > SCHEMA_VERSION:
-        raise LedgerError(f"{where}: written by a newer hybrid-rg (schema {version}, this one reads "
-                          f"{SCHEMA_VERSION}); upgrade hybrid-rg")
+        raise LedgerError(
+            f"{where}: written by a newer hybrid-rg (schema {version}, this one reads "
+            f"{SCHEMA_VERSION}); upgrade hybrid-rg"
+        )
     if version < 1:
         raise LedgerError(f"{where}: hybrid-rg ledger header without a schema version (corrupt)")
 
@@ -111,8 +115,10 @@ def _check_writable(path: Path) -> None:
     elif filesystem_type(path.resolve()) in NETWORK_FILESYSTEMS:
         why = f"it is on a network filesystem ({filesystem_type(path.resolve())}) where SQLite locking is unreliable"
     if why:
-        raise LedgerError(f"cannot write the ledger {path}: {why}; nothing was submitted. Use a writable local "
-                          f"path (--ledger or HYBRID_RG_LEDGER)")
+        raise LedgerError(
+            f"cannot write the ledger {path}: {why}; nothing was submitted. Use a writable local "
+            f"path (--ledger or HYBRID_RG_LEDGER)"
+        )
 
 
 def check_free_space(path: Path, need: int | None = None) -> None:
@@ -120,14 +126,16 @@ def check_free_space(path: Path, need: int | None = None) -> None:
     st = os.statvfs(path.parent)
     free = st.f_bavail * st.f_frsize
     if free < need:
-        raise LedgerError(f"the disk holding the ledger {path} is full ({free} bytes free, need {need}); "
-                          f"nothing was submitted. Free some space and run the same command again")
+        raise LedgerError(
+            f"the disk holding the ledger {path} is full ({free} bytes free, need {need}); "
+            f"nothing was submitted. Free some space and run the same command again"
+        )
 
 
 def _create(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     _check_writable(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.new-", dir=path.parent)     # mode 0600
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.new-", dir=path.parent)  # mode 0600
     os.close(fd)
     try:
         conn = sqlite3.connect(tmp, isolation_level=None)
@@ -138,13 +146,13 @@ def _create(path: Path) -> None:
             conn.executescript("BEGIN;" + SCHEMA + "COMMIT;")
             conn.execute("INSERT INTO meta VALUES ('created_by', 'hybrid-rg runtime ledger')")
         finally:
-            conn.close()                        # checkpoints and removes the -wal file
+            conn.close()  # checkpoints and removes the -wal file
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         try:
-            os.link(tmp, path)                   # fails if a file appeared meanwhile: never overwrite
+            os.link(tmp, path)  # fails if a file appeared meanwhile: never overwrite
         except FileExistsError:
-            pass                                 # another process created it first: use theirs
+            pass  # another process created it first: use theirs
         dfd = os.open(path.parent, os.O_RDONLY)
         try:
             os.fsync(dfd)
@@ -209,7 +217,7 @@ class SqliteLedger(Ledger):
                 try:
                     self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
                     self.conn.execute("SELECT 1 FROM meta").fetchall()
-                except sqlite3.OperationalError:       # read-only media: no -shm can be made
+                except sqlite3.OperationalError:  # read-only media: no -shm can be made
                     self.conn = sqlite3.connect(f"file:{self.path}?immutable=1", uri=True, isolation_level=None)
             else:
                 self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
@@ -218,12 +226,16 @@ class SqliteLedger(Ledger):
             check = self.conn.execute("PRAGMA quick_check").fetchone()[0]
             tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         except sqlite3.DatabaseError as err:
-            raise LedgerError(f"{self.path} is a damaged ledger ({err}); it was left untouched. Restore it from "
-                              f"a copy, or pass another --ledger") from err
+            raise LedgerError(
+                f"{self.path} is a damaged ledger ({err}); it was left untouched. Restore it from "
+                f"a copy, or pass another --ledger"
+            ) from err
         if check != "ok" or not {"entries", "budgets", "events", "entry_tags", "meta"} <= tables:
             self.conn.close()
-            raise LedgerError(f"{self.path} is a damaged ledger (integrity check: {check}; tables {sorted(tables)});"
-                              f" it was left untouched. Restore it from a copy, or pass another --ledger")
+            raise LedgerError(
+                f"{self.path} is a damaged ledger (integrity check: {check}; tables {sorted(tables)});"
+                f" it was left untouched. Restore it from a copy, or pass another --ledger"
+            )
 
     @contextmanager
     def write(self):
@@ -239,8 +251,10 @@ class SqliteLedger(Ledger):
             self.conn.execute("COMMIT")
         except sqlite3.OperationalError as err:
             self._rollback()
-            raise LedgerError(f"cannot write the ledger {self.path}: {err}; that change was not recorded "
-                              f"(if the disk is full, free space and run the same command again)") from err
+            raise LedgerError(
+                f"cannot write the ledger {self.path}: {err}; that change was not recorded "
+                f"(if the disk is full, free space and run the same command again)"
+            ) from err
         except BaseException:
             self._rollback()
             raise
@@ -250,7 +264,7 @@ class SqliteLedger(Ledger):
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
         except sqlite3.Error:
-            pass                                 # the transaction dies with the connection; nothing was committed
+            pass  # the transaction dies with the connection; nothing was committed
 
 
 from .ledger_pg import PostgresLedger  # noqa: E402  (it subclasses Ledger, defined above)

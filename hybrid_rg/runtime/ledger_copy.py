@@ -37,8 +37,9 @@ def _read(conn, keys=None) -> dict[str, dict]:
     for entry_id, tag in conn.execute("SELECT entry_id, tag FROM entry_tags"):
         tags.setdefault(entry_id, []).append(tag)
     events: dict[int, list] = {}
-    for entry_id, utc, name, detail in conn.execute("SELECT entry_id, utc, event, detail FROM events "
-                                                    "WHERE entry_id IS NOT NULL ORDER BY id"):
+    for entry_id, utc, name, detail in conn.execute(
+        "SELECT entry_id, utc, event, detail FROM events WHERE entry_id IS NOT NULL ORDER BY id"
+    ):
         events.setdefault(entry_id, []).append([utc, name, detail])
     out = {}
     for row in rows:
@@ -46,8 +47,7 @@ def _read(conn, keys=None) -> dict[str, dict]:
         key = data[DATA_COLUMNS.index("intent_key")]
         if keys is not None and key not in keys:
             continue
-        item = {"id": entry_id, "row": data, "tags": sorted(tags.get(entry_id, [])),
-                "events": events.get(entry_id, [])}
+        item = {"id": entry_id, "row": data, "tags": sorted(tags.get(entry_id, [])), "events": events.get(entry_id, [])}
         blob = json.dumps([[_norm(v) for v in data], item["tags"], item["events"]], default=str)
         item["digest"] = hashlib.sha256(blob.encode()).hexdigest()
         out[key] = item
@@ -67,7 +67,7 @@ def copy_ledger(source: Ledger, target: Ledger) -> dict:
     src = _read(source.conn)
     src_caps = _caps(source.conn)
     with target.write() as conn:
-        budget.lock(conn)                   # no worker checks a cap while its spend is half copied
+        budget.lock(conn)  # no worker checks a cap while its spend is half copied
         have = _read(conn, set(src))
         keep_ids = conn.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 0
         inserted = 0
@@ -77,11 +77,14 @@ def copy_ledger(source: Ledger, target: Ledger) -> dict:
             cols, values = list(DATA_COLUMNS), list(item["row"])
             if keep_ids:
                 cols, values = ["id", *cols], [item["id"], *values]
-            new_id = conn.execute(f"INSERT INTO entries({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
-                                  f"RETURNING id", values).fetchone()[0]
+            new_id = conn.execute(
+                f"INSERT INTO entries({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) RETURNING id", values
+            ).fetchone()[0]
             conn.executemany("INSERT INTO entry_tags VALUES (?, ?)", [(new_id, t) for t in item["tags"]])
-            conn.executemany("INSERT INTO events(entry_id, utc, event, detail) VALUES (?, ?, ?, ?)",
-                             [(new_id, *ev) for ev in item["events"]])
+            conn.executemany(
+                "INSERT INTO events(entry_id, utc, event, detail) VALUES (?, ?, ?, ?)",
+                [(new_id, *ev) for ev in item["events"]],
+            )
             inserted += 1
         if keep_ids and inserted and getattr(conn, "dialect", "sqlite") == "postgresql":
             # explicit ids do not advance PostgreSQL's identity sequence (SQLite's AUTOINCREMENT follows by itself)
@@ -98,20 +101,34 @@ def copy_ledger(source: Ledger, target: Ledger) -> dict:
     differ = sorted(k for k in src if k in got and got[k]["digest"] != src[k]["digest"])
     caps_differ = sorted(f"{s}:{k}" for (s, k), c in src_caps.items() if got_caps.get((s, k)) != c)
     figures = {
-        "source": source.where, "target": target.where,
-        "entries": {"source": len(src), "target_matching": len(got) - len(differ), "inserted": inserted,
-                    "already_there": len(src) - inserted, "differ": len(differ)},
-        "tags": {"source": sum(len(i["tags"]) for i in src.values()),
-                 "target": sum(len(i["tags"]) for i in got.values())},
-        "events": {"source": sum(len(i["events"]) for i in src.values()),
-                   "target": sum(len(i["events"]) for i in got.values())},
+        "source": source.where,
+        "target": target.where,
+        "entries": {
+            "source": len(src),
+            "target_matching": len(got) - len(differ),
+            "inserted": inserted,
+            "already_there": len(src) - inserted,
+            "differ": len(differ),
+        },
+        "tags": {
+            "source": sum(len(i["tags"]) for i in src.values()),
+            "target": sum(len(i["tags"]) for i in got.values()),
+        },
+        "events": {
+            "source": sum(len(i["events"]) for i in src.values()),
+            "target": sum(len(i["events"]) for i in got.values()),
+        },
         "budgets": {"source": len(src_caps), "added": caps_added, "differ": caps_differ},
         "ids_kept": keep_ids,
         "digest": {"source": _total(src.values()), "target": _total(got.values())},
         "differing_intent_keys": differ[:20],
     }
-    figures["verified"] = (len(got) == len(src) and not differ and not caps_differ
-                           and figures["digest"]["source"] == figures["digest"]["target"]
-                           and figures["tags"]["source"] == figures["tags"]["target"]
-                           and figures["events"]["source"] == figures["events"]["target"])
+    figures["verified"] = (
+        len(got) == len(src)
+        and not differ
+        and not caps_differ
+        and figures["digest"]["source"] == figures["digest"]["target"]
+        and figures["tags"]["source"] == figures["tags"]["target"]
+        and figures["events"]["source"] == figures["events"]["target"]
+    )
     return figures

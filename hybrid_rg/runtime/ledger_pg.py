@@ -29,7 +29,7 @@ from .ledger import APPLICATION_ID, SCHEMA, SCHEMA_VERSION, Ledger, LedgerError
 DEFAULT_SCHEMA = "hybrid_rg_ledger"
 TABLES = {"entries", "budgets", "events", "entry_tags", "meta"}
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-_CREATE_LOCK = APPLICATION_ID        # advisory lock key: two workers creating the schema at once take turns
+_CREATE_LOCK = APPLICATION_ID  # advisory lock key: two workers creating the schema at once take turns
 
 
 def pg_schema_sql() -> str:
@@ -53,7 +53,7 @@ class PgConn:
     dialect = "postgresql"
 
     def __init__(self, raw):
-        self._raw = raw                                   # SQLAlchemy's wrapper; closing it closes the socket
+        self._raw = raw  # SQLAlchemy's wrapper; closing it closes the socket
         self.dbapi = raw.driver_connection
 
     def execute(self, sql: str, args=()):
@@ -69,7 +69,7 @@ class PgConn:
     def close(self) -> None:
         try:
             self._raw.close()
-        except Exception:                                  # already gone (server restart): nothing to release
+        except Exception:  # already gone (server restart): nothing to release
             pass
 
 
@@ -84,16 +84,19 @@ def parse_url(url: str):
         raise LedgerError(f"--ledger {url!r} is neither a file path nor a database URL ({err})") from None
     shown = parsed.set(password=None).render_as_string(hide_password=True)
     if parsed.password is not None:
-        raise LedgerError(f"the ledger URL {shown} carries a password; remove it and give it to libpq instead "
-                          f"(PGPASSWORD, ~/.pgpass or a service file: postgresql+psycopg2://?service=NAME), so it "
-                          f"never lands in shell history, process lists or logs. Nothing was written")
+        raise LedgerError(
+            f"the ledger URL {shown} carries a password; remove it and give it to libpq instead "
+            f"(PGPASSWORD, ~/.pgpass or a service file: postgresql+psycopg2://?service=NAME), so it "
+            f"never lands in shell history, process lists or logs. Nothing was written"
+        )
     if parsed.get_backend_name() != "postgresql":
-        raise LedgerError(f"the ledger URL {shown}: only PostgreSQL servers (postgresql+psycopg2://...) or a SQLite "
-                          f"file path are supported")
+        raise LedgerError(
+            f"the ledger URL {shown}: only PostgreSQL servers (postgresql+psycopg2://...) or a SQLite "
+            f"file path are supported"
+        )
     schema = parsed.query.get("schema", DEFAULT_SCHEMA)
     if not isinstance(schema, str) or not _IDENT.match(schema):
-        raise LedgerError(f"the ledger URL {shown}: schema={schema!r} must be a lower-case SQL name "
-                          f"([a-z_][a-z0-9_]*)")
+        raise LedgerError(f"the ledger URL {shown}: schema={schema!r} must be a lower-case SQL name ([a-z_][a-z0-9_]*)")
     return parsed.difference_update_query(["schema"]), schema, shown
 
 
@@ -112,13 +115,16 @@ class PostgresLedger(Ledger):
         try:
             engine = sqlalchemy.create_engine(sa_url, poolclass=NullPool)
         except ImportError as err:
-            raise LedgerError(f"the ledger {self.url} needs the PostgreSQL driver ({err}); install "
-                              f"'hybrid-rg[postgres]' (psycopg2-binary)") from None
+            raise LedgerError(
+                f"the ledger {self.url} needs the PostgreSQL driver ({err}); install "
+                f"'hybrid-rg[postgres]' (psycopg2-binary)"
+            ) from None
         try:
             self.conn = PgConn(engine.raw_connection())
         except sqlalchemy.exc.DBAPIError as err:
-            raise LedgerError(f"cannot reach the ledger database {self.url}: {_first_line(err.orig)}; nothing was "
-                              f"submitted") from None
+            raise LedgerError(
+                f"cannot reach the ledger database {self.url}: {_first_line(err.orig)}; nothing was submitted"
+            ) from None
         try:
             self.conn.dbapi.autocommit = True
             self._open(create=create and not readonly)
@@ -143,50 +149,66 @@ class PostgresLedger(Ledger):
             found = c.execute("SELECT to_regclass(?)", (f"{s}.meta",)).fetchone()[0]
             if found is None:
                 if not create:
-                    raise LedgerError(f"no ledger in schema {s!r} of {self.url}; submit something first, or pass "
-                                      f"another --ledger")
+                    raise LedgerError(
+                        f"no ledger in schema {s!r} of {self.url}; submit something first, or pass another --ledger"
+                    )
                 c.execute("BEGIN")
                 try:
                     c.execute("SELECT pg_advisory_xact_lock(?)", (_CREATE_LOCK,))
                     # a catalog scan, not to_regclass again: its cache can still miss a schema another worker
                     # committed while this one waited for the advisory lock (seen: two workers both creating)
-                    if not c.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND "
-                                     "table_name = 'meta'", (s,)).fetchall():
-                        others = c.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
-                                           (s,)).fetchall()
+                    if not c.execute(
+                        "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = 'meta'", (s,)
+                    ).fetchall():
+                        others = c.execute(
+                            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", (s,)
+                        ).fetchall()
                         if others:
-                            raise LedgerError(f"schema {s!r} of {self.url} holds other tables "
-                                              f"({sorted(r[0] for r in others)[:5]}), not a hybrid-rg ledger; it was "
-                                              f"left untouched. Pass another ?schema=NAME")
+                            raise LedgerError(
+                                f"schema {s!r} of {self.url} holds other tables "
+                                f"({sorted(r[0] for r in others)[:5]}), not a hybrid-rg ledger; it was "
+                                f"left untouched. Pass another ?schema=NAME"
+                            )
                         c.execute(f"CREATE SCHEMA IF NOT EXISTS {s}")
                         c.execute(f"SET LOCAL search_path TO {s}")
                         for statement in pg_schema_sql().split(";"):
                             if statement.strip():
                                 c.execute(statement)
-                        c.executemany("INSERT INTO meta VALUES (?, ?)", [
-                            ("created_by", "hybrid-rg runtime ledger"), ("application_id", hex(APPLICATION_ID)),
-                            ("schema_version", str(SCHEMA_VERSION)), ("budget_lock", "row locked by budget.lock")])
+                        c.executemany(
+                            "INSERT INTO meta VALUES (?, ?)",
+                            [
+                                ("created_by", "hybrid-rg runtime ledger"),
+                                ("application_id", hex(APPLICATION_ID)),
+                                ("schema_version", str(SCHEMA_VERSION)),
+                                ("budget_lock", "row locked by budget.lock"),
+                            ],
+                        )
                     c.execute("COMMIT")
                 except BaseException:
                     c.execute("ROLLBACK")
                     raise
             c.execute(f"SET search_path TO {s}")
             meta = dict(c.execute("SELECT key, value FROM meta").fetchall())
-            tables = {r[0] for r in c.execute("SELECT table_name FROM information_schema.tables "
-                                              "WHERE table_schema = ?", (s,))}
+            tables = {
+                r[0] for r in c.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = ?", (s,))
+            }
         except psycopg2.Error as err:
             raise LedgerError(f"cannot open the ledger {self.where}: {_first_line(err)}; nothing was written") from None
         where = f"{self.where} (left untouched; pass another --ledger)"
         if meta.get("application_id") != hex(APPLICATION_ID):
-            raise LedgerError(f"{where}: schema {s!r} belongs to another application (application_id "
-                              f"{meta.get('application_id')!r}, a hybrid-rg ledger has {hex(APPLICATION_ID)})")
+            raise LedgerError(
+                f"{where}: schema {s!r} belongs to another application (application_id "
+                f"{meta.get('application_id')!r}, a hybrid-rg ledger has {hex(APPLICATION_ID)})"
+            )
         try:
             version = int(meta.get("schema_version", "0"))
         except ValueError:
             version = 0
         if version > SCHEMA_VERSION:
-            raise LedgerError(f"{where}: written by a newer hybrid-rg (schema {version}, this one reads "
-                              f"{SCHEMA_VERSION}); upgrade hybrid-rg")
+            raise LedgerError(
+                f"{where}: written by a newer hybrid-rg (schema {version}, this one reads "
+                f"{SCHEMA_VERSION}); upgrade hybrid-rg"
+            )
         if version < 1 or not TABLES <= tables or "budget_lock" not in meta:
             raise LedgerError(f"{where}: a damaged ledger (schema version {version}, tables {sorted(tables)})")
 
@@ -200,16 +222,19 @@ class PostgresLedger(Ledger):
         try:
             self.conn.execute("BEGIN")
         except psycopg2.Error as err:
-            raise LedgerError(f"cannot write the ledger {self.where}: {_first_line(err)}; nothing was changed") \
-                from None
+            raise LedgerError(
+                f"cannot write the ledger {self.where}: {_first_line(err)}; nothing was changed"
+            ) from None
         try:
             yield self.conn
             self.conn.execute("COMMIT")
         except psycopg2.OperationalError as err:
             self._rollback()
-            raise LedgerError(f"cannot write the ledger {self.where}: {_first_line(err)}; that change may not have "
-                              f"been recorded. Run the same command again (intent keys prevent a double "
-                              f"submission)") from None
+            raise LedgerError(
+                f"cannot write the ledger {self.where}: {_first_line(err)}; that change may not have "
+                f"been recorded. Run the same command again (intent keys prevent a double "
+                f"submission)"
+            ) from None
         except BaseException:
             self._rollback()
             raise
@@ -218,7 +243,7 @@ class PostgresLedger(Ledger):
         try:
             self.conn.execute("ROLLBACK")
         except Exception:
-            pass                                 # a dead connection: the server rolls the transaction back itself
+            pass  # a dead connection: the server rolls the transaction back itself
 
 
 def _first_line(err) -> str:

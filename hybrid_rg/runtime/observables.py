@@ -27,8 +27,12 @@ def neighbour_zz(counts: dict[str, int]) -> list[tuple[int, int, float, float]]:
 
 def summary(counts: dict[str, int]) -> dict:
     mean, err = densities(counts)
-    return {"shots": int(sum(counts.values())),
-            "density": [float(x) for x in mean], "density_err": [float(x) for x in err],
-            "zz_pairs": [[i, j] for i, j, _, _ in neighbour_zz(counts)],
-            "zz": [m for *_, m, _ in neighbour_zz(counts)], "zz_err": [e for *_, e in neighbour_zz(counts)],
-            "max_err_bound": 1 / math.sqrt(sum(counts.values()))}
+    return {
+        "shots": int(sum(counts.values())),
+        "density": [float(x) for x in mean],
+        "density_err": [float(x) for x in err],
+        "zz_pairs": [[i, j] for i, j, _, _ in neighbour_zz(counts)],
+        "zz": [m for *_, m, _ in neighbour_zz(counts)],
+        "zz_err": [e for *_, e in neighbour_zz(counts)],
+        "max_err_bound": 1 / math.sqrt(sum(counts.values())),
+    }

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from ..pulse.program import ProgramError, RydbergProgram
 
-
 # A program file that cannot be read is the same bad input as a malformed program: one class for both.
 ProgramsError = ProgramError
 
@@ -23,24 +22,24 @@ def load_programs(path: str | Path) -> list[RydbergProgram]:
     if not path.is_file():
         raise ProgramsError(f"{str(path)!r} is not a file; pass a JSON program file or an experiment spec (.toml)")
     if path.suffix == ".toml":
-        from ..olrg.spec import SpecError
-        from ..pulse.experiment_programs import programs_from_spec
-
         from ..devices.discretize import discretize
         from ..devices.spec import load_device_spec
-        from ..olrg.spec import load_spec
+        from ..olrg.spec import SpecError, load_spec
+        from ..pulse.experiment_programs import programs_from_spec
 
         try:
             device = load_device_spec(load_spec(path).device.profile)
-            programs = [discretize(p, device) for p in programs_from_spec(path)]   # onto the device's grids
+            programs = [discretize(p, device) for p in programs_from_spec(path)]  # onto the device's grids
         except (SpecError, ValueError) as err:
             raise ProgramsError(f"{path}: {err}") from err
     else:
         try:
             data = json.loads(path.read_text())
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise ProgramsError(f"{path} is not valid JSON ({err}); expected a RydbergProgram or a list of them")
-        from ..devices.byo import programs_from_json_data   # RydbergProgram or Braket AHS IR items
+            raise ProgramsError(
+                f"{path} is not valid JSON ({err}); expected a RydbergProgram or a list of them"
+            ) from None
+        from ..devices.byo import programs_from_json_data  # RydbergProgram or Braket AHS IR items
 
         try:
             programs = programs_from_json_data(data, str(path))

@@ -18,10 +18,34 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 FINAL = ("COMPLETED", "FAILED", "CANCELLED", "REJECTED")
-COLUMNS = ("id", "intent_key", "batch", "position", "campaign", "tags", "device", "spec_digest", "adapter",
-           "adapter_options", "program_digest", "program_json", "shots", "seed", "cost_estimate_usd", "day_utc",
-           "state", "task_id", "failure_reason", "result_json", "provenance_json", "created_utc", "submitted_utc",
-           "finished_utc", "updated_utc", "polls")
+COLUMNS = (
+    "id",
+    "intent_key",
+    "batch",
+    "position",
+    "campaign",
+    "tags",
+    "device",
+    "spec_digest",
+    "adapter",
+    "adapter_options",
+    "program_digest",
+    "program_json",
+    "shots",
+    "seed",
+    "cost_estimate_usd",
+    "day_utc",
+    "state",
+    "task_id",
+    "failure_reason",
+    "result_json",
+    "provenance_json",
+    "created_utc",
+    "submitted_utc",
+    "finished_utc",
+    "updated_utc",
+    "polls",
+)
 
 
 def utc_now() -> str:
@@ -72,8 +96,9 @@ class Entry:
         return self.state in FINAL
 
 
-def select(conn, ids=(), tags=(), batch: str | None = None, campaign: str | None = None,
-           pending_only: bool = False) -> list[Entry]:
+def select(
+    conn, ids=(), tags=(), batch: str | None = None, campaign: str | None = None, pending_only: bool = False
+) -> list[Entry]:
     where, args = [], []
     if ids:
         where.append(f"id IN ({','.join('?' * len(ids))})")
@@ -105,21 +130,29 @@ def by_id(conn, entry_id: int) -> Entry | None:
 
 
 def event(conn, entry_id: int | None, name: str, detail: str | None = None) -> None:
-    conn.execute("INSERT INTO events(entry_id, utc, event, detail) VALUES (?, ?, ?, ?)",
-                 (entry_id, utc_now(), name, detail))
+    conn.execute(
+        "INSERT INTO events(entry_id, utc, event, detail) VALUES (?, ?, ?, ?)", (entry_id, utc_now(), name, detail)
+    )
 
 
 def insert_intent(conn, fields: dict) -> int:
     now = utc_now()
-    row = {**fields, "state": "INTENT", "created_utc": now, "updated_utc": now,
-           "tags": json.dumps(list(fields["tags"])), "adapter_options": json.dumps(fields["adapter_options"],
-                                                                                   sort_keys=True),
-           "provenance_json": json.dumps(fields.pop("provenance"), default=str)}
+    row = {
+        **fields,
+        "state": "INTENT",
+        "created_utc": now,
+        "updated_utc": now,
+        "tags": json.dumps(list(fields["tags"])),
+        "adapter_options": json.dumps(fields["adapter_options"], sort_keys=True),
+        "provenance_json": json.dumps(fields.pop("provenance"), default=str),
+    }
     row.pop("provenance", None)
     cols = list(row)
     # RETURNING (SQLite >= 3.35 and PostgreSQL): psycopg2's lastrowid is an OID, not the id
-    entry_id = conn.execute(f"INSERT INTO entries({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
-                            f"RETURNING id", [row[c] for c in cols]).fetchone()[0]
+    entry_id = conn.execute(
+        f"INSERT INTO entries({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) RETURNING id",
+        [row[c] for c in cols],
+    ).fetchone()[0]
     conn.executemany("INSERT INTO entry_tags VALUES (?, ?)", [(entry_id, t) for t in fields["tags"]])
     event(conn, entry_id, "intent", fields["intent_key"])
     return entry_id

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from ..errors import BadInput
-from ..pulse.program import RydbergProgram
 from ..devices.registry import get_device
 from ..devices.spec import load_device_spec
+from ..errors import BadInput
+from ..pulse.program import RydbergProgram
 from . import records
 from .ledger import Ledger
 
@@ -39,22 +39,29 @@ def rerun(ledger: Ledger, entry_id: int) -> RerunOutcome:
         raise RerunError(f"the ledger {ledger.where} has no entry {entry_id}; see 'hybrid-rg ls'")
     spec = load_device_spec(entry.device)
     if spec.kind != "simulator":
-        raise RerunError(f"entry {entry_id} ran on {entry.device} (a {spec.kind} device): hardware shots cannot be "
-                         f"repeated bit for bit; use 'hybrid-rg dry-run' to simulate the program instead")
+        raise RerunError(
+            f"entry {entry_id} ran on {entry.device} (a {spec.kind} device): hardware shots cannot be "
+            f"repeated bit for bit; use 'hybrid-rg dry-run' to simulate the program instead"
+        )
     if entry.result is None:
-        raise RerunError(f"entry {entry_id} has no stored result yet (state {entry.state}); run 'hybrid-rg collect "
-                         f"{entry_id}' first")
+        raise RerunError(
+            f"entry {entry_id} has no stored result yet (state {entry.state}); run 'hybrid-rg collect {entry_id}' first"
+        )
     program = RydbergProgram.from_json(entry.program_json)
     device = get_device(entry.adapter, **entry.adapter_options)
     counts = dict(device.run([program], shots=entry.shots, seed=entry.seed)[0].result().counts)
     now = provenance({}, {})["packages"]
-    drift = [f"{name}: {old} -> {now.get(name)}" for name, old in entry.provenance.get("packages", {}).items()
-             if now.get(name) != old]
+    drift = [
+        f"{name}: {old} -> {now.get(name)}"
+        for name, old in entry.provenance.get("packages", {}).items()
+        if now.get(name) != old
+    ]
     if spec.digest() != entry.spec_digest:
         drift.append(f"device snapshot {entry.device}: {entry.spec_digest[:12]} -> {spec.digest()[:12]}")
     identical = counts == entry.result["counts"]
     if not ledger.readonly:
         with ledger.write() as conn:
-            records.event(conn, entry.id, "rerun-identical" if identical else "rerun-mismatch",
-                          json.dumps({"drift": drift}))
+            records.event(
+                conn, entry.id, "rerun-identical" if identical else "rerun-mismatch", json.dumps({"drift": drift})
+            )
     return RerunOutcome(entry, counts, identical, drift)

@@ -60,10 +60,10 @@ class SubmitRequest:
 class SubmitOutcome:
     batch: str
     entries: list = field(default_factory=list)
-    submitted: int = 0          # new tasks created by this call
-    reattached: int = 0         # already had a task id
-    recovered: int = 0          # an orphaned intent found on the device by its key
-    unknown: int = 0            # orphaned intents the device cannot be asked about
+    submitted: int = 0  # new tasks created by this call
+    reattached: int = 0  # already had a task id
+    recovered: int = 0  # an orphaned intent found on the device by its key
+    unknown: int = 0  # orphaned intents the device cannot be asked about
 
 
 def _check_request(req: SubmitRequest) -> None:
@@ -73,14 +73,16 @@ def _check_request(req: SubmitRequest) -> None:
         raise BadInput(f"shots = {req.shots}; must be >= 1")
     bad = [k for k in req.adapter_options if SECRET_OPTION.search(k)]
     if bad:
-        raise BadInput(f"adapter options {bad} look like credentials; the ledger records adapter options, so "
-                         f"credentials must come from the environment or the provider's config files instead")
+        raise BadInput(
+            f"adapter options {bad} look like credentials; the ledger records adapter options, so "
+            f"credentials must come from the environment or the provider's config files instead"
+        )
 
 
 def submit(ledger: Ledger, req: SubmitRequest, device=None) -> SubmitOutcome:
     from ..devices.byo import as_programs
 
-    req = replace(req, programs=as_programs(req.programs))     # Braket AHS programs are accepted as they are
+    req = replace(req, programs=as_programs(req.programs))  # Braket AHS programs are accepted as they are
     _check_request(req)
     from ..utils.provenance import provenance
 
@@ -88,9 +90,11 @@ def submit(ledger: Ledger, req: SubmitRequest, device=None) -> SubmitOutcome:
     reports = validate_batch(req.programs, spec, req.shots)
     bad = [f"program {k}: {r}" for k, r in enumerate(reports) if not r.ok]
     if bad:
-        raise ValidationError([r for r in reports if not r.ok],
-                              f"{len(bad)} of {len(reports)} programs violate {spec.name}'s limits (nothing was "
-                              f"submitted): " + " | ".join(bad))
+        raise ValidationError(
+            [r for r in reports if not r.ok],
+            f"{len(bad)} of {len(reports)} programs violate {spec.name}'s limits (nothing was "
+            f"submitted): " + " | ".join(bad),
+        )
     adapter = req.adapter or default_adapter(spec)
     device = device if device is not None else get_device(adapter, **req.adapter_options)
     digests = [p.digest() for p in req.programs]
@@ -99,32 +103,61 @@ def submit(ledger: Ledger, req: SubmitRequest, device=None) -> SubmitOutcome:
     day = datetime.now(timezone.utc).date().isoformat()
     seeds = [task_seed(req.seed, k) for k in range(len(req.programs))]
     keys = [intent_key(batch, k, d, req.shots, s) for k, (d, s) in enumerate(zip(digests, seeds))]
-    prov = provenance(inputs={"device": spec.name, "spec_digest": spec.digest(), "adapter": adapter,
-                              "adapter_options": req.adapter_options, "shots": req.shots, "batch": batch},
-                      seeds={"batch_seed": req.seed})
+    prov = provenance(
+        inputs={
+            "device": spec.name,
+            "spec_digest": spec.digest(),
+            "adapter": adapter,
+            "adapter_options": req.adapter_options,
+            "shots": req.shots,
+            "batch": batch,
+        },
+        seeds={"batch_seed": req.seed},
+    )
     ledger.check_free_space()
 
     fresh: set[int] = set()
     with ledger.write() as conn:
-        budget.lock(conn)               # before anything is read: the batch check below must see other workers' intents
-        for scope, key, value in (("campaign", req.campaign, req.budget_usd),
-                                  ("device_daily", spec.name, req.device_daily_usd), ("daily", "*", req.daily_usd)):
+        budget.lock(conn)  # before anything is read: the batch check below must see other workers' intents
+        for scope, key, value in (
+            ("campaign", req.campaign, req.budget_usd),
+            ("device_daily", spec.name, req.device_daily_usd),
+            ("daily", "*", req.daily_usd),
+        ):
             if value is not None:
                 budget.set_cap(conn, scope, key, value)
         existing = {e.intent_key: e for e in records.select(conn, batch=batch)}
         if existing and set(existing) != set(keys):
-            raise BadInput(f"batch {batch!r} already holds other programs, shots or seeds; pass another --batch "
-                             f"name (or none, to derive one from the request)")
+            raise BadInput(
+                f"batch {batch!r} already holds other programs, shots or seeds; pass another --batch "
+                f"name (or none, to derive one from the request)"
+            )
         if not existing:
             budget.check(conn, req.campaign, spec.name, day, per_task_usd * len(keys))
             for k, (program, key) in enumerate(zip(req.programs, keys)):
-                fresh.add(records.insert_intent(conn, {
-                    "intent_key": key, "batch": batch, "position": k, "campaign": req.campaign,
-                    "tags": tuple(req.tags), "device": spec.name, "spec_digest": spec.digest(), "adapter": adapter,
-                    "adapter_options": req.adapter_options, "program_digest": digests[k],
-                    "program_json": program.to_json(None), "shots": int(req.shots), "seed": seeds[k],
-                    "cost_estimate_usd": per_task_usd, "day_utc": day,
-                    "provenance": {**prov, "seeds": {"batch_seed": req.seed, "task_seed": seeds[k]}}}))
+                fresh.add(
+                    records.insert_intent(
+                        conn,
+                        {
+                            "intent_key": key,
+                            "batch": batch,
+                            "position": k,
+                            "campaign": req.campaign,
+                            "tags": tuple(req.tags),
+                            "device": spec.name,
+                            "spec_digest": spec.digest(),
+                            "adapter": adapter,
+                            "adapter_options": req.adapter_options,
+                            "program_digest": digests[k],
+                            "program_json": program.to_json(None),
+                            "shots": int(req.shots),
+                            "seed": seeds[k],
+                            "cost_estimate_usd": per_task_usd,
+                            "day_utc": day,
+                            "provenance": {**prov, "seeds": {"batch_seed": req.seed, "task_seed": seeds[k]}},
+                        },
+                    )
+                )
 
     out = SubmitOutcome(batch)
     paid = per_task_usd > 0
@@ -135,7 +168,7 @@ def submit(ledger: Ledger, req: SubmitRequest, device=None) -> SubmitOutcome:
             out.reattached += entry.task_id is not None
             out.unknown += entry.state == "UNKNOWN"
             continue
-        if entry.id not in fresh:                       # an intent left by an earlier (crashed) run
+        if entry.id not in fresh:  # an intent left by an earlier (crashed) run
             if supports_tokens(device):
                 task = find_task(device, key, entry.created_utc)
                 if task is not None:
@@ -144,25 +177,33 @@ def submit(ledger: Ledger, req: SubmitRequest, device=None) -> SubmitOutcome:
                     continue
             elif paid:
                 with ledger.write() as conn:
-                    records.update(conn, entry.id, state="UNKNOWN", failure_reason=(
-                        f"a crash left this intent unconfirmed and {adapter} cannot be asked whether it received "
-                        f"it; check the provider's console, it was not resubmitted"))
+                    records.update(
+                        conn,
+                        entry.id,
+                        state="UNKNOWN",
+                        failure_reason=(
+                            f"a crash left this intent unconfirmed and {adapter} cannot be asked whether it received "
+                            f"it; check the provider's console, it was not resubmitted"
+                        ),
+                    )
                     records.event(conn, entry.id, "unknown")
                 out.unknown += 1
                 continue
         try:
             task = submit_one(device, program, entry.shots, entry.seed, key)
-        except ValueError as err:                       # refused before a task existed (validation, bad input)
+        except ValueError as err:  # refused before a task existed (validation, bad input)
             with ledger.write() as conn:
                 records.update(conn, entry.id, state="REJECTED", failure_reason=f"{type(err).__name__}: {err}")
                 records.event(conn, entry.id, "rejected", str(err))
             continue
-        except Exception as err:                        # ambiguous (network, provider): keep the intent
+        except Exception as err:  # ambiguous (network, provider): keep the intent
             with ledger.write() as conn:
                 records.update(conn, entry.id, failure_reason=f"submission interrupted: {type(err).__name__}: {err}")
-            raise SubmitError(f"submitting ledger entry {entry.id} to {adapter} failed ({type(err).__name__}: "
-                              f"{err}); run the same command again to resume (the intent key {key} prevents a "
-                              f"double submission)") from err
+            raise SubmitError(
+                f"submitting ledger entry {entry.id} to {adapter} failed ({type(err).__name__}: "
+                f"{err}); run the same command again to resume (the intent key {key} prevents a "
+                f"double submission)"
+            ) from err
         _record(ledger, entry.id, task.id, "submitted", _local_result(task) if local else None)
         out.submitted += 1
     out.entries = records.select(ledger.conn, batch=batch)
@@ -173,7 +214,7 @@ def _local_result(task) -> dict | None:
     """A local simulator's result, already computed by its `run` (None if it is not ready at once)."""
     try:
         result = task.result(timeout_s=0)
-    except Exception:                               # not ready, or failed: `collect` asks again and stores why
+    except Exception:  # not ready, or failed: `collect` asks again and stores why
         return None
     return {**result.to_dict(), "collected_utc": records.utc_now()}
 
@@ -181,8 +222,7 @@ def _local_result(task) -> dict | None:
 def _record(ledger: Ledger, entry_id: int, task_id: str, how: str, result: dict | None = None) -> None:
     with ledger.write() as conn:
         # a row lock on PostgreSQL: two workers recovering the same intent record one task id, not two
-        current = conn.execute("SELECT task_id FROM entries WHERE id = ?" + for_update(conn),
-                               (entry_id,)).fetchone()[0]
+        current = conn.execute("SELECT task_id FROM entries WHERE id = ?" + for_update(conn), (entry_id,)).fetchone()[0]
         if current is None:
             now = records.utc_now()
             fields = {"task_id": task_id, "state": "SUBMITTED", "submitted_utc": now, "failure_reason": None}

@@ -25,10 +25,12 @@ from ..pulse.program import RydbergProgram, Waveform, chain_positions
 def standard_program(n_atoms: int = 2, spacing_um: float = 6.1, duration_us: float = 1.0) -> RydbergProgram:
     """Ramp Ω up to 15.8 rad/µs and down, sweep Δ from −8 to +12 rad/µs, phase 0; on Aquila's grids."""
     t = duration_us
-    return RydbergProgram(chain_positions(n_atoms, spacing_um),
-                          Waveform((0.0, 0.1, t - 0.1, t), (0.0, 15.8, 15.8, 0.0)),
-                          Waveform((0.0, 0.2, t), (-8.0, -8.0, 12.0)),
-                          Waveform.constant(0.0, t, "constant"))
+    return RydbergProgram(
+        chain_positions(n_atoms, spacing_um),
+        Waveform((0.0, 0.1, t - 0.1, t), (0.0, 15.8, 15.8, 0.0)),
+        Waveform((0.0, 0.2, t), (-8.0, -8.0, 12.0)),
+        Waveform.constant(0.0, t, "constant"),
+    )
 
 
 def exact_observables(program: RydbergProgram) -> dict[str, float]:
@@ -37,7 +39,7 @@ def exact_observables(program: RydbergProgram) -> dict[str, float]:
 
     n = program.n_atoms
     p = np.abs(reference_state(program, max_dt_us=0.0005)) ** 2
-    bits = np.array([[(k >> (n - 1 - i)) & 1 for i in range(n)] for k in range(2 ** n)])
+    bits = np.array([[(k >> (n - 1 - i)) & 1 for i in range(n)] for k in range(2**n)])
     out = {f"n{i}": float(p @ bits[:, i]) for i in range(n)}
     out["zz01"] = float(p @ ((1 - 2 * bits[:, 0]) * (1 - 2 * bits[:, 1])))
     return out
@@ -49,8 +51,9 @@ def measured_observables(counts: dict[str, int]) -> dict[str, tuple[float, float
     return {"zz01": z_string(counts, (0, 1)), **{f"n{i}": density(counts, i) for i in range(n)}}
 
 
-def check_observables(device, shots: int = 1000, seed: int = 11, model_error: float = 0.0,
-                      program: RydbergProgram | None = None) -> dict:
+def check_observables(
+    device, shots: int = 1000, seed: int = 11, model_error: float = 0.0, program: RydbergProgram | None = None
+) -> dict:
     program = program or standard_program()
     exact = exact_observables(program)
     (task,) = device.run([program], shots=shots, seed=seed)
@@ -72,10 +75,9 @@ def check_validation_first(device) -> None:
     from ..devices.validation import ValidationError
 
     good = standard_program()
-    bad = RydbergProgram(chain_positions(2, 0.5), good.amplitude, good.detuning, good.phase)   # atoms too close
+    bad = RydbergProgram(chain_positions(2, 0.5), good.amplitude, good.detuning, good.phase)  # atoms too close
     if device.spec.max_atoms is not None:
-        bad = RydbergProgram(chain_positions(device.spec.max_atoms + 1, 6.1), good.amplitude, good.detuning,
-                             good.phase)
+        bad = RydbergProgram(chain_positions(device.spec.max_atoms + 1, 6.1), good.amplitude, good.detuning, good.phase)
     ran = []
     original = getattr(device, "_counts", None)
     if original is not None:
@@ -120,5 +122,13 @@ def check_missing_extra() -> None:
         raise AssertionError("a missing SDK did not raise MissingExtra")
 
 
-__all__ = ["standard_program", "exact_observables", "measured_observables", "check_observables",
-           "check_validation_first", "check_rebuild", "check_seeded", "check_missing_extra"]
+__all__ = [
+    "standard_program",
+    "exact_observables",
+    "measured_observables",
+    "check_observables",
+    "check_validation_first",
+    "check_rebuild",
+    "check_seeded",
+    "check_missing_extra",
+]

@@ -54,8 +54,16 @@ CREATE TABLE IF NOT EXISTS tasks(arn TEXT PRIMARY KEY, token TEXT NOT NULL UNIQU
     directory TEXT NOT NULL, tags TEXT NOT NULL, created REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
-_REQUEST_FIELDS = ("deviceArn", "action", "shots", "outputS3Bucket", "outputS3KeyPrefix", "deviceParameters",
-                   "tags", "associations")
+_REQUEST_FIELDS = (
+    "deviceArn",
+    "action",
+    "shots",
+    "outputS3Bucket",
+    "outputS3KeyPrefix",
+    "deviceParameters",
+    "tags",
+    "associations",
+)
 
 
 def aquila_paradigm() -> dict:
@@ -68,44 +76,91 @@ def aquila_paradigm() -> dict:
     return {
         "braketSchemaHeader": {"name": "braket.device_schema.quera.quera_ahs_paradigm_properties", "version": "1"},
         "qubitCount": 256,
-        "lattice": {"area": {"width": 100.0e-6, "height": 100.0e-6},
-                    "geometry": {"spacingRadialMin": 4.0e-6, "spacingVerticalMin": 2.5e-6,
-                                 "positionResolution": 1e-7, "numberSitesMax": 256}},
+        "lattice": {
+            "area": {"width": 100.0e-6, "height": 100.0e-6},
+            "geometry": {
+                "spacingRadialMin": 4.0e-6,
+                "spacingVerticalMin": 2.5e-6,
+                "positionResolution": 1e-7,
+                "numberSitesMax": 256,
+            },
+        },
         "rydberg": {
             # the schema example writes 2*pi*862690 (= 5.42e6, the value in rad/us*um^6), not the rad*m^6/s its
             # field documents; a device answering in SI says 5.42e-24 (as the SDK's own test fixture does)
             "c6Coefficient": 5.42e-24,
-            "rydbergGlobal": {"rabiFrequencyRange": [0, two_pi * 4.0e6], "rabiFrequencyResolution": 400,
-                              "rabiFrequencySlewRateMax": two_pi * 4e6 / 100e-9,
-                              "detuningRange": [-two_pi * 20.0e6, two_pi * 20.0e6], "detuningResolution": 0.2,
-                              "detuningSlewRateMax": two_pi * 40.0e6 / 100e-9, "phaseRange": [-99, 99],
-                              "phaseResolution": 5e-7, "timeResolution": 1e-9, "timeDeltaMin": 1e-8,
-                              "timeMin": 0, "timeMax": 4.0e-6},
-            "rydbergLocal": {"detuningRange": [0, two_pi * 50.0e6], "detuningSlewRateMax": 1.2566e15,
-                             "siteCoefficientRange": [0.0, 1.0], "numberLocalDetuningSitesMax": 200,
-                             "spacingRadialMin": 5e-6, "timeResolution": 1e-9, "timeDeltaMin": 1e-8}},
+            "rydbergGlobal": {
+                "rabiFrequencyRange": [0, two_pi * 4.0e6],
+                "rabiFrequencyResolution": 400,
+                "rabiFrequencySlewRateMax": two_pi * 4e6 / 100e-9,
+                "detuningRange": [-two_pi * 20.0e6, two_pi * 20.0e6],
+                "detuningResolution": 0.2,
+                "detuningSlewRateMax": two_pi * 40.0e6 / 100e-9,
+                "phaseRange": [-99, 99],
+                "phaseResolution": 5e-7,
+                "timeResolution": 1e-9,
+                "timeDeltaMin": 1e-8,
+                "timeMin": 0,
+                "timeMax": 4.0e-6,
+            },
+            "rydbergLocal": {
+                "detuningRange": [0, two_pi * 50.0e6],
+                "detuningSlewRateMax": 1.2566e15,
+                "siteCoefficientRange": [0.0, 1.0],
+                "numberLocalDetuningSitesMax": 200,
+                "spacingRadialMin": 5e-6,
+                "timeResolution": 1e-9,
+                "timeDeltaMin": 1e-8,
+            },
+        },
         "performance": {
-            "lattice": {"positionErrorAbs": 0.025e-6, "sitePositionError": 0.025e-6, "atomPositionError": 0.025e-6,
-                        "fillingErrorTypical": 0.005, "fillingErrorWorst": 0.01, "vacancyErrorTypical": 0.005,
-                        "vacancyErrorWorst": 0.005, "atomLossProbabilityTypical": 0.01,
-                        "atomLossProbabilityWorst": 0.01, "atomCaptureProbabilityTypical": 0.01,
-                        "atomCaptureProbabilityWorst": 0.01, "atomDetectionErrorFalsePositiveTypical": 0.01,
-                        "atomDetectionErrorFalsePositiveWorst": 0.01, "atomDetectionErrorFalseNegativeTypical": 0.01,
-                        "atomDetectionErrorFalseNegativeWorst": 0.01},
-            "rydberg": {"rydbergGlobal": {"rabiFrequencyErrorRel": 0.01, "rabiFrequencyGlobalErrorRel": 0.01,
-                                          "rabiFrequencyInhomogeneityRel": 0.01,
-                                          "groundDetectionError": 0.01,
-                                          "rydbergDetectionError": 0.1, "groundPrepError": 0.01,
-                                          "rydbergPrepErrorBest": 0.05, "rydbergPrepErrorWorst": 0.05,
-                                          "T1Single": 100e-6, "T1Ensemble": 100e-6, "T2StarSingle": 5e-6,
-                                          "T2StarEnsemble": 5e-6, "T2EchoSingle": 5e-6, "T2EchoEnsemble": 5e-6,
-                                          "T2RabiSingle": 5e-6, "T2RabiEnsemble": 5e-6,
-                                          "T2BlockadedRabiSingle": 5e-6, "T2BlockadedRabiEnsemble": 5e-6,
-                                          "detuningError": 1e6, "detuningInhomogeneity": 1e6,
-                                          "rabiAmplitudeRampCorrection": [
-                                              {"rampTime": 50e-9, "rabiCorrection": 0.92},
-                                              {"rampTime": 75e-9, "rabiCorrection": 0.97},
-                                              {"rampTime": 100e-9, "rabiCorrection": 1.0}]}}},
+            "lattice": {
+                "positionErrorAbs": 0.025e-6,
+                "sitePositionError": 0.025e-6,
+                "atomPositionError": 0.025e-6,
+                "fillingErrorTypical": 0.005,
+                "fillingErrorWorst": 0.01,
+                "vacancyErrorTypical": 0.005,
+                "vacancyErrorWorst": 0.005,
+                "atomLossProbabilityTypical": 0.01,
+                "atomLossProbabilityWorst": 0.01,
+                "atomCaptureProbabilityTypical": 0.01,
+                "atomCaptureProbabilityWorst": 0.01,
+                "atomDetectionErrorFalsePositiveTypical": 0.01,
+                "atomDetectionErrorFalsePositiveWorst": 0.01,
+                "atomDetectionErrorFalseNegativeTypical": 0.01,
+                "atomDetectionErrorFalseNegativeWorst": 0.01,
+            },
+            "rydberg": {
+                "rydbergGlobal": {
+                    "rabiFrequencyErrorRel": 0.01,
+                    "rabiFrequencyGlobalErrorRel": 0.01,
+                    "rabiFrequencyInhomogeneityRel": 0.01,
+                    "groundDetectionError": 0.01,
+                    "rydbergDetectionError": 0.1,
+                    "groundPrepError": 0.01,
+                    "rydbergPrepErrorBest": 0.05,
+                    "rydbergPrepErrorWorst": 0.05,
+                    "T1Single": 100e-6,
+                    "T1Ensemble": 100e-6,
+                    "T2StarSingle": 5e-6,
+                    "T2StarEnsemble": 5e-6,
+                    "T2EchoSingle": 5e-6,
+                    "T2EchoEnsemble": 5e-6,
+                    "T2RabiSingle": 5e-6,
+                    "T2RabiEnsemble": 5e-6,
+                    "T2BlockadedRabiSingle": 5e-6,
+                    "T2BlockadedRabiEnsemble": 5e-6,
+                    "detuningError": 1e6,
+                    "detuningInhomogeneity": 1e6,
+                    "rabiAmplitudeRampCorrection": [
+                        {"rampTime": 50e-9, "rabiCorrection": 0.92},
+                        {"rampTime": 75e-9, "rabiCorrection": 0.97},
+                        {"rampTime": 100e-9, "rabiCorrection": 1.0},
+                    ],
+                }
+            },
+        },
     }
 
 
@@ -113,13 +168,19 @@ def aquila_capabilities() -> dict:
     """A full QueraDeviceCapabilities document (the schema's example service block, the paradigm above)."""
     return {
         "braketSchemaHeader": {"name": "braket.device_schema.quera.quera_device_capabilities", "version": "1"},
-        "service": {"braketSchemaHeader": {"name": "braket.device_schema.device_service_properties", "version": "1"},
-                    "executionWindows": [{"executionDay": "Everyday", "windowStartHour": "09:00",
-                                          "windowEndHour": "10:00"}],
-                    "shotsRange": [1, 1000], "deviceCost": {"price": 0.01, "unit": "shot"},
-                    "deviceDocumentation": {"imageUrl": "image_url", "summary": "Summary on the device",
-                                            "externalDocumentationUrl": "external doc link"},
-                    "deviceLocation": "us-east-1", "updatedAt": "2022-05-15T19:28:02.869136"},
+        "service": {
+            "braketSchemaHeader": {"name": "braket.device_schema.device_service_properties", "version": "1"},
+            "executionWindows": [{"executionDay": "Everyday", "windowStartHour": "09:00", "windowEndHour": "10:00"}],
+            "shotsRange": [1, 1000],
+            "deviceCost": {"price": 0.01, "unit": "shot"},
+            "deviceDocumentation": {
+                "imageUrl": "image_url",
+                "summary": "Summary on the device",
+                "externalDocumentationUrl": "external doc link",
+            },
+            "deviceLocation": "us-east-1",
+            "updatedAt": "2022-05-15T19:28:02.869136",
+        },
         "action": {"braket.ir.ahs.program": {"actionType": "braket.ir.ahs.program", "version": ["1"]}},
         "paradigm": aquila_paradigm(),
         "deviceParameters": {},
@@ -130,8 +191,7 @@ def _time_matches(op: str, t: float, times: list[float]) -> bool:
     """One createdAt filter (BETWEEN takes two values, the others one)."""
     if op == "BETWEEN":
         return times[0] <= t <= times[1]
-    return {"GTE": t >= times[0], "GT": t > times[0], "LTE": t <= times[0], "LT": t < times[0],
-            "EQUAL": t in times}[op]
+    return {"GTE": t >= times[0], "GT": t > times[0], "LTE": t <= times[0], "LT": t < times[0], "EQUAL": t in times}[op]
 
 
 def _iso(t: float) -> datetime:
@@ -155,8 +215,9 @@ class _Db:
 
 
 class FakeBraket:
-    def __init__(self, dir, complete_after_s: float = 0.05, accept_delay_s: float = 0.0,
-                 capabilities: dict | None = None):
+    def __init__(
+        self, dir, complete_after_s: float = 0.05, accept_delay_s: float = 0.0, capabilities: dict | None = None
+    ):
         self.dir = Path(dir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.complete_after_s = float(complete_after_s)
@@ -174,8 +235,9 @@ class FakeBraket:
         """A real boto3 Session whose Braket and S3 calls this fake answers (register before clients exist)."""
         import boto3
 
-        session = boto3.Session(aws_access_key_id="FAKEKEYFORTESTS", aws_secret_access_key="fake-secret-for-tests",
-                                region_name=region)
+        session = boto3.Session(
+            aws_access_key_id="FAKEKEYFORTESTS", aws_secret_access_key="fake-secret-for-tests", region_name=region
+        )
         self.attach(session.events)
         return session
 
@@ -196,8 +258,9 @@ class FakeBraket:
         params = context.get("fake_braket_params", {})
         handler = getattr(self, f"_op_{model.name}", None)
         if handler is None:
-            return AWSResponse(None, 400, {}, None), self._error("UnsupportedOperation",
-                                                                 f"the fake does not serve {model.name}")
+            return AWSResponse(None, 400, {}, None), self._error(
+                "UnsupportedOperation", f"the fake does not serve {model.name}"
+            )
         parsed = handler(params)
         status = parsed.get("ResponseMetadata", {}).get("HTTPStatusCode", 200)
         return AWSResponse(None, status, {}, None), parsed
@@ -207,8 +270,9 @@ class FakeBraket:
         return {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}
 
     def _count(self, db, name: str, by: int = 1) -> None:
-        db.execute("INSERT INTO counters VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + ?",
-                   (name, by, by))
+        db.execute(
+            "INSERT INTO counters VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + ?", (name, by, by)
+        )
 
     # --- operations ------------------------------------------------------------------------------------------
     def _op_CreateQuantumTask(self, p: dict) -> dict:
@@ -228,9 +292,21 @@ class FakeBraket:
                 return {"quantumTaskArn": row[0]}
             arn = f"arn:aws:braket:{REGION}:{ACCOUNT}:quantum-task/{uuid.uuid4()}"
             directory = f"{p['outputS3KeyPrefix']}/{arn.rsplit('/', 1)[1]}"
-            db.execute("INSERT INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (arn, token, digest, p["deviceArn"], int(p["shots"]), p["action"], p["outputS3Bucket"],
-                        directory, json.dumps(p.get("tags") or {}), time.time()))
+            db.execute(
+                "INSERT INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    arn,
+                    token,
+                    digest,
+                    p["deviceArn"],
+                    int(p["shots"]),
+                    p["action"],
+                    p["outputS3Bucket"],
+                    directory,
+                    json.dumps(p.get("tags") or {}),
+                    time.time(),
+                ),
+            )
             self._count(db, "tasks_created")
             pending = db.execute("SELECT value FROM counters WHERE name = 'drop_replies'").fetchone()
             if pending and pending[0] > 0:
@@ -240,15 +316,18 @@ class FakeBraket:
             db.execute("COMMIT")
         if drop:
             from botocore.exceptions import ReadTimeoutError
+
             raise ReadTimeoutError(endpoint_url=f"https://braket.{REGION}.amazonaws.com/quantum-task")
         if self.accept_delay_s:
-            time.sleep(self.accept_delay_s)       # accepted by the service, not yet known to the caller
+            time.sleep(self.accept_delay_s)  # accepted by the service, not yet known to the caller
         return {"quantumTaskArn": arn}
 
     def _row(self, arn: str):
         with self._db() as db:
-            return db.execute("SELECT arn, device_arn, shots, bucket, directory, tags, created, action "
-                              "FROM tasks WHERE arn = ?", (arn,)).fetchone()
+            return db.execute(
+                "SELECT arn, device_arn, shots, bucket, directory, tags, created, action FROM tasks WHERE arn = ?",
+                (arn,),
+            ).fetchone()
 
     def _status(self, created: float) -> str:
         age = time.time() - created
@@ -259,8 +338,16 @@ class FakeBraket:
     def _summary(self, row) -> dict:
         arn, device, shots, bucket, directory, tags, created, _ = row
         status = self._status(created)
-        out = {"quantumTaskArn": arn, "status": status, "deviceArn": device, "shots": shots, "outputS3Bucket": bucket,
-               "outputS3Directory": directory, "createdAt": _iso(created), "tags": json.loads(tags)}
+        out = {
+            "quantumTaskArn": arn,
+            "status": status,
+            "deviceArn": device,
+            "shots": shots,
+            "outputS3Bucket": bucket,
+            "outputS3Directory": directory,
+            "createdAt": _iso(created),
+            "tags": json.loads(tags),
+        }
         if status == "COMPLETED":
             out["endedAt"] = _iso(created + self.complete_after_s)
         return out
@@ -276,8 +363,10 @@ class FakeBraket:
     def _op_SearchQuantumTasks(self, p: dict) -> dict:
         with self._db() as db:
             self._count(db, "search_calls")
-            rows = db.execute("SELECT arn, device_arn, shots, bucket, directory, tags, created, action FROM tasks "
-                              "ORDER BY created, arn").fetchall()
+            rows = db.execute(
+                "SELECT arn, device_arn, shots, bucket, directory, tags, created, action FROM tasks "
+                "ORDER BY created, arn"
+            ).fetchall()
         tasks = [self._summary(r) for r in rows]
         for f in p["filters"]:
             name, op, values = f["name"], f["operator"], f["values"]
@@ -297,7 +386,7 @@ class FakeBraket:
                 tasks = [t for t in tasks if t[name] in values]
         start = int(p.get("nextToken") or 0)
         size = int(p.get("maxResults") or 100)
-        page = tasks[start:start + size]
+        page = tasks[start : start + size]
         out = {"quantumTasks": [{k: v for k, v in t.items()} for t in page]}
         if start + size < len(tasks):
             out["nextToken"] = str(start + size)
@@ -306,14 +395,24 @@ class FakeBraket:
     def _op_GetDevice(self, p: dict) -> dict:
         if p["deviceArn"] != AQUILA_ARN:
             return self._error("ResourceNotFoundException", f"no device {p['deviceArn']}", 404)
-        return {"deviceArn": AQUILA_ARN, "deviceName": "Aquila", "providerName": "QuEra", "deviceType": "QPU",
-                "deviceStatus": "ONLINE", "deviceCapabilities": json.dumps(self.capabilities), "deviceQueueInfo": []}
+        return {
+            "deviceArn": AQUILA_ARN,
+            "deviceName": "Aquila",
+            "providerName": "QuEra",
+            "deviceType": "QPU",
+            "deviceStatus": "ONLINE",
+            "deviceCapabilities": json.dumps(self.capabilities),
+            "deviceQueueInfo": [],
+        }
 
     def _op_GetObject(self, p: dict) -> dict:
         directory, _, name = p["Key"].rpartition("/")
         with self._db() as db:
-            row = db.execute("SELECT arn, device_arn, shots, bucket, directory, tags, created, action FROM tasks "
-                             "WHERE bucket = ? AND directory = ?", (p["Bucket"], directory)).fetchone()
+            row = db.execute(
+                "SELECT arn, device_arn, shots, bucket, directory, tags, created, action FROM tasks "
+                "WHERE bucket = ? AND directory = ?",
+                (p["Bucket"], directory),
+            ).fetchone()
         if row is None or name != "results.json" or self._status(row[6]) != "COMPLETED":
             return self._error("NoSuchKey", f"s3://{p['Bucket']}/{p['Key']} does not exist", 404)
         return {"Body": io.BytesIO(self.result_json(row).encode())}
@@ -325,15 +424,28 @@ class FakeBraket:
         arn, device, shots, *_, action = row
         n = len(json.loads(action)["setup"]["ahs_register"]["sites"])
         rng = random.Random(arn)
-        shots_out = [{"shotMetadata": {"shotStatus": "Success"},
-                      "shotResult": {"preSequence": [1] * n, "postSequence": [rng.randint(0, 1) for _ in range(n)]}}
-                     for _ in range(shots)]
-        return json.dumps({
-            "braketSchemaHeader": {"name": "braket.task_result.analog_hamiltonian_simulation_task_result",
-                                   "version": "1"},
-            "taskMetadata": {"braketSchemaHeader": {"name": "braket.task_result.task_metadata", "version": "1"},
-                             "id": arn, "shots": shots, "deviceId": device},
-            "measurements": shots_out})
+        shots_out = [
+            {
+                "shotMetadata": {"shotStatus": "Success"},
+                "shotResult": {"preSequence": [1] * n, "postSequence": [rng.randint(0, 1) for _ in range(n)]},
+            }
+            for _ in range(shots)
+        ]
+        return json.dumps(
+            {
+                "braketSchemaHeader": {
+                    "name": "braket.task_result.analog_hamiltonian_simulation_task_result",
+                    "version": "1",
+                },
+                "taskMetadata": {
+                    "braketSchemaHeader": {"name": "braket.task_result.task_metadata", "version": "1"},
+                    "id": arn,
+                    "shots": shots,
+                    "deviceId": device,
+                },
+                "measurements": shots_out,
+            }
+        )
 
     # --- for tests ---------------------------------------------------------------------------------------------
     def drop_replies(self, n: int = 1) -> None:
@@ -343,8 +455,10 @@ class FakeBraket:
 
     def tasks(self) -> list[dict]:
         with self._db() as db:
-            rows = db.execute("SELECT arn, token, request_digest, device_arn, shots, action, tags, created FROM tasks "
-                              "ORDER BY created").fetchall()
+            rows = db.execute(
+                "SELECT arn, token, request_digest, device_arn, shots, action, tags, created FROM tasks "
+                "ORDER BY created"
+            ).fetchall()
         keys = ("arn", "token", "request_digest", "device_arn", "shots", "action", "tags", "created")
         return [{**dict(zip(keys, r)), "tags": json.loads(r[6])} for r in rows]
 

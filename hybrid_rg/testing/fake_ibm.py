@@ -63,8 +63,9 @@ class FakeIbmService:
         return _Db(self.dir / "ibm.sqlite")
 
     def _count(self, db, name: str, by: int = 1) -> None:
-        db.execute("INSERT INTO counters VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + ?",
-                   (name, by, by))
+        db.execute(
+            "INSERT INTO counters VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + ?", (name, by, by)
+        )
 
     def backend(self, name: str = "ibm_torino"):
         return make_backend(self, name)
@@ -78,9 +79,17 @@ class FakeIbmService:
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
             self._count(db, "run_calls")
-            db.execute("INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?)",
-                       (job_id, json.dumps(list(options.get("job_tags") or [])), options["backend"].name, shots,
-                        pub.circuit.num_clbits, time.time()))
+            db.execute(
+                "INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    job_id,
+                    json.dumps(list(options.get("job_tags") or [])),
+                    options["backend"].name,
+                    shots,
+                    pub.circuit.num_clbits,
+                    time.time(),
+                ),
+            )
             pending = db.execute("SELECT value FROM counters WHERE name = 'drop_replies'").fetchone()
             if pending and pending[0] > 0:
                 self._count(db, "drop_replies", -1)
@@ -93,8 +102,15 @@ class FakeIbmService:
         return FakeIbmJob(self, job_id)
 
     # --- what the adapter calls --------------------------------------------------------------------------------
-    def jobs(self, limit: int | None = 10, skip: int = 0, backend_name: str | None = None, job_tags=None,
-             created_after: datetime | None = None, **kwargs) -> list["FakeIbmJob"]:
+    def jobs(
+        self,
+        limit: int | None = 10,
+        skip: int = 0,
+        backend_name: str | None = None,
+        job_tags=None,
+        created_after: datetime | None = None,
+        **kwargs,
+    ) -> list["FakeIbmJob"]:
         with self._db() as db:
             self._count(db, "jobs_calls")
             rows = db.execute("SELECT id, tags, backend, created FROM jobs ORDER BY created DESC").fetchall()
@@ -117,8 +133,9 @@ class FakeIbmService:
 
     def _row(self, job_id: str):
         with self._db() as db:
-            return db.execute("SELECT id, tags, backend, shots, n_clbits, created FROM jobs WHERE id = ?",
-                              (job_id,)).fetchone()
+            return db.execute(
+                "SELECT id, tags, backend, shots, n_clbits, created FROM jobs WHERE id = ?", (job_id,)
+            ).fetchone()
 
     # --- for tests ---------------------------------------------------------------------------------------------
     def drop_replies(self, n: int = 1) -> None:

@@ -55,11 +55,12 @@ class FakeRemoteDevice:
 
     snapshot = "fake_aquila"
 
-    def __init__(self, dir: str | os.PathLike, name: str = "fake_remote", delay_s: float = 0.05,
-                 accept_delay_s: float = 0.0):
+    def __init__(
+        self, dir: str | os.PathLike, name: str = "fake_remote", delay_s: float = 0.05, accept_delay_s: float = 0.0
+    ):
         self.dir = Path(dir)
         self.name = name
-        self.spec = load_device_spec(self.snapshot)       # validates like any adapter (registry: no wrapper)
+        self.spec = load_device_spec(self.snapshot)  # validates like any adapter (registry: no wrapper)
         self.delay_s = float(delay_s)
         self.accept_delay_s = float(accept_delay_s)
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -88,18 +89,29 @@ class FakeRemoteDevice:
                     return FakeTask(self, row[0])
             task_id = f"fake:{uuid.uuid4().hex}"
             now = time.time()
-            db.execute("INSERT INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-                       (task_id, token, program.to_json(None), program.digest(), int(shots), seed, now,
-                        now + self.delay_s, dict(program.metadata).get("fake_fail")))
+            db.execute(
+                "INSERT INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                (
+                    task_id,
+                    token,
+                    program.to_json(None),
+                    program.digest(),
+                    int(shots),
+                    seed,
+                    now,
+                    now + self.delay_s,
+                    dict(program.metadata).get("fake_fail"),
+                ),
+            )
             db.execute("COMMIT")
         if self.accept_delay_s:
-            time.sleep(self.accept_delay_s)       # accepted by the provider, not yet known to the caller
+            time.sleep(self.accept_delay_s)  # accepted by the provider, not yet known to the caller
         return FakeTask(self, task_id)
 
     # --- the Device protocol -------------------------------------------------------------------------------
     def run(self, programs, shots: int, seed: int | None = None) -> list["FakeTask"]:
         programs = list(programs)
-        require_valid(programs, self.spec, shots)        # the whole batch before anything is created
+        require_valid(programs, self.spec, shots)  # the whole batch before anything is created
         return [self._create(p, shots, None if seed is None else seed + k, None) for k, p in enumerate(programs)]
 
     def task(self, task_id: str) -> "FakeTask":
@@ -135,8 +147,13 @@ class FakeLocalDevice(FakeRemoteDevice):
 
     snapshot = "fake_local"
 
-    def __init__(self, dir: str | os.PathLike | None = None, name: str = "fake_local", delay_s: float = 0.0,
-                 accept_delay_s: float = 0.0):
+    def __init__(
+        self,
+        dir: str | os.PathLike | None = None,
+        name: str = "fake_local",
+        delay_s: float = 0.0,
+        accept_delay_s: float = 0.0,
+    ):
         if dir is None:
             dir = Path(tempfile.gettempdir()) / f"hybrid-rg-fake_local-{os.getuid()}"
         super().__init__(dir, name, delay_s, accept_delay_s)
@@ -163,8 +180,10 @@ class FakeTask:
 
     def _row(self):
         with self._device._db() as db:
-            return db.execute("SELECT program_json, shots, seed, created, ready, fail_reason, result_json "
-                              "FROM tasks WHERE id = ?", (self._id,)).fetchone()
+            return db.execute(
+                "SELECT program_json, shots, seed, created, ready, fail_reason, result_json FROM tasks WHERE id = ?",
+                (self._id,),
+            ).fetchone()
 
     def state(self) -> TaskState:
         _, _, _, created, ready, fail, _ = self._row()
@@ -191,5 +210,4 @@ class FakeTask:
             cached = json.dumps(counts)
             with self._device._db() as db:
                 db.execute("UPDATE tasks SET result_json = ? WHERE id = ?", (cached, self._id))
-        return TaskResult(json.loads(cached), shots, {"task_id": self._id, "device": self._device.name,
-                                                      "seed": seed})
+        return TaskResult(json.loads(cached), shots, {"task_id": self._id, "device": self._device.name, "seed": seed})

@@ -25,10 +25,13 @@ def load_checkpoint(path: str | Path):
         return torch.load(path, weights_only=True, map_location="cpu")
     except pickle.UnpicklingError as err:
         reason = str(err).splitlines()[0][:200] if str(err) else "not a plain checkpoint"
-        raise UnusableFile(f"{path}: refused, it holds more than tensors and numbers ({reason}); delete it if you "
-                           f"did not write it, and rerun to recompute it") from None
+        raise UnusableFile(
+            f"{path}: refused, it holds more than tensors and numbers ({reason}); delete it if you "
+            f"did not write it, and rerun to recompute it"
+        ) from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, KeyError, IndexError) as err:
-        raise UnusableFile(f"{path}: damaged or truncated checkpoint ({type(err).__name__}); delete it and rerun to "
-                           f"recompute it") from None
+        raise UnusableFile(
+            f"{path}: damaged or truncated checkpoint ({type(err).__name__}); delete it and rerun to recompute it"
+        ) from None
     except OSError as err:
         raise UnusableFile(f"{path}: cannot be read ({err.strerror or err}); check the path") from None

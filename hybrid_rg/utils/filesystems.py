@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-NETWORK_FILESYSTEMS = frozenset({"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "afs", "glusterfs", "lustre",
-                                 "9p"})
+NETWORK_FILESYSTEMS = frozenset(
+    {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "afs", "glusterfs", "lustre", "9p"}
+)
 
 
 def filesystem_type(path: Path) -> str:

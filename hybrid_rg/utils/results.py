@@ -75,8 +75,14 @@ def write_csv(path: Path, times: np.ndarray, columns: Mapping[str, np.ndarray]) 
             w.writerow([f"{t:.10g}", *(f"{columns[c][k]:.15g}" for c in columns)])
 
 
-def plot_time_series(path: Path, times: np.ndarray, columns: Mapping[str, np.ndarray], title: str,
-                     ylabel: str = "value", max_lines: int = 8) -> None:
+def plot_time_series(
+    path: Path,
+    times: np.ndarray,
+    columns: Mapping[str, np.ndarray],
+    title: str,
+    ylabel: str = "value",
+    max_lines: int = 8,
+) -> None:
     """Lines for a few observables; a space–time colour map when many one-site observables share a letter."""
     import matplotlib
 
@@ -98,8 +104,14 @@ def plot_time_series(path: Path, times: np.ndarray, columns: Mapping[str, np.nda
         styles = ["-", "--", ":", "-."]
         for k, c in enumerate(lines[:max_lines]):
             # distinct dashes so curves that coincide (e.g. two exact methods) stay visible
-            ax.plot(times, columns[c], styles[k % 4], marker="." if len(times) < 60 else None, label=c,
-                    linewidth=2.2 - 0.4 * (k % 4))
+            ax.plot(
+                times,
+                columns[c],
+                styles[k % 4],
+                marker="." if len(times) < 60 else None,
+                label=c,
+                linewidth=2.2 - 0.4 * (k % 4),
+            )
         ax.set_xlabel("t")
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
@@ -107,8 +119,15 @@ def plot_time_series(path: Path, times: np.ndarray, columns: Mapping[str, np.nda
     for letter, names in maps.items():
         ax = axes.pop(0)
         data = np.array([columns[c] for c in names])
-        im = ax.imshow(data, aspect="auto", origin="lower", cmap="RdBu_r", vmin=-1, vmax=1,
-                       extent=(times[0], times[-1], -0.5, len(names) - 0.5))
+        im = ax.imshow(
+            data,
+            aspect="auto",
+            origin="lower",
+            cmap="RdBu_r",
+            vmin=-1,
+            vmax=1,
+            extent=(times[0], times[-1], -0.5, len(names) - 0.5),
+        )
         ax.set_xlabel("t")
         ax.set_ylabel("site")
         ax.set_title(f"⟨{letter.upper()}_i(t)⟩")

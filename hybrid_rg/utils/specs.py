@@ -28,8 +28,7 @@ M = TypeVar("M", bound="SpecModel")
 class SpecModel(BaseModel):
     """Base of every spec section: strict, closed, immutable."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False,
-                              validate_default=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False, validate_default=True)
 
 
 def read_toml_text(path: str | Path, example: str = "") -> tuple[dict, str]:
@@ -159,8 +158,13 @@ def _model_in(ann: Any):
     return None
 
 
-def parse_spec(raw: dict, model: type[M], source: str | Path | None = None, context: dict | None = None,
-               error: type[SpecError] = SpecError) -> M:
+def parse_spec(
+    raw: dict,
+    model: type[M],
+    source: str | Path | None = None,
+    context: dict | None = None,
+    error: type[SpecError] = SpecError,
+) -> M:
     """Validate a TOML table against a SpecModel; `error` (a SpecError: one line, file and field) on any
     problem."""
     try:
@@ -169,8 +173,9 @@ def parse_spec(raw: dict, model: type[M], source: str | Path | None = None, cont
         raise error(describe(err, model, source)) from None
 
 
-def load_spec_file(path: str | Path, model: type[M], example: str = "", context: dict | None = None,
-                   error: type[SpecError] = SpecError) -> M:
+def load_spec_file(
+    path: str | Path, model: type[M], example: str = "", context: dict | None = None, error: type[SpecError] = SpecError
+) -> M:
     """Read a TOML spec file and validate it against `model`. `context` reaches the model's validators (e.g. the
     spec's folder, for paths relative to it); `error` is the SpecError subclass raised."""
     path = Path(path)

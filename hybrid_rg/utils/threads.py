@@ -33,7 +33,7 @@ def limit_threads() -> None:
     if any(m in sys.modules for m in ("numpy", "scipy", "torch")):
         from threadpoolctl import threadpool_limits
 
-        threadpool_limits(n)                 # the BLAS and OpenMP pools already loaded, for this process
+        threadpool_limits(n)  # the BLAS and OpenMP pools already loaded, for this process
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(n)
 

@@ -8,9 +8,20 @@ from pathlib import Path
 EXPERIMENT = Path(__file__).resolve().parents[2] / "experiments" / "olrg" / "hem_smoke.toml"
 
 
-def write_spec(folder: Path, name: str = "c", *, device: str = "emulator", options: dict | None = None,
-               extra: str = "", n_trials: int = 4, batch_size: int = 2, bound: str = "none",
-               warm: bool = False, storage: str = "", budget_usd: float | None = None) -> Path:
+def write_spec(
+    folder: Path,
+    name: str = "c",
+    *,
+    device: str = "emulator",
+    options: dict | None = None,
+    extra: str = "",
+    n_trials: int = 4,
+    batch_size: int = 2,
+    bound: str = "none",
+    warm: bool = False,
+    storage: str = "",
+    budget_usd: float | None = None,
+) -> Path:
     opts = ", ".join(f'{k} = "{v}"' for k, v in (options or {}).items())
     budget = "" if budget_usd is None else f"budget_usd = {budget_usd}"
     text = f"""

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from hybrid_rg.calibration import load_campaign, run_campaign
 from hybrid_rg.runtime import records
-from hybrid_rg.testing.fake_provider import FakeRemoteDevice
 from hybrid_rg.runtime.ledger import Ledger
+from hybrid_rg.testing.fake_provider import FakeRemoteDevice
 
 from ..killcore import ForkServer, kill_runs, provider_vs_ledger, script, timed, wait
 from .helpers import fake_options, write_spec
@@ -26,8 +26,15 @@ PER_TASK_USD = 0.30 + SHOTS * 0.01
 
 def setup(workdir: Path, k: int) -> Path:
     """Campaign k (its own study; one ledger and one provider for all)."""
-    return write_spec(workdir, f"kill{k}", device="fake_aquila", options=fake_options(workdir / "provider"),
-                      n_trials=N_TRIALS, batch_size=2, budget_usd=100.0)
+    return write_spec(
+        workdir,
+        f"kill{k}",
+        device="fake_aquila",
+        options=fake_options(workdir / "provider"),
+        n_trials=N_TRIALS,
+        batch_size=2,
+        budget_usd=100.0,
+    )
 
 
 def child(spec: Path, workdir: Path, ledger: Path) -> int:
@@ -39,11 +46,24 @@ def child(spec: Path, workdir: Path, ledger: Path) -> int:
         return 1
 
 
-SERVER = ForkServer(["optuna", "optuna.storages.journal", "hybrid_rg.calibration.build",
-                     "hybrid_rg.calibration.campaign", "hybrid_rg.calibration.warm", "hybrid_rg.olrg.experiment",
-                     "hybrid_rg.olrg.predict", "hybrid_rg.olrg.trainer", "hybrid_rg.pulse.experiment_programs",
-                     "hybrid_rg.runtime.collect", "hybrid_rg.testing.fake_provider", "hybrid_rg.devices.emulator",
-                     "hybrid_rg.runtime.submit", "hybrid_rg.utils.provenance"])
+SERVER = ForkServer(
+    [
+        "optuna",
+        "optuna.storages.journal",
+        "hybrid_rg.calibration.build",
+        "hybrid_rg.calibration.campaign",
+        "hybrid_rg.calibration.warm",
+        "hybrid_rg.olrg.experiment",
+        "hybrid_rg.olrg.predict",
+        "hybrid_rg.olrg.trainer",
+        "hybrid_rg.pulse.experiment_programs",
+        "hybrid_rg.runtime.collect",
+        "hybrid_rg.testing.fake_provider",
+        "hybrid_rg.devices.emulator",
+        "hybrid_rg.runtime.submit",
+        "hybrid_rg.utils.provenance",
+    ]
+)
 
 
 def run_kills(workdir: Path, n_kills: int, seed: int = 0) -> dict:
@@ -53,21 +73,33 @@ def run_kills(workdir: Path, n_kills: int, seed: int = 0) -> dict:
     SERVER.warm()
     t0 = time.monotonic()
     specs = [setup(workdir, 0)]
-    duration = timed(SERVER.start(child, specs[0], workdir, ledger))     # an unkilled campaign: a run's duration
+    duration = timed(SERVER.start(child, specs[0], workdir, ledger))  # an unkilled campaign: a run's duration
     specs.append(setup(workdir, 1))
     bad = [0]
 
-    def on_exit(code):                                        # finished between two kills: the next campaign
+    def on_exit(code):  # finished between two kills: the next campaign
         bad[0] += code != 0
         specs.append(setup(workdir, len(specs)))
 
-    attempts = kill_runs(n_kills, lambda: SERVER.start(child, specs[-1], workdir, ledger), random.Random(seed),
-                         0.7 * duration, lambda: None, on_exit)
-    for spec in specs:                                        # recovery: every campaign once more, unkilled
+    attempts = kill_runs(
+        n_kills,
+        lambda: SERVER.start(child, specs[-1], workdir, ledger),
+        random.Random(seed),
+        0.7 * duration,
+        lambda: None,
+        on_exit,
+    )
+    for spec in specs:  # recovery: every campaign once more, unkilled
         bad[0] += wait(SERVER.start(child, spec, workdir, ledger)) != 0
-    return {**audit(specs, workdir, ledger, provider), "kills": n_kills, "attempts": attempts,
-            "campaigns": len(specs), "campaign_duration_s": round(duration, 3), "bad_exits": bad[0],
-            "wall_s": round(time.monotonic() - t0, 2)}
+    return {
+        **audit(specs, workdir, ledger, provider),
+        "kills": n_kills,
+        "attempts": attempts,
+        "campaigns": len(specs),
+        "campaign_duration_s": round(duration, 3),
+        "bad_exits": bad[0],
+        "wall_s": round(time.monotonic() - t0, 2),
+    }
 
 
 def audit(specs: list[Path], workdir: Path, ledger: Path, provider: Path) -> dict:
@@ -89,15 +121,23 @@ def audit(specs: list[Path], workdir: Path, ledger: Path, provider: Path) -> dic
     trials = [t for _, t in trials]
     complete = [t for t in trials if t.state == TrialState.COMPLETE]
     batches = {e.batch for e in entries}
-    told_with_own_tasks = sum(1 for t in complete if set(t.user_attrs.get("task_ids", [])) <=
-                              {e.task_id for e in entries if e.batch == t.user_attrs["batch"]})
-    return {**provider_vs_ledger(tasks, entries), "batches": len(batches), "trial_roots": len(roots),
-            "complete_trials": len(complete), "expected_complete": N_TRIALS * len(specs),
-            "running_trials": sum(t.state == TrialState.RUNNING for t in trials),
-            "failed_trials": sum(t.state == TrialState.FAIL for t in trials),
-            "complete_told_from_their_own_batch": told_with_own_tasks,
-            "provider_bill_usd": round(len(tasks) * PER_TASK_USD, 4),
-            "provider_counters": FakeRemoteDevice(provider).counters()}
+    told_with_own_tasks = sum(
+        1
+        for t in complete
+        if set(t.user_attrs.get("task_ids", [])) <= {e.task_id for e in entries if e.batch == t.user_attrs["batch"]}
+    )
+    return {
+        **provider_vs_ledger(tasks, entries),
+        "batches": len(batches),
+        "trial_roots": len(roots),
+        "complete_trials": len(complete),
+        "expected_complete": N_TRIALS * len(specs),
+        "running_trials": sum(t.state == TrialState.RUNNING for t in trials),
+        "failed_trials": sum(t.state == TrialState.FAIL for t in trials),
+        "complete_told_from_their_own_batch": told_with_own_tasks,
+        "provider_bill_usd": round(len(tasks) * PER_TASK_USD, 4),
+        "provider_counters": FakeRemoteDevice(provider).counters(),
+    }
 
 
 if __name__ == "__main__":

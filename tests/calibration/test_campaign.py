@@ -26,11 +26,15 @@ def test_emulator_campaign_measures_the_observable_it_claims(tmp_path):
     from hybrid_rg.exact.runner import ExactRequest, run_exact
 
     spec = write_spec(tmp_path, "emu", n_trials=3, warm=True, bound="constraint")
-    out = run_campaign(load_campaign(spec), root=tmp_path / "root", ledger_path=tmp_path / "l.sqlite",
-                       log=lambda m: None)
+    out = run_campaign(
+        load_campaign(spec), root=tmp_path / "root", ledger_path=tmp_path / "l.sqlite", log=lambda m: None
+    )
     assert out.finished and len(out.told) == 3
-    _, values = run_exact(ExactRequest(model="tfim", n=4, times=(1.0,), observables=("zz:0,1",), J=-1.0, h=1.0,
-                                       method="krylov").validate())
+    _, values = run_exact(
+        ExactRequest(
+            model="tfim", n=4, times=(1.0,), observables=("zz:0,1",), J=-1.0, h=1.0, method="krylov"
+        ).validate()
+    )
     exact = 0.25 * float(next(iter(values.values()))[0].real)
     study = _study(tmp_path, "emu")
     assert abs(study.user_attrs["target"] - exact) < 1e-6
@@ -60,16 +64,23 @@ def test_warm_start_enqueues_the_surrogates_best_and_narrows(tmp_path):
 
 def test_waiting_for_results_then_resuming_pays_once(tmp_path):
     provider = tmp_path / "provider"
-    spec = write_spec(tmp_path, "slow", device="fake_aquila", options=fake_options(provider, delay_s=1.5),
-                      n_trials=2, budget_usd=50.0, extra="")
+    spec = write_spec(
+        tmp_path,
+        "slow",
+        device="fake_aquila",
+        options=fake_options(provider, delay_s=1.5),
+        n_trials=2,
+        budget_usd=50.0,
+        extra="",
+    )
     cspec = load_campaign(spec).with_changes(budget={"collect_timeout_s": 0.05})
     first = run_campaign(cspec, root=tmp_path / "root", ledger_path=tmp_path / "l.sqlite", log=lambda m: None)
     assert sorted(first.pending) == [0, 1] and not first.finished
     assert len(FakeRemoteDevice(provider).tasks()) == 2
     time.sleep(1.6)
     second = run_campaign(cspec, root=tmp_path / "root", ledger_path=tmp_path / "l.sqlite", log=lambda m: None)
-    assert second.finished and sorted(second.told) == [0, 1]          # the same process: resumed, not taken over
-    assert len(FakeRemoteDevice(provider).tasks()) == 2                    # reattached, not resubmitted
+    assert second.finished and sorted(second.told) == [0, 1]  # the same process: resumed, not taken over
+    assert len(FakeRemoteDevice(provider).tasks()) == 2  # reattached, not resubmitted
     assert FakeRemoteDevice(provider).counters()["submit_calls"] == 2
 
 
@@ -78,21 +89,29 @@ def test_a_stale_trial_is_retried_with_its_parameters_and_reattaches(tmp_path):
     callback enqueues the same parameters, and the retry finds the first trial's tasks in the ledger."""
     provider = tmp_path / "provider"
     storage = "[storage]\nheartbeat_interval_s = 1\ngrace_period_s = 1"
-    spec = write_spec(tmp_path, "hb", device="fake_aquila", options=fake_options(provider, delay_s=1.0),
-                      n_trials=1, batch_size=1, budget_usd=50.0, storage=storage)
+    spec = write_spec(
+        tmp_path,
+        "hb",
+        device="fake_aquila",
+        options=fake_options(provider, delay_s=1.0),
+        n_trials=1,
+        batch_size=1,
+        budget_usd=50.0,
+        storage=storage,
+    )
     cspec = load_campaign(spec).with_changes(budget={"collect_timeout_s": 0.0})
     first = run_campaign(cspec, root=tmp_path / "root", ledger_path=tmp_path / "l.sqlite", log=lambda m: None)
     assert first.pending == [0]
     study = _study(tmp_path, "hb")
     tid = study.trials[0]._trial_id
-    study._storage.set_trial_user_attr(tid, "owner", "another-host:1:1")     # its worker lives elsewhere
-    time.sleep(2.5)                                                           # past the grace period
+    study._storage.set_trial_user_attr(tid, "owner", "another-host:1:1")  # its worker lives elsewhere
+    time.sleep(2.5)  # past the grace period
     cspec = cspec.with_changes(budget={"collect_timeout_s": 10.0})
     second = run_campaign(cspec, root=tmp_path / "root", ledger_path=tmp_path / "l.sqlite", log=lambda m: None)
     study = _study(tmp_path, "hb")
     states = [t.state.name for t in study.trials]
     assert second.finished
-    assert states == ["FAIL", "COMPLETE"]          # failed by the heartbeat, retried: same parameters and batch
+    assert states == ["FAIL", "COMPLETE"]  # failed by the heartbeat, retried: same parameters and batch
     retry = study.trials[1]
     assert retry.params == study.trials[0].params
     assert retry.user_attrs["batch"] == study.trials[0].user_attrs["batch"] and retry.user_attrs["root"] == 0
@@ -109,7 +128,7 @@ def test_storage_policy(tmp_path, monkeypatch):
             open_campaign(spec, tmp_path / "root")
     finally:
         camp.close()
-    open_campaign(spec, tmp_path / "root").close()                 # the lock went with the first holder
+    open_campaign(spec, tmp_path / "root").close()  # the lock went with the first holder
     from hybrid_rg.calibration import storage
 
     monkeypatch.setattr(storage, "filesystem_type", lambda path: "nfs4")
@@ -121,15 +140,18 @@ def test_storage_policy(tmp_path, monkeypatch):
         open_campaign(changed, tmp_path / "root")
 
 
-@pytest.mark.parametrize("text, match", [
-    ("[search]\nomegaa = { low = 0, high = 1 }", "not a known hyperparameter"),
-    ("[search]\nomega = { low = 2, high = 1 }", "must be below"),
-    ("[objective]\nbound = 'maybe'", "objective.bound"),
-    ("[budget]\nn_trials = 0", "budget.n_trials"),
-    ("[storage]\nworkrs = 2", "unknown field 'storage.workrs'"),
-    ("[device]\nshots = 1", "device.shots = 1"),
-    ("[sampler]\nname = 'grid'", "sampler.name = 'grid'"),
-])
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("[search]\nomegaa = { low = 0, high = 1 }", "not a known hyperparameter"),
+        ("[search]\nomega = { low = 2, high = 1 }", "must be below"),
+        ("[objective]\nbound = 'maybe'", "objective.bound"),
+        ("[budget]\nn_trials = 0", "budget.n_trials"),
+        ("[storage]\nworkrs = 2", "unknown field 'storage.workrs'"),
+        ("[device]\nshots = 1", "device.shots = 1"),
+        ("[sampler]\nname = 'grid'", "sampler.name = 'grid'"),
+    ],
+)
 def test_spec_errors_name_the_field(tmp_path, text, match):
     from .helpers import EXPERIMENT
 
@@ -141,8 +163,9 @@ def test_spec_errors_name_the_field(tmp_path, text, match):
 
 def test_journal_storage(tmp_path):
     spec = write_spec(tmp_path, "j", n_trials=2, storage=f'[storage]\njournal = "{tmp_path / "j.log"}"')
-    out = run_campaign(load_campaign(spec), root=tmp_path / "root", ledger_path=tmp_path / "l.sqlite",
-                       log=lambda m: None)
+    out = run_campaign(
+        load_campaign(spec), root=tmp_path / "root", ledger_path=tmp_path / "l.sqlite", log=lambda m: None
+    )
     assert out.finished and (tmp_path / "j.log").stat().st_size > 0
 
 
@@ -168,7 +191,7 @@ def test_cli_start_status_report_best(tmp_path, capsys):
     assert run("report", str(spec), "--out", str(tmp_path / "rep")) == 0
     assert (tmp_path / "rep" / "history.png").stat().st_size > 0
     assert (tmp_path / "rep" / "best_program.png").stat().st_size > 0
-    assert run("best", str(spec)) == 2                                   # --export missing
+    assert run("best", str(spec)) == 2  # --export missing
     assert run("best", str(spec), "--export", str(tmp_path / "best.json")) == 0
     program = RydbergProgram.from_json((tmp_path / "best.json").read_text())
     assert validate(program, load_device_spec("emulator")).ok

@@ -11,8 +11,10 @@ def _check(fig, n_kills):
     assert fig["bad_exits"] == 0
     assert fig["lost_task_ids"] == 0
     assert fig["duplicate_submissions"] == 0
-    assert fig["provider_counters"]["submit_calls"] - fig["provider_counters"].get("token_hits", 0) == \
-        fig["provider_tasks"]
+    assert (
+        fig["provider_counters"]["submit_calls"] - fig["provider_counters"].get("token_hits", 0)
+        == fig["provider_tasks"]
+    )
     assert fig["complete_trials"] == fig["expected_complete"] > 0
     assert fig["running_trials"] == 0
     assert fig["provider_tasks"] == fig["ledger_entries"] == fig["batches"] == fig["trial_roots"]

@@ -11,9 +11,12 @@ from .pg_killharness import run_kills
 
 URL = os.environ.get("HYBRID_RG_POSTGRES_URL")
 
-pytestmark = [pytest.mark.postgres,
-              pytest.mark.skipif(not URL, reason="HYBRID_RG_POSTGRES_URL is not set: start a server with "
-                                                 "`eval \"$(.ci/postgres.sh start)\"`")]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        not URL, reason='HYBRID_RG_POSTGRES_URL is not set: start a server with `eval "$(.ci/postgres.sh start)"`'
+    ),
+]
 
 
 def test_four_workers_fifty_kills_one_budget(tmp_path):
@@ -24,11 +27,11 @@ def test_four_workers_fifty_kills_one_budget(tmp_path):
     assert fig["kills"] >= 20
     assert fig["bad_exits"] == 0
     assert fig["lost_task_ids"] == 0 and fig["duplicate_submissions"] == 0
-    assert fig["calls_minus_token_hits"] == fig["provider_tasks"]            # every create call made one task
+    assert fig["calls_minus_token_hits"] == fig["provider_tasks"]  # every create call made one task
     assert fig["budget_overruns"] == 0 and fig["provider_bill_usd"] <= fig["cap_usd"]
-    assert fig["provider_tasks"] == fig["ledger_entries"] == fig["batches"] == 40    # the cap was reached
+    assert fig["provider_tasks"] == fig["ledger_entries"] == fig["batches"] == 40  # the cap was reached
     assert fig["budget_refused_trials"] >= 1
-    assert fig["running_trials"] == 0 and fig["waiting_trials"] == 0                # every trial told
+    assert fig["running_trials"] == 0 and fig["waiting_trials"] == 0  # every trial told
     assert fig["complete_trials"] == fig["complete_batches"] == fig["complete_told_from_their_own_batch"] == 40
     assert fig["complete_trials"] + fig["failed_trials"] == fig["trials"]
     assert fig["entries_not_completed"] == 0

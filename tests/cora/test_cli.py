@@ -33,24 +33,35 @@ def test_fit_then_sample_round_trip(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["cora", "fit", str(spec), "--out", str(out)]) == 0
     names = {p.name for p in out.iterdir()}
-    assert {"model.pt", "spec.toml", "summary.json", "correlations.csv", "correlations.png", "metrics.csv",
-            "training.csv"} <= names
+    assert {
+        "model.pt",
+        "spec.toml",
+        "summary.json",
+        "correlations.csv",
+        "correlations.png",
+        "metrics.csv",
+        "training.csv",
+    } <= names
     summary = json.loads((out / "summary.json").read_text())
     assert summary["seeds"]["data_train"] == 3 and summary["seeds"]["model_init"] == 1
     from hybrid_rg.cora.observables import model_energy
     from hybrid_rg.cora.run import load_model
+
     assert abs(model_energy(load_model(out)) - summary["metrics"]["energy_model"]) < 1e-12
     assert main(["cora", "sample", str(out), "--n", "200", "--seed", "5"]) == 0
     x = np.load(out / "samples_n200_seed5.npy")
     assert x.shape == (200, 16) and set(np.unique(x)) <= {0, 1}
 
 
-@pytest.mark.parametrize("edit,needle", [
-    ("[data]\nfoo = 1\n", "data.foo"),
-    ("[data]\nside = 12\n", "data.side"),
-    ("[fit]\nmethod = \"method3\"\n", "fit.method"),
-    ("[model]\ntop = \"random\"\n", "model.top"),
-])
+@pytest.mark.parametrize(
+    "edit,needle",
+    [
+        ("[data]\nfoo = 1\n", "data.foo"),
+        ("[data]\nside = 12\n", "data.side"),
+        ('[fit]\nmethod = "method3"\n', "fit.method"),
+        ('[model]\ntop = "random"\n', "model.top"),
+    ],
+)
 def test_bad_spec_exits_2_and_writes_nothing(tmp_path, capsys, edit, needle):
     text = SPEC
     section, line = edit.split("\n", 1)

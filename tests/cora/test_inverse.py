@@ -35,6 +35,7 @@ def test_coarse_grain_samples_the_posterior(side, prior_kind):
         m.top_logits.normal_(generator=torch.Generator().manual_seed(1))
     M = side // 2
     if prior_kind == "uniform":
+
         def prior(y):
             return 1.0
     else:  # Markov chain from the exact nearest-neighbour marginals of the top state
@@ -42,18 +43,20 @@ def test_coarse_grain_samples_the_posterior(side, prior_kind):
 
         def pair(i, a, b):
             j = (i + 1) % M
-            return top.sum(axis=tuple(s for s in range(M) if s not in (i, j))).transpose(
-                (0, 1) if i < j else (1, 0))[a, b]
+            return top.sum(axis=tuple(s for s in range(M) if s not in (i, j))).transpose((0, 1) if i < j else (1, 0))[
+                a, b
+            ]
 
         def prior(y):
             single = [top.sum(axis=tuple(s for s in range(M) if s != i))[y[i]] for i in range(M)]
             return np.prod([pair(i, y[i], y[(i + 1) % M]) for i in range(M)]) / np.prod(single)
+
     x = np.array([1, 0, 0, 1, 1, 1][:side], dtype=np.uint8)
     post = _posterior(m, x, prior)
     n = 20000
     y = coarse_grain(m, 1, np.tile(x, (n, 1)), seed=0, prior=prior_kind)
     flat = (y * (2 ** np.arange(M - 1, -1, -1))).sum(1)
-    freq = np.bincount(flat, minlength=2 ** M) / n
+    freq = np.bincount(flat, minlength=2**M) / n
     for k, yy in enumerate(itertools.product(range(2), repeat=M)):
         p = post[yy]
         assert abs(freq[k] - p) < 5 * np.sqrt(p * (1 - p) / n) + 1e-12, (yy, freq[k], p)

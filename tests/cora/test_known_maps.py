@@ -42,7 +42,7 @@ def _permutation_dis(B: int, perm) -> torch.Tensor:
 
 def _tree_model(dim, side, layers, perm):
     m = Cora(Geometry(dim, side, layers), chi=2, top="uniform")
-    B = 2 ** dim
+    B = 2**dim
     for k in range(1, layers + 1):
         m.set_maps(k, isometry=_noisy_copy(2, B), disentangler=_permutation_dis(B, perm))
     return m
@@ -51,7 +51,7 @@ def _tree_model(dim, side, layers, perm):
 def _ancestor_1d(t: int, level: int, side: int, swap: bool) -> int:
     """Independent bookkeeping: climb from site t on Γ_0 to its ancestor on Γ_level."""
     for lev in range(level):
-        n = side // 2 ** lev
+        n = side // 2**lev
         if swap:  # the disentangler on pair (2i+1, 2i+2) exchanges its two sites
             t = (t + 1) % n if t % 2 else (t - 1) % n
         t //= 2
@@ -66,8 +66,9 @@ def test_noisy_tree_has_closed_form_correlations(swap):
         vals = []
         for i in range(side):
             j = (i + r) % side
-            h = next(lev for lev in range(layers + 1)
-                     if _ancestor_1d(i, lev, side, swap) == _ancestor_1d(j, lev, side, swap))
+            h = next(
+                lev for lev in range(layers + 1) if _ancestor_1d(i, lev, side, swap) == _ancestor_1d(j, lev, side, swap)
+            )
             vals.append((1 - 2 * EPS) ** (2 * h))
         assert abs(model_correlation(m, r) - np.mean(vals)) < 1e-12
 
@@ -81,7 +82,7 @@ def test_noisy_tree_2d_closed_form():
             a = np.array(divmod(i, side))
             b = a.copy()
             b[axis] = (b[axis] + r) % side
-            h = next(lev for lev in range(layers + 1) if np.all(a // 2 ** lev == b // 2 ** lev))
+            h = next(lev for lev in range(layers + 1) if np.all(a // 2**lev == b // 2**lev))
             vals.append((1 - 2 * EPS) ** (2 * h))
         assert abs(model_correlation(m, r, axis) - np.mean(vals)) < 1e-12
 

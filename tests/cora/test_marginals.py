@@ -19,8 +19,9 @@ CASES = [  # (dim, side, layers, n_states, chi, top)
 
 
 def _model(dim, side, layers, n_states, chi, top, seed=3):
-    m = Cora(Geometry(dim, side, layers), n_states=n_states, chi=chi, top=top, seed=seed, init_noise=1.5,
-             init_identity=0.0)
+    m = Cora(
+        Geometry(dim, side, layers), n_states=n_states, chi=chi, top=top, seed=seed, init_noise=1.5, init_identity=0.0
+    )
     if top == "learned":
         with torch.no_grad():
             m.top_logits.normal_(generator=torch.Generator().manual_seed(seed))

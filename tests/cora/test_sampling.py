@@ -18,7 +18,7 @@ def test_sample_histograms_match_exact_marginals(dim, side, layers, top):
             m.top_logits.normal_(generator=torch.Generator().manual_seed(2))
     n = 40000
     x = sample(m, n, seed=5)
-    assert x.shape == (n, side ** dim) and set(np.unique(x)) <= {0, 1}
+    assert x.shape == (n, side**dim) and set(np.unique(x)) <= {0, 1}
     geo, cones = m.geometry, ConeMarginals(m)
     shape = (3,) if dim == 1 else (2, 2)
     worst = 0.0

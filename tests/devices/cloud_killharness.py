@@ -24,15 +24,25 @@ from pathlib import Path
 
 SHOTS = 10
 BATCH = 3
-PRELOAD = ["hybrid_rg.runtime.collect", "hybrid_rg.runtime.submit", "hybrid_rg.runtime.ledger",
-           "hybrid_rg.devices.adapters.braket_aws", "hybrid_rg.testing.fake_braket", "braket.aws", "boto3",
-           "hybrid_rg.devices.adapters.ibm_digital", "hybrid_rg.testing.fake_ibm", "qiskit_ibm_runtime",
-           "tests.runtime.helpers"]
+PRELOAD = [
+    "hybrid_rg.runtime.collect",
+    "hybrid_rg.runtime.submit",
+    "hybrid_rg.runtime.ledger",
+    "hybrid_rg.devices.adapters.braket_aws",
+    "hybrid_rg.testing.fake_braket",
+    "braket.aws",
+    "boto3",
+    "hybrid_rg.devices.adapters.ibm_digital",
+    "hybrid_rg.testing.fake_ibm",
+    "qiskit_ibm_runtime",
+    "tests.runtime.helpers",
+]
 _CTX = None
 
 
 def _programs():
     from tests.runtime.helpers import program
+
     return [program(2, rabi=4.0 + k) for k in range(BATCH)]
 
 
@@ -63,12 +73,25 @@ def child(ledger_path: Path, service_dir: Path, batch_no: int, ready=None, provi
         if ready is not None:
             ready.set()
         spec, adapter = ("ibm_heron", "ibm_heron") if provider == "ibm" else ("quera_aquila", "braket_aquila")
-        req = SubmitRequest(tuple(_programs()), spec, SHOTS, seed=batch_no, campaign="kills",
-                            batch=f"r{batch_no}", adapter=adapter, budget_usd=1e6)
+        req = SubmitRequest(
+            tuple(_programs()),
+            spec,
+            SHOTS,
+            seed=batch_no,
+            campaign="kills",
+            batch=f"r{batch_no}",
+            adapter=adapter,
+            budget_usd=1e6,
+        )
         with Ledger(ledger_path) as led:
             submit(led, req, device=device)
-            out = collect(led, records.select(led.conn, batch=f"r{batch_no}"), timeout_s=20, poll_interval_s=0.01,
-                          devices={(adapter, "{}"): device})
+            out = collect(
+                led,
+                records.select(led.conn, batch=f"r{batch_no}"),
+                timeout_s=20,
+                poll_interval_s=0.01,
+                devices={(adapter, "{}"): device},
+            )
             return 0 if not out.pending else 1
     except BaseException:
         traceback.print_exc()
@@ -112,8 +135,13 @@ def _service_tasks(service_dir: Path, provider: str) -> tuple[list[dict], dict]:
         from hybrid_rg.testing.fake_ibm import FakeIbmService
 
         fake = FakeIbmService(service_dir)
-        tasks = [{"id": j["id"], "intent": next((t.split("=", 1)[1] for t in j["tags"]
-                                                 if t.startswith("hybrid-rg-intent=")), None)} for j in fake.all_jobs()]
+        tasks = [
+            {
+                "id": j["id"],
+                "intent": next((t.split("=", 1)[1] for t in j["tags"] if t.startswith("hybrid-rg-intent=")), None),
+            }
+            for j in fake.all_jobs()
+        ]
         return tasks, fake.counters()
     from hybrid_rg.testing.fake_braket import FakeBraket
 
@@ -143,7 +171,7 @@ def run_kills(workdir: Path, n_kills: int, seed: int = 0, provider: str = "brake
     p = _fork_child(ledger_path, service_dir, 0, ready, provider)
     assert ready.wait(120)
     t_ready = time.monotonic()
-    assert _wait(p) == 0                       # an unkilled run measures how long submit + collect take
+    assert _wait(p) == 0  # an unkilled run measures how long submit + collect take
     duration = time.monotonic() - t_ready
     kills = in_window = bad = attempts = 0
     batch_no = 1
@@ -159,15 +187,22 @@ def run_kills(workdir: Path, n_kills: int, seed: int = 0, provider: str = "brake
         if code == -signal.SIGKILL:
             kills += 1
             in_window += _in_window(ledger_path, service_dir, provider) > 0
-            continue                                              # the same batch again: it must resume
+            continue  # the same batch again: it must resume
         bad += code != 0
         batch_no += 1
-    for b in range(batch_no + 1):                                  # recovery: every batch once more, unkilled
+    for b in range(batch_no + 1):  # recovery: every batch once more, unkilled
         bad += _wait(_fork_child(ledger_path, service_dir, b, None, provider)) != 0
-    return {**audit(ledger_path, service_dir, provider), "provider": provider, "kills": kills,
-            "kills_in_accept_window": in_window,
-            "attempts": attempts, "batches": batch_no + 1, "submit_collect_s": round(duration, 3),
-            "bad_exits": bad, "wall_s": round(time.monotonic() - t0, 1)}
+    return {
+        **audit(ledger_path, service_dir, provider),
+        "provider": provider,
+        "kills": kills,
+        "kills_in_accept_window": in_window,
+        "attempts": attempts,
+        "batches": batch_no + 1,
+        "submit_collect_s": round(duration, 3),
+        "bad_exits": bad,
+        "wall_s": round(time.monotonic() - t0, 1),
+    }
 
 
 def audit(ledger_path: Path, service_dir: Path, provider: str = "braket") -> dict:
@@ -183,12 +218,17 @@ def audit(ledger_path: Path, service_dir: Path, provider: str = "braket") -> dic
     lost = sum(1 for t in tasks if t["intent"] not in by_key or by_key[t["intent"]].task_id != t["id"])
     per_intent = Counter(t["intent"] for t in tasks)
     duplicates = sum(n - 1 for n in per_intent.values())
-    return {"service_tasks": len(tasks), "ledger_entries": len(entries), "lost_task_ids": lost,
-            "duplicate_submissions": duplicates,
-            "unknown": sum(1 for e in entries if e.state == "UNKNOWN"),
-            "intents_without_task": sum(1 for e in entries if e.task_id is None),
-            "not_collected": sum(1 for e in entries if e.task_id is not None and e.state != "COMPLETED"),
-            "recovered_by_search": recovered, "service_counters": counters}
+    return {
+        "service_tasks": len(tasks),
+        "ledger_entries": len(entries),
+        "lost_task_ids": lost,
+        "duplicate_submissions": duplicates,
+        "unknown": sum(1 for e in entries if e.state == "UNKNOWN"),
+        "intents_without_task": sum(1 for e in entries if e.task_id is None),
+        "not_collected": sum(1 for e in entries if e.task_id is not None and e.state != "COMPLETED"),
+        "recovered_by_search": recovered,
+        "service_counters": counters,
+    }
 
 
 if __name__ == "__main__":

@@ -22,39 +22,59 @@ import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
 pytest.importorskip("braket.ahs")
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 from hybrid_rg.devices.spec import load_device_spec  # noqa: E402
 from hybrid_rg.devices.validation import validate  # noqa: E402
 from hybrid_rg.pulse.program import LocalDetuning, RydbergProgram, Waveform  # noqa: E402
 
 AQUILA = load_device_spec("quera_aquila")
-BRAKET_BLIND = ("slew_rate", "min_step", "row_spacing", "amplitude.ends", "phase.values", "local_detuning.spacing",
-                "local_detuning.sites", "interpolation", "c6", "n_atoms", "shots")
+BRAKET_BLIND = (
+    "slew_rate",
+    "min_step",
+    "row_spacing",
+    "amplitude.ends",
+    "phase.values",
+    "local_detuning.spacing",
+    "local_detuning.sites",
+    "interpolation",
+    "c6",
+    "n_atoms",
+    "shots",
+)
 STATS = {"n": 0, "agree": 0, "valid": 0, "disagreements": [], "rules": {}}
 
 
 def _braket_constants():
     from braket.analog_hamiltonian_simulator.rydberg.validators.capabilities_constants import CapabilitiesConstants
+
     L = AQUILA.rydberg
-    si = lambda x, f: str(Decimal(x) * Decimal(f))   # noqa: E731
+    si = lambda x, f: str(Decimal(x) * Decimal(f))  # noqa: E731
     return CapabilitiesConstants(
-        BOUNDING_BOX_SIZE_X=si(L.area_width_um, "1e-6"), BOUNDING_BOX_SIZE_Y=si(L.area_height_um, "1e-6"),
-        MAX_TIME=si(L.duration_max_us, "1e-6"), MIN_DISTANCE=si(L.spacing_radial_min_um, "1e-6"),
-        GLOBAL_AMPLITUDE_VALUE_MIN=si(L.rabi_min_rad_per_us, "1e6"), GLOBAL_AMPLITUDE_VALUE_MAX=si(L.rabi_max_rad_per_us, "1e6"),
+        BOUNDING_BOX_SIZE_X=si(L.area_width_um, "1e-6"),
+        BOUNDING_BOX_SIZE_Y=si(L.area_height_um, "1e-6"),
+        MAX_TIME=si(L.duration_max_us, "1e-6"),
+        MIN_DISTANCE=si(L.spacing_radial_min_um, "1e-6"),
+        GLOBAL_AMPLITUDE_VALUE_MIN=si(L.rabi_min_rad_per_us, "1e6"),
+        GLOBAL_AMPLITUDE_VALUE_MAX=si(L.rabi_max_rad_per_us, "1e6"),
         GLOBAL_DETUNING_VALUE_MIN=si(L.detuning_min_rad_per_us, "1e6"),
         GLOBAL_DETUNING_VALUE_MAX=si(L.detuning_max_rad_per_us, "1e6"),
         LOCAL_MAGNITUDE_SEQUENCE_VALUE_MIN=si(L.local_detuning_min_rad_per_us, "1e6"),
         LOCAL_MAGNITUDE_SEQUENCE_VALUE_MAX=si(L.local_detuning_max_rad_per_us, "1e6"),
-        MAGNITUDE_PATTERN_VALUE_MIN=str(L.local_pattern_min), MAGNITUDE_PATTERN_VALUE_MAX=str(L.local_pattern_max),
-        MAX_NET_DETUNING="1e12")      # a simulator-stability warning, not a device limit: out of the comparison
+        MAGNITUDE_PATTERN_VALUE_MIN=str(L.local_pattern_min),
+        MAGNITUDE_PATTERN_VALUE_MAX=str(L.local_pattern_max),
+        MAX_NET_DETUNING="1e12",
+    )  # a simulator-stability warning, not a device limit: out of the comparison
 
 
 def _fake_aquila():
     """An object with what `AnalogHamiltonianSimulation.discretize` reads from an AwsDevice: Aquila's properties."""
     from braket.device_schema import DeviceActionType
-    from tests.devices.test_spec import QUERA_SI, _performance
     from braket.device_schema.quera import QueraAhsParadigmProperties
+
+    from tests.devices.test_spec import QUERA_SI, _performance
+
     paradigm = QueraAhsParadigmProperties.parse_obj(QUERA_SI | {"performance": _performance()})
     action = {DeviceActionType.AHS: SimpleNamespace(actionType=DeviceActionType.AHS)}
     return SimpleNamespace(properties=SimpleNamespace(action=action, paradigm=paradigm))
@@ -66,7 +86,9 @@ CONSTANTS, DEVICE = None, None
 def braket_verdict(program) -> tuple[bool, list[str]]:
     global CONSTANTS, DEVICE
     from braket.analog_hamiltonian_simulator.rydberg.validators.ir_validator import validate_program
+
     from hybrid_rg.devices.braket_ir import to_ahs
+
     CONSTANTS = CONSTANTS or _braket_constants()
     DEVICE = DEVICE or _fake_aquila()
     ahs = to_ahs(program)
@@ -76,7 +98,7 @@ def braket_verdict(program) -> tuple[bool, list[str]]:
         warnings.simplefilter("always")
         try:
             validate_program(ir, CONSTANTS)
-        except Exception as err:      # noqa: BLE001
+        except Exception as err:  # noqa: BLE001
             problems.append(f"error: {err}")
     problems += [f"warning: {w.message}" for w in caught]
     snapped = ahs.discretize(DEVICE).to_ir()
@@ -124,10 +146,12 @@ def programs(draw):
     local = None
     if draw(st.booleans()):
         pattern = tuple(draw(st.lists(st.sampled_from([0.0, 0.5, 1.0, 1.2, -0.1]), min_size=n, max_size=n)))
-        local = LocalDetuning(pattern, Waveform((0.0, t_end), tuple(draw(st.lists(_grid(0.5, -2.0, 130.0),
-                                                                                  min_size=2, max_size=2)))))
-    return RydbergProgram(pos, Waveform(times, amp), Waveform((0.0, t_end), det),
-                          Waveform((0.0, t_end), phase, "constant"), local)
+        local = LocalDetuning(
+            pattern, Waveform((0.0, t_end), tuple(draw(st.lists(_grid(0.5, -2.0, 130.0), min_size=2, max_size=2))))
+        )
+    return RydbergProgram(
+        pos, Waveform(times, amp), Waveform((0.0, t_end), det), Waveform((0.0, t_end), phase, "constant"), local
+    )
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
@@ -150,17 +174,26 @@ def test_our_verdict_equals_braket_verdict(program):
 def test_zz_report_agreement_rate():
     """Runs after the property test (alphabetical order within the module); prints the measured rate."""
     if STATS["n"]:
-        print(f"\nagreement with Braket: {STATS['agree']}/{STATS['n']} = {STATS['agree'] / STATS['n']:.3f}; "
-              f"valid by Braket {STATS['valid']}; our violations by rule {dict(sorted(STATS['rules'].items()))}")
+        print(
+            f"\nagreement with Braket: {STATS['agree']}/{STATS['n']} = {STATS['agree'] / STATS['n']:.3f}; "
+            f"valid by Braket {STATS['valid']}; our violations by rule {dict(sorted(STATS['rules'].items()))}"
+        )
 
 
 def test_the_comparison_can_disagree():
     """Both sides flag what they should (so agreement is not two checks that never fire)."""
-    base = RydbergProgram(((0.0, 0.0), (6.1, 0.0)), Waveform((0.0, 0.1, 0.9, 1.0), (0.0, 15.8, 15.8, 0.0)),
-                          Waveform((0.0, 1.0), (-8.0, 12.0)), Waveform((0.0, 1.0), (0.0, 0.0), "constant"))
+    base = RydbergProgram(
+        ((0.0, 0.0), (6.1, 0.0)),
+        Waveform((0.0, 0.1, 0.9, 1.0), (0.0, 15.8, 15.8, 0.0)),
+        Waveform((0.0, 1.0), (-8.0, 12.0)),
+        Waveform((0.0, 1.0), (0.0, 0.0), "constant"),
+    )
     assert braket_verdict(base)[0] and our_verdict(base)[0]
-    for bad in (RydbergProgram(((0.0, 0.0), (6.15, 0.0)), base.amplitude, base.detuning, base.phase),
-                RydbergProgram(((0.0, 0.0), (3.0, 0.0)), base.amplitude, base.detuning, base.phase),
-                RydbergProgram(base.positions_um, Waveform((0.0, 0.1, 0.9, 1.0), (0.0, 26.0, 26.0, 0.0)),
-                               base.detuning, base.phase)):
+    for bad in (
+        RydbergProgram(((0.0, 0.0), (6.15, 0.0)), base.amplitude, base.detuning, base.phase),
+        RydbergProgram(((0.0, 0.0), (3.0, 0.0)), base.amplitude, base.detuning, base.phase),
+        RydbergProgram(
+            base.positions_um, Waveform((0.0, 0.1, 0.9, 1.0), (0.0, 26.0, 26.0, 0.0)), base.detuning, base.phase
+        ),
+    ):
         assert not braket_verdict(bad)[0] and not our_verdict(bad)[0]

@@ -37,23 +37,54 @@ def stubbed():
 def test_create_request_carries_the_intent_key_as_client_token_and_tag(stubbed):
     device, stub = stubbed
     p = program(2)
-    stub.add_response("create_quantum_task", {"quantumTaskArn": TASK}, {
-        "deviceArn": AQUILA_ARN, "outputS3Bucket": "my-bucket", "outputS3KeyPrefix": "hrg", "shots": 10,
-        "action": to_ahs(p).to_ir().json(), "clientToken": KEY, "tags": {INTENT_TAG: KEY}})
+    stub.add_response(
+        "create_quantum_task",
+        {"quantumTaskArn": TASK},
+        {
+            "deviceArn": AQUILA_ARN,
+            "outputS3Bucket": "my-bucket",
+            "outputS3KeyPrefix": "hrg",
+            "shots": 10,
+            "action": to_ahs(p).to_ir().json(),
+            "clientToken": KEY,
+            "tags": {INTENT_TAG: KEY},
+        },
+    )
     assert device.submit_with_token(p, shots=10, seed=3, client_token=KEY).id == TASK
 
 
 def test_search_request_filters_device_and_window_and_matches_the_tag(stubbed):
     device, stub = stubbed
     other = TASK.replace("1111", "9999")
-    listing = [{"quantumTaskArn": other, "status": "COMPLETED", "deviceArn": AQUILA_ARN, "shots": 10,
-                "outputS3Bucket": "b", "outputS3Directory": "d", "createdAt": "2026-12-03T10:00:01Z",
-                "tags": {INTENT_TAG: "hrg-someone-else"}},
-               {"quantumTaskArn": TASK, "status": "QUEUED", "deviceArn": AQUILA_ARN, "shots": 10,
-                "outputS3Bucket": "b", "outputS3Directory": "d", "createdAt": "2026-12-03T10:00:02Z",
-                "tags": {INTENT_TAG: KEY}}]
-    expected = {"filters": [{"name": "deviceArn", "operator": "EQUAL", "values": [AQUILA_ARN]},
-                            {"name": "createdAt", "operator": "BETWEEN", "values": ANY}], "maxResults": 100}
+    listing = [
+        {
+            "quantumTaskArn": other,
+            "status": "COMPLETED",
+            "deviceArn": AQUILA_ARN,
+            "shots": 10,
+            "outputS3Bucket": "b",
+            "outputS3Directory": "d",
+            "createdAt": "2026-12-03T10:00:01Z",
+            "tags": {INTENT_TAG: "hrg-someone-else"},
+        },
+        {
+            "quantumTaskArn": TASK,
+            "status": "QUEUED",
+            "deviceArn": AQUILA_ARN,
+            "shots": 10,
+            "outputS3Bucket": "b",
+            "outputS3Directory": "d",
+            "createdAt": "2026-12-03T10:00:02Z",
+            "tags": {INTENT_TAG: KEY},
+        },
+    ]
+    expected = {
+        "filters": [
+            {"name": "deviceArn", "operator": "EQUAL", "values": [AQUILA_ARN]},
+            {"name": "createdAt", "operator": "BETWEEN", "values": ANY},
+        ],
+        "maxResults": 100,
+    }
     stub.add_response("search_quantum_tasks", {"quantumTasks": listing[:1], "nextToken": "p2"}, expected)
     stub.add_response("search_quantum_tasks", {"quantumTasks": listing[1:]}, {**expected, "nextToken": "p2"})
     assert device.find_task_by_token(KEY, since_utc="2026-12-03T10:00:00.000+00:00").id == TASK
@@ -68,8 +99,11 @@ def test_search_window_is_iso_utc_around_the_intent():
 def test_a_refused_time_filter_falls_back_to_the_device_alone(stubbed):
     device, stub = stubbed
     stub.add_client_error("search_quantum_tasks", "ValidationException", "bad createdAt")
-    stub.add_response("search_quantum_tasks", {"quantumTasks": []}, {
-        "filters": [{"name": "deviceArn", "operator": "EQUAL", "values": [AQUILA_ARN]}], "maxResults": 100})
+    stub.add_response(
+        "search_quantum_tasks",
+        {"quantumTasks": []},
+        {"filters": [{"name": "deviceArn", "operator": "EQUAL", "values": [AQUILA_ARN]}], "maxResults": 100},
+    )
     assert device.find_task_by_token(KEY) is None
 
 
@@ -89,8 +123,16 @@ def test_the_sdk_alone_sends_a_fresh_token_per_call(tmp_path):
 
 
 def _request(**kw):
-    return SubmitRequest((program(2), program(2, rabi=6.0)), "quera_aquila", 10, seed=1, campaign="c",
-                         adapter="braket_aquila", budget_usd=100.0, **kw)
+    return SubmitRequest(
+        (program(2), program(2, rabi=6.0)),
+        "quera_aquila",
+        10,
+        seed=1,
+        campaign="c",
+        adapter="braket_aquila",
+        budget_usd=100.0,
+        **kw,
+    )
 
 
 def test_accepted_then_reply_dropped_is_recovered_by_the_tag_search(tmp_path):
@@ -104,7 +146,7 @@ def test_accepted_then_reply_dropped_is_recovered_by_the_tag_search(tmp_path):
     assert (out.submitted, out.recovered, out.unknown) == (1, 1, 0)
     tasks = fake.tasks()
     assert len(tasks) == 2 and {e.task_id for e in out.entries} == {t["arn"] for t in tasks}
-    assert fake.counters()["search_calls"] == 2          # both intents predate the second run
+    assert fake.counters()["search_calls"] == 2  # both intents predate the second run
 
 
 def test_a_search_that_misses_still_cannot_pay_twice(tmp_path, monkeypatch):
@@ -133,8 +175,9 @@ def test_collect_reads_results_through_the_sdk(tmp_path):
     with Ledger(tmp_path / "ledger.sqlite") as led:
         submit(led, _request(), device=device)
         time.sleep(0.02)
-        out = collect(led, records.select(led.conn), timeout_s=10, poll_interval_s=0.01,
-                      devices={("braket_aquila", "{}"): device})
+        out = collect(
+            led, records.select(led.conn), timeout_s=10, poll_interval_s=0.01, devices={("braket_aquila", "{}"): device}
+        )
     assert [e.state for e in out.entries] == ["COMPLETED", "COMPLETED"]
     assert all(sum(e.result["counts"].values()) == 10 for e in out.entries)
 

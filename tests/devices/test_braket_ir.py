@@ -12,8 +12,7 @@ import pytest
 
 pytest.importorskip("braket.ahs")
 
-from hybrid_rg.devices.braket_ir import (counts_from_braket, from_ahs, program_from_ir_json, program_to_ir_json,
-                                         to_ahs)
+from hybrid_rg.devices.braket_ir import counts_from_braket, from_ahs, program_from_ir_json, program_to_ir_json, to_ahs
 from hybrid_rg.devices.emulator import evolve_probabilities
 from hybrid_rg.pulse.program import LocalDetuning, ProgramError, RydbergProgram, Waveform, chain_positions
 
@@ -26,16 +25,21 @@ def _golden_program() -> RydbergProgram:
         Waveform((0.0, 0.1, 0.9, 1.0), (0.0, 15.8, 15.8, 0.0)),
         Waveform((0.0, 0.1, 0.9, 1.0), (-20.0, -20.0, 0.1 + 0.2, 0.3)),
         Waveform((0.0, 0.5, 1.0), (0.0, math.pi / 3, math.pi / 3), "constant"),
-        LocalDetuning((1.0, 0.5, 0.0), Waveform((0.0, 1.0), (1.0 / 3.0, 7.25))))
+        LocalDetuning((1.0, 0.5, 0.0), Waveform((0.0, 1.0), (1.0 / 3.0, 7.25))),
+    )
 
 
 def test_round_trip_program_ahs_program_is_exact():
     p = _golden_program()
     q = from_ahs(to_ahs(p))
     assert q == p and q.digest() == p.digest()
-    assert q.detuning.values[2] == 0.1 + 0.2 and q.positions_um[2][1] == 4.0 / 3.0     # to the last bit
-    bare = RydbergProgram(chain_positions(2, 7.0), Waveform.constant(5.0, 1.0), Waveform.constant(0.0, 1.0),
-                          Waveform.constant(0.0, 1.0, "constant"))
+    assert q.detuning.values[2] == 0.1 + 0.2 and q.positions_um[2][1] == 4.0 / 3.0  # to the last bit
+    bare = RydbergProgram(
+        chain_positions(2, 7.0),
+        Waveform.constant(5.0, 1.0),
+        Waveform.constant(0.0, 1.0),
+        Waveform.constant(0.0, 1.0, "constant"),
+    )
     assert from_ahs(to_ahs(bare)) == bare
 
 
@@ -56,8 +60,12 @@ def test_golden_ir_json_both_ways():
 
 
 def test_wrong_interpolation_is_refused():
-    p = RydbergProgram(chain_positions(2, 7.0), Waveform.constant(5.0, 1.0), Waveform.constant(0.0, 1.0),
-                       Waveform.constant(0.0, 1.0, "linear"))
+    p = RydbergProgram(
+        chain_positions(2, 7.0),
+        Waveform.constant(5.0, 1.0),
+        Waveform.constant(0.0, 1.0),
+        Waveform.constant(0.0, 1.0, "linear"),
+    )
     with pytest.raises(ProgramError, match="phase is piecewise constant"):
         to_ahs(p)
 
@@ -70,14 +78,22 @@ def test_missing_extra_names_it(monkeypatch):
 
 def test_counts_from_braket_maps_ground_rydberg_and_drops_missing_atoms():
     from braket.tasks.analog_hamiltonian_simulation_quantum_task_result import (
-        AnalogHamiltonianSimulationQuantumTaskResult as Result, AnalogHamiltonianSimulationShotStatus as S,
-        ShotResult)
+        AnalogHamiltonianSimulationQuantumTaskResult as Result,
+    )
+    from braket.tasks.analog_hamiltonian_simulation_quantum_task_result import (
+        AnalogHamiltonianSimulationShotStatus as S,
+    )
+    from braket.tasks.analog_hamiltonian_simulation_quantum_task_result import (
+        ShotResult,
+    )
 
-    shots = [ShotResult(S.SUCCESS, np.array([1, 1, 1]), np.array([1, 0, 1])),     # g r g
-             ShotResult(S.SUCCESS, np.array([1, 1, 1]), np.array([1, 0, 1])),
-             ShotResult(S.SUCCESS, np.array([1, 1, 1]), np.array([0, 0, 0])),     # r r r
-             ShotResult(S.SUCCESS, np.array([1, 0, 1]), np.array([1, 0, 1])),     # atom 1 missing
-             ShotResult(S.FAILURE, None, None)]
+    shots = [
+        ShotResult(S.SUCCESS, np.array([1, 1, 1]), np.array([1, 0, 1])),  # g r g
+        ShotResult(S.SUCCESS, np.array([1, 1, 1]), np.array([1, 0, 1])),
+        ShotResult(S.SUCCESS, np.array([1, 1, 1]), np.array([0, 0, 0])),  # r r r
+        ShotResult(S.SUCCESS, np.array([1, 0, 1]), np.array([1, 0, 1])),  # atom 1 missing
+        ShotResult(S.FAILURE, None, None),
+    ]
     r = counts_from_braket(Result(None, None, shots))
     assert r.counts == {"010": 2, "111": 1} and r.shots == 3
     assert r.metadata["dropped_missing_atom"] == 1 and r.metadata["dropped_failed"] == 1
@@ -88,8 +104,9 @@ def test_local_simulator_pi_pulse_reads_as_rydberg():
     from braket.devices import LocalSimulator
 
     T = math.pi / 10.0
-    p = RydbergProgram(((0.0, 0.0),), Waveform.constant(10.0, T), Waveform.constant(0.0, T),
-                       Waveform.constant(0.0, T, "constant"))
+    p = RydbergProgram(
+        ((0.0, 0.0),), Waveform.constant(10.0, T), Waveform.constant(0.0, T), Waveform.constant(0.0, T, "constant")
+    )
     r = counts_from_braket(LocalSimulator("braket_ahs").run(to_ahs(p), shots=200, steps=400).result())
     assert r.counts.get("1", 0) >= 195, r.counts
 
@@ -97,11 +114,13 @@ def test_local_simulator_pi_pulse_reads_as_rydberg():
 def _aquila_program(n: int) -> RydbergProgram:
     """An Aquila-like adiabatic sweep: 6.5 µm spacing, Ω ≤ 15.8 rad/µs, Δ in [−30, 60] rad/µs, 2 µs, a phase
     jump and a local detuning on alternate atoms (both on the wire)."""
-    return RydbergProgram(chain_positions(n, 6.5),
-                          Waveform((0.0, 0.25, 1.75, 2.0), (0.0, 15.8, 15.8, 0.0)),
-                          Waveform((0.0, 0.25, 1.75, 2.0), (-30.0, -30.0, 60.0, 60.0)),
-                          Waveform((0.0, 1.0, 2.0), (0.0, 0.8, 0.8), "constant"),
-                          LocalDetuning(tuple(float(k % 2) for k in range(n)), Waveform((0.0, 2.0), (0.0, 8.0))))
+    return RydbergProgram(
+        chain_positions(n, 6.5),
+        Waveform((0.0, 0.25, 1.75, 2.0), (0.0, 15.8, 15.8, 0.0)),
+        Waveform((0.0, 0.25, 1.75, 2.0), (-30.0, -30.0, 60.0, 60.0)),
+        Waveform((0.0, 1.0, 2.0), (0.0, 0.8, 0.8), "constant"),
+        LocalDetuning(tuple(float(k % 2) for k in range(n)), Waveform((0.0, 2.0), (0.0, 8.0))),
+    )
 
 
 def _negated_phase(p: RydbergProgram) -> RydbergProgram:
@@ -122,9 +141,9 @@ def _agreement(n: int, steps: int):
 
 def test_agrees_with_braket_local_simulator_4_atoms():
     diff, converged, emu = _agreement(4, 1000)
-    assert converged < 2e-3, converged            # Braket's steps are enough: doubling moves it by less
+    assert converged < 2e-3, converged  # Braket's steps are enough: doubling moves it by less
     assert diff < 1e-2, diff
-    assert emu.max() < 0.9                         # a nontrivial distribution, not all-ground
+    assert emu.max() < 0.9  # a nontrivial distribution, not all-ground
 
 
 def test_braket_local_simulator_phase_sign_is_opposite():

@@ -27,8 +27,9 @@ def sdk_program(amplitude_rad_per_s: float = 1.5e7) -> AnalogHamiltonianSimulati
     for x, y in [(0.0, 0.0), (5.5e-6, 0.0), (11e-6, 0.0), (0.0, 6.1e-6)]:
         register.add((x, y))
     t = [0.0, 0.1e-6, 3.9e-6, 4e-6]
-    drive = DrivingField.from_lists(t, [0.0, amplitude_rad_per_s, amplitude_rad_per_s, 0.0],
-                                    [-2e7, -2e7, 2e7, 2e7], [0.0, 0.0, 0.0, 0.0])
+    drive = DrivingField.from_lists(
+        t, [0.0, amplitude_rad_per_s, amplitude_rad_per_s, 0.0], [-2e7, -2e7, 2e7, 2e7], [0.0, 0.0, 0.0, 0.0]
+    )
     local = LocalDetuning.from_lists(t, [0.0, 1e7, 1e7, 0.0], [0.5, 1.0, 0.0, 0.25])
     return AnalogHamiltonianSimulation(register=register, hamiltonian=drive + local)
 
@@ -61,7 +62,7 @@ def test_sdk_program_round_trips_exactly(given):
     assert program.amplitude.values == (0.0, 15.0, 15.0, 0.0) and program.amplitude.times_us == (0.0, 0.1, 3.9, 4.0)
     assert program.local_detuning.pattern == (0.5, 1.0, 0.0, 0.25)
     assert program.local_detuning.magnitude.values == (0.0, 10.0, 10.0, 0.0)
-    assert _numbers(json.loads(to_braket_ir_json(program))) == _numbers(ir)      # back to the same IR
+    assert _numbers(json.loads(to_braket_ir_json(program))) == _numbers(ir)  # back to the same IR
 
 
 def test_awkward_decimals_survive_both_ways():
@@ -70,10 +71,11 @@ def test_awkward_decimals_survive_both_ways():
     cannot survive a float in µs units: it comes back within one unit in the last place, and hybrid-rg's validator
     reports it as off the device's resolution grid anyway."""
     import math
+
     on_grid = sdk_program(amplitude_rad_per_s=float(round(2 * math.pi * 2.1e6 / 400) * 400))
     ir = json.loads(on_grid.to_ir().json())
     assert _numbers(json.loads(to_braket_ir_json(as_program(on_grid)))) == _numbers(ir)
-    raw = 2 * math.pi * 2.1e6                                  # 13194689.145077132: 17 significant digits
+    raw = 2 * math.pi * 2.1e6  # 13194689.145077132: 17 significant digits
     back = json.loads(to_braket_ir_json(as_program(sdk_program(amplitude_rad_per_s=raw))))
     value = float(back["hamiltonian"]["drivingFields"][0]["amplitude"]["time_series"]["values"][1])
     assert abs(value - raw) <= 2 * math.ulp(raw)
@@ -96,6 +98,7 @@ def test_recognition_and_refusals():
 
 def _cli(argv) -> int:
     from hybrid_rg.devices.cli import register
+
     p = argparse.ArgumentParser(prog="hybrid-rg")
     register(p.add_subparsers(dest="command", required=True))
     args = p.parse_args(argv)
@@ -108,7 +111,7 @@ def test_validate_takes_a_braket_sdk_program(tmp_path, capsys):
     assert _cli(["validate", str(good), "--device", "quera_aquila"]) == 0
     assert "valid" in capsys.readouterr().out.lower()
     bad = tmp_path / "bad.json"
-    bad.write_text(sdk_program(amplitude_rad_per_s=4.0e7).to_ir().json())   # 40 rad/µs > Aquila's limit
+    bad.write_text(sdk_program(amplitude_rad_per_s=4.0e7).to_ir().json())  # 40 rad/µs > Aquila's limit
     assert _cli(["validate", str(bad), "--device", "quera_aquila"]) == 1
     assert "amplitude.values: 40.0 rad/µs" in capsys.readouterr().out
 
@@ -128,8 +131,13 @@ def test_runtime_loader_and_submit_take_braket_programs(tmp_path):
     fake = FakeBraket(tmp_path / "braket")
     device = BraketAwsDevice(boto_session=fake.session(), s3_destination=("hrg-bucket", "tasks"))
     with Ledger(tmp_path / "ledger.sqlite") as led:
-        out = submit(led, SubmitRequest((sdk_program(),), "quera_aquila", 10, campaign="byo",
-                                        adapter="braket_aquila", budget_usd=10.0), device=device)
+        out = submit(
+            led,
+            SubmitRequest(
+                (sdk_program(),), "quera_aquila", 10, campaign="byo", adapter="braket_aquila", budget_usd=10.0
+            ),
+            device=device,
+        )
     assert out.submitted == 1
     sent = json.loads(fake.tasks()[0]["action"])
-    assert _numbers(sent) == _numbers(json.loads(sdk_program().to_ir().json()))   # Aquila gets the user's program
+    assert _numbers(sent) == _numbers(json.loads(sdk_program().to_ir().json()))  # Aquila gets the user's program

@@ -15,21 +15,27 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _nowhere_env(tmp_path) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "QISKIT_IBM_", "BOTO"))}
-    env.update(HOME=str(tmp_path), AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
-               AWS_EC2_METADATA_DISABLED="true", PYTHONPATH=str(ROOT))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "QISKIT_IBM_", "BOTO"))}
+    env.update(
+        HOME=str(tmp_path),
+        AWS_CONFIG_FILE="/nonexistent",
+        AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
+        AWS_EC2_METADATA_DISABLED="true",
+        PYTHONPATH=str(ROOT),
+    )
     return env
 
 
 def _run(code: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, capture_output=True, text=True,
-                          timeout=60, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], env=env, capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
 
 
 def test_braket_aquila_without_credentials_fails_fast(tmp_path):
     pytest.importorskip("braket.aws")
-    out = _run("""
+    out = _run(
+        """
         import socket
         def refuse(*a, **k): raise AssertionError("network opened")
         socket.socket.connect = refuse
@@ -39,7 +45,9 @@ def test_braket_aquila_without_credentials_fails_fast(tmp_path):
             get_device("braket_aquila")
         except CredentialsMissing as err:
             print("MISSING:", err)
-        """, _nowhere_env(tmp_path))
+        """,
+        _nowhere_env(tmp_path),
+    )
     assert "MISSING: no AWS credentials found" in out.stdout, out.stderr[-2000:]
     assert "AWS_ACCESS_KEY_ID" in out.stdout
 
@@ -47,28 +55,34 @@ def test_braket_aquila_without_credentials_fails_fast(tmp_path):
 def test_braket_region_missing_is_named(tmp_path):
     pytest.importorskip("braket.aws")
     env = _nowhere_env(tmp_path) | {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "x"}
-    out = _run("""
+    out = _run(
+        """
         from hybrid_rg.devices.credentials import aws_session, CredentialsMissing
         try:
             aws_session()
         except CredentialsMissing as err:
             print("MISSING:", err)
         print("REGION:", aws_session("us-east-1").region_name)
-        """, env)
+        """,
+        env,
+    )
     assert "MISSING: no AWS region configured" in out.stdout and "AWS_DEFAULT_REGION" in out.stdout, out.stderr
     assert "REGION: us-east-1" in out.stdout
 
 
 def test_ibm_heron_without_account_fails_fast(tmp_path):
     pytest.importorskip("qiskit_ibm_runtime")
-    out = _run("""
+    out = _run(
+        """
         from hybrid_rg.devices.registry import get_device
         from hybrid_rg.devices.credentials import CredentialsMissing
         try:
             get_device("ibm_heron")
         except CredentialsMissing as err:
             print("MISSING:", err)
-        """, _nowhere_env(tmp_path))
+        """,
+        _nowhere_env(tmp_path),
+    )
     assert "MISSING: no IBM Quantum account found" in out.stdout, out.stderr[-2000:]
     assert "QISKIT_IBM_TOKEN" in out.stdout and "save_account" in out.stdout
 

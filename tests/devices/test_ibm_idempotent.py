@@ -23,8 +23,9 @@ def _device(path, **kw):
 
 
 def _request():
-    return SubmitRequest((program(2), program(2, rabi=6.0)), "ibm_heron", 10, seed=1, campaign="c",
-                         adapter="ibm_heron", budget_usd=100.0)
+    return SubmitRequest(
+        (program(2), program(2, rabi=6.0)), "ibm_heron", 10, seed=1, campaign="c", adapter="ibm_heron", budget_usd=100.0
+    )
 
 
 def test_jobs_carry_the_intent_tag_through_samplerv2(tmp_path):
@@ -57,8 +58,9 @@ def test_collect_reads_sampler_results(tmp_path):
     with Ledger(tmp_path / "ledger.sqlite") as led:
         submit(led, _request(), device=device)
         time.sleep(0.02)
-        out = collect(led, records.select(led.conn), timeout_s=10, poll_interval_s=0.01,
-                      devices={("ibm_heron", "{}"): device})
+        out = collect(
+            led, records.select(led.conn), timeout_s=10, poll_interval_s=0.01, devices={("ibm_heron", "{}"): device}
+        )
     assert [e.state for e in out.entries] == ["COMPLETED", "COMPLETED"]
     assert all(sum(e.result["counts"].values()) == 10 for e in out.entries)
 
@@ -70,10 +72,14 @@ def test_cost_model_in_qpu_seconds_is_what_the_budget_uses(tmp_path):
     assert spec.price_per_shot_usd == pytest.approx(raw["qpu_seconds_per_shot"] * raw["usd_per_qpu_second"])
     assert "ibm.com/quantum/pricing" in spec.price_source and "2026-12-03" in spec.price_source
     from hybrid_rg.runtime.budget import BudgetExceeded
+
     service, device = _device(tmp_path / "ibm")
     with Ledger(tmp_path / "ledger.sqlite") as led, pytest.raises(BudgetExceeded):
-        submit(led, SubmitRequest((program(2),), "ibm_heron", 1000, campaign="tight", adapter="ibm_heron",
-                                  budget_usd=3.0), device=device)     # 3.20 + 1000 * 0.00048 = 3.68 > 3.00
+        submit(
+            led,
+            SubmitRequest((program(2),), "ibm_heron", 1000, campaign="tight", adapter="ibm_heron", budget_usd=3.0),
+            device=device,
+        )  # 3.20 + 1000 * 0.00048 = 3.68 > 3.00
     assert service.all_jobs() == []
 
 

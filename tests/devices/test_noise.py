@@ -8,21 +8,34 @@ import math
 import numpy as np
 import pytest
 
-from hybrid_rg.devices.noise import (MECHANISMS, NoiseError, NoiseModel, NoiseParameters, draw_realisations,
-                                     kept_fraction, noise_parameters, readout_channel, realisation_probabilities,
-                                     simulate)
+from hybrid_rg.devices.noise import (
+    MECHANISMS,
+    NoiseError,
+    NoiseModel,
+    NoiseParameters,
+    draw_realisations,
+    kept_fraction,
+    noise_parameters,
+    readout_channel,
+    realisation_probabilities,
+    simulate,
+)
 from hybrid_rg.pulse.program import RydbergProgram, Waveform
 
 
 def _far_apart(n: int, omega: float, duration: float, detuning: float = 0.0) -> RydbergProgram:
     """Atoms 100 µm apart (V < 1e-5 rad/µs): independent two-level systems driven at constant Ω."""
-    return RydbergProgram(tuple((100.0 * i, 0.0) for i in range(n)), Waveform.constant(omega, duration),
-                          Waveform.constant(detuning, duration), Waveform((0.0, duration), (0.0, 0.0), "constant"))
+    return RydbergProgram(
+        tuple((100.0 * i, 0.0) for i in range(n)),
+        Waveform.constant(omega, duration),
+        Waveform.constant(detuning, duration),
+        Waveform((0.0, duration), (0.0, 0.0), "constant"),
+    )
 
 
 def _rabi_p1(omega, delta, t):
-    w = np.sqrt(omega ** 2 + delta ** 2)
-    return omega ** 2 / w ** 2 * np.sin(w * t / 2) ** 2
+    w = np.sqrt(omega**2 + delta**2)
+    return omega**2 / w**2 * np.sin(w * t / 2) ** 2
 
 
 def _densities(counts):
@@ -75,9 +88,10 @@ def test_spam_flips_on_a_known_distribution():
 
 def test_vacancy_statistics_and_atom_loss():
     f, fp, fn, loss = 0.1, 0.2, 0.05, 0.07
-    params = NoiseParameters(filling_error=f, atom_detection_false_positive=fp, atom_detection_false_negative=fn,
-                             atom_loss_probability=loss)
-    program = _far_apart(4, omega=0.0, duration=0.5)          # stays in |0000⟩: every '1' is a missing atom
+    params = NoiseParameters(
+        filling_error=f, atom_detection_false_positive=fp, atom_detection_false_negative=fn, atom_loss_probability=loss
+    )
+    program = _far_apart(4, omega=0.0, duration=0.5)  # stays in |0000⟩: every '1' is a missing atom
     shots = 40000
     run = simulate(program, NoiseModel(params).only("vacancy"), shots, seed=3, realisations=1)
     q = kept_fraction(4, params)
@@ -98,15 +112,21 @@ def test_vacancy_statistics_and_atom_loss():
 
 
 def test_prep_errors_leave_atoms_dark():
-    program = _far_apart(2, omega=math.pi, duration=1.0)       # a π pulse: every coupled atom ends in |1⟩
-    run = simulate(program, NoiseModel(NoiseParameters(ground_prep_error=0.25)).only("prep"), 20000, seed=5,
-                   realisations=1, tol=1e-10)
+    program = _far_apart(2, omega=math.pi, duration=1.0)  # a π pulse: every coupled atom ends in |1⟩
+    run = simulate(
+        program,
+        NoiseModel(NoiseParameters(ground_prep_error=0.25)).only("prep"),
+        20000,
+        seed=5,
+        realisations=1,
+        tol=1e-10,
+    )
     dens, shots = _densities(run.counts)
     assert np.all(np.abs(dens - 0.75) <= 5 * math.sqrt(0.75 * 0.25 / shots)), dens
 
 
 def _gauss_hermite_mean(fn, sigma, order=80):
-    x, w = np.polynomial.hermite_e.hermegauss(order)          # weight exp(−x²/2)
+    x, w = np.polynomial.hermite_e.hermegauss(order)  # weight exp(−x²/2)
     return float(np.sum(w * fn(sigma * x)) / math.sqrt(2 * math.pi))
 
 
@@ -126,7 +146,7 @@ def test_dephasing_rabi_average_matches_the_analytic_average():
     want = _gauss_hermite_mean(lambda d: _rabi_p1(omega, d, t), math.sqrt(2) / t2)
     se = p1.std(ddof=1) / math.sqrt(p1.size)
     assert abs(p1.mean() - want) <= 4 * se, (p1.mean(), want, se)
-    assert abs(want - _rabi_p1(omega, 0.0, t)) > 10 * se         # the effect is resolved, not lost in the noise
+    assert abs(want - _rabi_p1(omega, 0.0, t)) > 10 * se  # the effect is resolved, not lost in the noise
 
 
 def test_global_amplitude_noise_average_closed_form():
@@ -136,7 +156,7 @@ def test_global_amplitude_noise_average_closed_form():
     model = NoiseModel(NoiseParameters(rabi_global_error_rel=s)).only("amplitude")
     reals = draw_realisations(program, model, 400, np.random.default_rng(8))
     p1 = np.array([realisation_probabilities(program, r, tol=1e-10)[0][1] for r in reals])
-    want = (1 - math.cos(omega * t) * math.exp(-(s * omega * t) ** 2 / 2)) / 2
+    want = (1 - math.cos(omega * t) * math.exp(-((s * omega * t) ** 2) / 2)) / 2
     se = p1.std(ddof=1) / math.sqrt(p1.size)
     assert abs(p1.mean() - want) <= 4 * se, (p1.mean(), want, se)
 
@@ -144,8 +164,12 @@ def test_global_amplitude_noise_average_closed_form():
 def test_seeded_reproducible_and_switching_everything_off_is_noise_free():
     from hybrid_rg.devices.emulator import evolve, probabilities
 
-    program = RydbergProgram(((0.0, 0.0), (6.0, 0.0), (12.0, 0.0)), Waveform((0, 0.2, 1.0), (0, 8.0, 8.0)),
-                             Waveform((0, 1.0), (-5.0, 5.0)), Waveform((0, 1.0), (0, 0), "constant"))
+    program = RydbergProgram(
+        ((0.0, 0.0), (6.0, 0.0), (12.0, 0.0)),
+        Waveform((0, 0.2, 1.0), (0, 8.0, 8.0)),
+        Waveform((0, 1.0), (-5.0, 5.0)),
+        Waveform((0, 1.0), (0, 0), "constant"),
+    )
     model = NoiseModel.from_device("quera_aquila")
     a, b = simulate(program, model, 300, seed=9, realisations=4), simulate(program, model, 300, seed=9, realisations=4)
     assert a.counts == b.counts and a.metadata == b.metadata
@@ -161,8 +185,12 @@ def test_seeded_reproducible_and_switching_everything_off_is_noise_free():
 def test_dry_run_on_aquila_is_noisy_by_default_with_the_noise_free_run_beside_it(tmp_path):
     from hybrid_rg.runtime.dryrun import dry_run
 
-    program = RydbergProgram(((0.0, 0.0), (6.1, 0.0)), Waveform((0, 0.1, 0.9, 1.0), (0, 10.0, 10.0, 0)),
-                             Waveform((0, 1.0), (-5.0, 5.0)), Waveform((0, 1.0), (0, 0), "constant"))
+    program = RydbergProgram(
+        ((0.0, 0.0), (6.1, 0.0)),
+        Waveform((0, 0.1, 0.9, 1.0), (0, 10.0, 10.0, 0)),
+        Waveform((0, 1.0), (-5.0, 5.0)),
+        Waveform((0, 1.0), (0, 0), "constant"),
+    )
     r = dry_run([program], "quera_aquila", 200, seed=2, out=tmp_path / "dry", realisations=4)
     run = r.runs[0]
     assert r.ok and "noise_free" in run and run["noise"]["shots_kept"] == sum(run["counts"].values()) <= 200
@@ -171,4 +199,4 @@ def test_dry_run_on_aquila_is_noisy_by_default_with_the_noise_free_run_beside_it
     assert "noise_free" not in dry_run([program], "quera_aquila", 50, seed=2, noise="off").runs[0]
     only = dry_run([program], "quera_aquila", 50, seed=2, noise="-readout,-loss", realisations=2)
     assert set(only.runs[0]["noise"]["noise_mechanisms"]) == set(MECHANISMS) - {"readout", "loss"}
-    assert "noise_free" not in dry_run([program], "emulator", 50, seed=2).runs[0]     # a simulator: no noise
+    assert "noise_free" not in dry_run([program], "emulator", 50, seed=2).runs[0]  # a simulator: no noise

@@ -4,7 +4,6 @@ one line, exit 2; implausible units -> nothing written."""
 
 from __future__ import annotations
 
-
 import pytest
 
 pytest.importorskip("braket.aws")
@@ -24,13 +23,14 @@ def _cli(argv) -> int:
 def test_refresh_against_the_schema_device_writes_a_dated_snapshot_and_its_diff(tmp_path):
     fake = FakeBraket(tmp_path / "braket")
     out = tmp_path / "quera_aquila.toml"
-    r = refresh_mod.refresh("quera_aquila", device=BraketAwsDevice(boto_session=fake.session()), out=out,
-                            today="2026-12-03")
+    r = refresh_mod.refresh(
+        "quera_aquila", device=BraketAwsDevice(boto_session=fake.session()), out=out, today="2026-12-03"
+    )
     spec = load_device_spec(out)
     assert spec.date == "2026-12-03" and spec.name == "quera_aquila" and spec.shots_max == 1000
-    assert "limits.rabi_max_rad_per_us: 25 -> 25.132741228718344" in r.diff     # 2π·4 MHz in the schema
+    assert "limits.rabi_max_rad_per_us: 25 -> 25.132741228718344" in r.diff  # 2π·4 MHz in the schema
     assert "limits.local_detuning_max_rad_per_us: 125 -> 314.1592653589793" in r.diff
-    assert not any("c6" in line for line in r.diff)                           # 5.42e-24 rad·m^6/s = 5.42e6
+    assert not any("c6" in line for line in r.diff)  # 5.42e-24 rad·m^6/s = 5.42e6
     assert str(spec.rydberg.rabi_max_rad_per_us) == "25.132741228718344"
     assert spec.price_per_task_usd == 0.30 and "previous snapshot (dated 2026-11-22" in spec.source
     assert out.read_text().startswith("# quera_aquila: refreshed from the live device properties on 2026-12-03")
@@ -58,9 +58,10 @@ def test_without_credentials_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
 def test_unknown_name_and_implausible_units_write_nothing(tmp_path):
     assert _cli(["devices", "refresh", "emulator", "--out", str(tmp_path / "e.toml")]) == 2
     caps = aquila_capabilities()
-    caps["paradigm"]["rydberg"]["c6Coefficient"] = 2 * 3.141592653589793 * 862690    # the schema example's literal
+    caps["paradigm"]["rydberg"]["c6Coefficient"] = 2 * 3.141592653589793 * 862690  # the schema example's literal
     fake = FakeBraket(tmp_path / "braket", capabilities=caps)
     with pytest.raises(Exception, match="c6_rad_per_us_um6"):
-        refresh_mod.refresh("quera_aquila", device=BraketAwsDevice(boto_session=fake.session()),
-                            out=tmp_path / "bad.toml")
+        refresh_mod.refresh(
+            "quera_aquila", device=BraketAwsDevice(boto_session=fake.session()), out=tmp_path / "bad.toml"
+        )
     assert not (tmp_path / "bad.toml").exists()

@@ -18,7 +18,9 @@ def test_cost_estimate_for_aquila_and_simulators():
 
 
 def test_registry_names_and_specs():
-    assert {"emulator", "braket_local", "braket_aquila", "pennylane", "dynamics", "ibm_aer", "ibm_heron"} == set(DEVICE_NAMES)
+    assert {"emulator", "braket_local", "braket_aquila", "pennylane", "dynamics", "ibm_aer", "ibm_heron"} == set(
+        DEVICE_NAMES
+    )
     assert device_spec("braket_aquila").name == "quera_aquila"
     with pytest.raises(ValueError, match="known devices"):
         get_device("aquila")
@@ -29,7 +31,7 @@ def test_missing_extra_names_the_extra():
 
 
 def _main(argv):
-    return main(argv)               # the real entry point: its one error handler prints and sets the status
+    return main(argv)  # the real entry point: its one error handler prints and sets the status
 
 
 def test_devices_lists_the_snapshots(capsys):
@@ -58,12 +60,16 @@ def test_validate_exit_codes(tmp_path, capsys):
     capsys.readouterr()
     junk = tmp_path / "junk.json"
     junk.write_text("{not json")
-    for argv in (["validate", str(junk)], ["validate", str(tmp_path / "none.json")],
-                 ["validate", str(ok), "--device", "nowhere"], ["validate", str(ok), "--shots", "0"]):
+    for argv in (
+        ["validate", str(junk)],
+        ["validate", str(tmp_path / "none.json")],
+        ["validate", str(ok), "--device", "nowhere"],
+        ["validate", str(ok), "--shots", "0"],
+    ):
         assert _main(argv) == 2, argv
         err = capsys.readouterr().err
         assert err.startswith("hybrid-rg: error:") and err.count("\n") == 1
-    assert not any(p.name.startswith(".") for p in tmp_path.iterdir())     # nothing written
+    assert not any(p.name.startswith(".") for p in tmp_path.iterdir())  # nothing written
     wrong = tmp_path / "wrong.json"
     wrong.write_text('{"format": "something-else"}')
     assert _main(["validate", str(wrong)]) == 2

@@ -14,8 +14,12 @@ AQUILA = load_device_spec("quera_aquila")
 
 
 def good(**changes) -> RydbergProgram:
-    p = RydbergProgram(chain_positions(3, 6.1), Waveform((0.0, 0.1, 1.9, 2.0), (0.0, 15.8, 15.8, 0.0)),
-                       Waveform((0.0, 0.2, 2.0), (-8.0, -8.0, 12.0)), Waveform.constant(0.0, 2.0, "constant"))
+    p = RydbergProgram(
+        chain_positions(3, 6.1),
+        Waveform((0.0, 0.1, 1.9, 2.0), (0.0, 15.8, 15.8, 0.0)),
+        Waveform((0.0, 0.2, 2.0), (-8.0, -8.0, 12.0)),
+        Waveform.constant(0.0, 2.0, "constant"),
+    )
     return replace(p, **changes)
 
 
@@ -23,7 +27,7 @@ def wf(times, values, interp="linear"):
     return Waveform(tuple(times), tuple(values), interp)
 
 
-BAD = {   # expected field -> a program violating exactly that limit
+BAD = {  # expected field -> a program violating exactly that limit
     "n_atoms": good(positions_um=tuple((6.0 * (k % 16), 6.0 * (k // 16)) for k in range(257))),
     "positions.width": good(positions_um=((0.0, 0.0), (100.1, 0.0))),
     "positions.resolution": good(positions_um=((0.0, 0.0), (6.15, 0.0))),
@@ -39,13 +43,18 @@ BAD = {   # expected field -> a program violating exactly that limit
     "detuning.slew_rate": good(detuning=wf((0, 0.01, 2.0), (0, 30, 30))),
     "phase.values": good(phase=wf((0, 1.0, 2.0), (0, 100, 100), "constant")),
     "phase.values.resolution": good(phase=wf((0, 1.0, 2.0), (0, 0.1234567, 0.1234567), "constant")),
-    "duration": good(amplitude=wf((0, 0.1, 4.9, 5.0), (0, 15.8, 15.8, 0)), detuning=wf((0, 5.0), (0, 0)),
-                     phase=wf((0, 5.0), (0, 0), "constant")),
+    "duration": good(
+        amplitude=wf((0, 0.1, 4.9, 5.0), (0, 15.8, 15.8, 0)),
+        detuning=wf((0, 5.0), (0, 0)),
+        phase=wf((0, 5.0), (0, 0), "constant"),
+    ),
     "c6": good(c6_rad_per_us_um6=5.0e6),
     "local_detuning.values": good(local_detuning=LocalDetuning((1, 0, 1), wf((0, 2.0), (0, -3)))),
     "local_detuning.pattern": good(local_detuning=LocalDetuning((1.5, 0, 0), wf((0, 2.0), (0, 3)))),
-    "local_detuning.spacing": good(positions_um=((0.0, 0.0), (4.5, 0.0), (20.0, 0.0)),
-                                   local_detuning=LocalDetuning((1, 1, 0), wf((0, 2.0), (0, 3)))),
+    "local_detuning.spacing": good(
+        positions_um=((0.0, 0.0), (4.5, 0.0), (20.0, 0.0)),
+        local_detuning=LocalDetuning((1, 1, 0), wf((0, 2.0), (0, 3))),
+    ),
     "local_detuning.slew_rate": good(local_detuning=LocalDetuning((1, 0, 1), wf((0, 0.05, 2.0), (0, 100, 100)))),
 }
 
@@ -67,8 +76,8 @@ def test_each_limit_is_caught_with_value_limit_and_fix(field):
 
 def test_slew_rate_fix_gives_the_ramp_that_passes():
     v = validate(BAD["amplitude.slew_rate"], AQUILA).violations[0]
-    assert "0.0632" in v.fix                    # 15.8 rad/µs / 250 rad/µs² = 0.0632 µs
-    fixed = good(amplitude=wf((0, 0.064, 1.936, 2.0), (0, 15.8, 15.8, 0)))   # 0.0632 rounded up onto the grid
+    assert "0.0632" in v.fix  # 15.8 rad/µs / 250 rad/µs² = 0.0632 µs
+    fixed = good(amplitude=wf((0, 0.064, 1.936, 2.0), (0, 15.8, 15.8, 0)))  # 0.0632 rounded up onto the grid
     assert validate(fixed, AQUILA).ok
 
 
@@ -82,7 +91,7 @@ def test_values_at_the_limits_pass_and_just_beyond_fail():
 def test_shots_and_digital_and_simulator_specs():
     assert [v.field for v in validate(good(), AQUILA, shots=1001).violations] == ["shots"]
     heron = load_device_spec("ibm_heron")
-    assert validate(BAD["amplitude.slew_rate"], heron).ok          # gates: no waveform limits
+    assert validate(BAD["amplitude.slew_rate"], heron).ok  # gates: no waveform limits
     emulator = load_device_spec("emulator")
     big = good(positions_um=chain_positions(21, 6.0), amplitude=wf((0, 2.0), (0, 0)))
     assert [v.field for v in validate(big, emulator).violations] == ["n_atoms"]
@@ -98,27 +107,33 @@ def test_batch_validation_raises_before_anything_and_reports_all():
 
 def test_snap_is_exact_decimal():
     res = Decimal("0.001")
-    assert snap(0.1 + 0.2, res) == 0.3                         # 0.30000000000000004 -> 0.3 exactly
-    assert snap(0.0125, res) == 0.012                          # half to even, as Braket's round(Decimal)
+    assert snap(0.1 + 0.2, res) == 0.3  # 0.30000000000000004 -> 0.3 exactly
+    assert snap(0.0125, res) == 0.012  # half to even, as Braket's round(Decimal)
     assert snap(0.0135, res) == 0.014
     assert snap(6.15, Decimal("0.1")) == 6.2
     assert repr(snap(1.2345674, Decimal("5E-7"))) == "1.2345675"
 
 
 def test_discretize_is_pure_and_lands_on_the_grids():
-    p = good(positions_um=((0.0, 0.0), (6.13, 0.04), (12.26, 0.0)),
-             amplitude=wf((0, 0.10049, 1.9, 2.0), (0, 15.80013, 15.8, 0)),
-             phase=wf((0, 1.0, 2.0), (0, 0.1234567, 0.1234567), "constant"))
+    p = good(
+        positions_um=((0.0, 0.0), (6.13, 0.04), (12.26, 0.0)),
+        amplitude=wf((0, 0.10049, 1.9, 2.0), (0, 15.80013, 15.8, 0)),
+        phase=wf((0, 1.0, 2.0), (0, 0.1234567, 0.1234567), "constant"),
+    )
     before = p.to_json()
     q = discretize(p, AQUILA)
-    assert p.to_json() == before                                 # the argument is unchanged
+    assert p.to_json() == before  # the argument is unchanged
     assert q.positions_um[1] == (6.1, 0.0) and q.amplitude.times_us[1] == 0.1
     assert q.amplitude.values[1] == 15.8 and q.phase.values[1] == 0.1234565
     fields = {v.field for v in validate(p, AQUILA).violations}
-    assert {"positions.resolution", "amplitude.times.resolution", "amplitude.values.resolution",
-            "phase.values.resolution"} <= fields
+    assert {
+        "positions.resolution",
+        "amplitude.times.resolution",
+        "amplitude.values.resolution",
+        "phase.values.resolution",
+    } <= fields
     assert validate(q, AQUILA).ok, str(validate(q, AQUILA))
-    assert discretize(q, AQUILA) == q                            # idempotent
+    assert discretize(q, AQUILA) == q  # idempotent
 
 
 def test_discretize_refuses_knots_merged_by_rounding():

@@ -31,8 +31,11 @@ def test_zero_state_quench_equals_krylov_at_n12(h):
 @pytest.mark.parametrize("h0, h", [(0.5, 2.0), (2.0, 1.0), (3.0, 0.5)])
 def test_ground_state_quench_with_two_time_correlators(h0, h):
     n = 10
-    specs = (parse_observables("x:all", n) + parse_observables("zz:2,7", n)
-             + [s for p in ["0,0", "0,5", "4,4", "4,6", "9,2", "5,5"] for s in parse_observables(f"tt:zz:{p}", n)])
+    specs = (
+        parse_observables("x:all", n)
+        + parse_observables("zz:2,7", n)
+        + [s for p in ["0,0", "0,5", "4,4", "4,6", "9,2", "5,5"] for s in parse_observables(f"tt:zz:{p}", n)]
+    )
     ff = TFIMFreeFermions(1.0, np.full(n, h)).evolve(TIMES, GroundState((1.0,) * (n - 1), (h0,) * n), specs)
     _, psi0 = ground_state(tfim(n, 1.0, h0))
     kr = krylov_values(tfim(n, 1.0, h), psi0, specs, TIMES)
@@ -89,7 +92,7 @@ def test_z_from_zero_state_runs_everything_on_the_extended_chain_once():
     plain = TFIMFreeFermions(J, h).evolve(times, ZeroState(), others)
     ff = TFIMFreeFermions(J, h)
     mixed = ff.evolve(times, ZeroState(), z + others)
-    assert "_normal_form" not in ff.__dict__                      # never decomposed: the extended chain did it all
+    assert "_normal_form" not in ff.__dict__  # never decomposed: the extended chain did it all
     for o in others:
         assert np.max(np.abs(mixed[o.label] - plain[o.label])) < 1e-11, o.label
-    assert abs(mixed["z:4"][0] - 1.0) < 1e-12                     # ⟨Z⟩ = 1 on |0…0⟩ at t = 0
+    assert abs(mixed["z:4"][0] - 1.0) < 1e-12  # ⟨Z⟩ = 1 on |0…0⟩ at t = 0

@@ -9,9 +9,29 @@ from hybrid_rg.exact.olrg_benchmark import TIMES, sz_sz_free_fermions, sz_sz_kry
 from hybrid_rg.operators import Coefficient, PauliExpr, to_dense, xxz
 
 # notes/olrg.md §5.2: ⟨S^z_1 S^z_2⟩(t), TFIM J = h = 1, N = 10, |0…0⟩, t = 0, 0.1, …, 2.0 (independent ED).
-OLRG_TABLE_N10 = [0.250000, 0.240214, 0.213321, 0.175946, 0.136846, 0.104331, 0.083995, 0.077495, 0.082671,
-                  0.094819, 0.108563, 0.119601, 0.125765, 0.127143, 0.125416, 0.122786, 0.121006, 0.120828,
-                  0.122004, 0.123697, 0.125031]
+OLRG_TABLE_N10 = [
+    0.250000,
+    0.240214,
+    0.213321,
+    0.175946,
+    0.136846,
+    0.104331,
+    0.083995,
+    0.077495,
+    0.082671,
+    0.094819,
+    0.108563,
+    0.119601,
+    0.125765,
+    0.127143,
+    0.125416,
+    0.122786,
+    0.121006,
+    0.120828,
+    0.122004,
+    0.123697,
+    0.125031,
+]
 
 
 def test_static_evolution_and_two_time_correlator_match_dense_expm():

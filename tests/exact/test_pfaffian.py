@@ -34,7 +34,7 @@ def test_square_is_determinant_and_batches_agree():
     A = antisym(rng, (5, 40, 40))
     pf = pfaffian(A)
     assert pf.shape == (5,)
-    assert np.abs(pf ** 2 / np.linalg.det(A) - 1).max() < 1e-9
+    assert np.abs(pf**2 / np.linalg.det(A) - 1).max() < 1e-9
     assert np.abs(np.array([pfaffian(a) for a in A]) - pf).max() < 1e-9 * np.abs(pf).max()
 
 
@@ -43,6 +43,7 @@ def test_odd_size_and_singular_give_zero():
     assert pfaffian(antisym(rng, (5, 5))) == 0.0
     assert pfaffian(np.zeros((4, 4))) == 0.0
     # pivoting: a zero in the first pivot position
-    A = np.zeros((4, 4)); A[0, 2], A[1, 3] = 2.0, 3.0
+    A = np.zeros((4, 4))
+    A[0, 2], A[1, 3] = 2.0, 3.0
     A = A - A.T
     assert abs(pfaffian(A) - pf_recursive(A)) < 1e-15

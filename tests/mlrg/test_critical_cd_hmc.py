@@ -44,8 +44,13 @@ def test_default_search_finds_the_a1_critical_point():
 
 
 def test_phase_change_skips_undecided_points_and_counts_changes():
-    scan = [(0.1, "disordered", 3), (0.2, "undecided", 400), (0.3, "ordered", 9), (0.5, "disordered", 30),
-            (0.9, "ordered", 4)]
+    scan = [
+        (0.1, "disordered", 3),
+        (0.2, "undecided", 400),
+        (0.3, "ordered", 9),
+        (0.5, "disordered", 30),
+        (0.9, "ordered", 4),
+    ]
     assert phase_change(scan) == (0.1, 0.3, 3)
     try:
         phase_change([(0.1, "disordered", 3), (0.2, "undecided", 400)])
@@ -104,8 +109,18 @@ def test_cd_student_agrees_with_the_exact_kl_optimum_within_its_spread():
     pair = Pair(Rep.parse("A1"))
     J = axis_point(1, J0C)
     exact, _ = optimal_student(pair, J)
-    runs = np.array([abs(float(train_student_cd(pair, J, samples=600, sweeps=20, k=5, iterations=100, lr=0.03,
-                                                average_last=50, seed=s)[0])) for s in range(3)])
+    runs = np.array(
+        [
+            abs(
+                float(
+                    train_student_cd(
+                        pair, J, samples=600, sweeps=20, k=5, iterations=100, lr=0.03, average_last=50, seed=s
+                    )[0]
+                )
+            )
+            for s in range(3)
+        ]
+    )
     sd = max(runs.std(ddof=1), 1e-3)
     assert abs(runs.mean() - abs(float(exact[0]))) < 4 * sd / np.sqrt(3) + 2e-3
     assert sd < 0.02
@@ -117,8 +132,19 @@ def test_replica_exchange_hmc_samples_the_gaussian_of_a_quadratic_monotone():
     A = np.array([[1.0, 0.4], [0.4, 0.7]])
     beta = 2.0
     q = Quadratic(A, [0.0, 0.0])
-    r = sample_couplings(gradC_energy(q), 2, beta=beta, beta_start=0.1, replicas=3, chains=200, sweeps=250,
-                         burn_in=100, dt=0.15, n_leap=10, seed=3)
+    r = sample_couplings(
+        gradC_energy(q),
+        2,
+        beta=beta,
+        beta_start=0.1,
+        replicas=3,
+        chains=200,
+        sweeps=250,
+        burn_in=100,
+        dt=0.15,
+        n_leap=10,
+        seed=3,
+    )
     X = r.trace.reshape(-1, 2).numpy()
     cov = np.linalg.inv(2 * beta * A @ A)
     assert np.abs(X.mean(0)).max() < 0.05

@@ -9,11 +9,11 @@ import pytest
 import torch
 
 from hybrid_rg.mlrg.analysis import central_charge, gsd, scaling_dimensions, spectrum, transfer_matrix, weight_tensor
+from hybrid_rg.mlrg.critical import projection_root
 from hybrid_rg.mlrg.enumeration import orbits
 from hybrid_rg.mlrg.irreps import Rep
 from hybrid_rg.mlrg.kl import Pair, kl, optimal_student, student_jacobian
 from hybrid_rg.mlrg.rbm import Block
-from hybrid_rg.mlrg.critical import projection_root
 from hybrid_rg.mlrg.rgmap import ExactRG, axis_point, fixed_point
 
 J0C = 0.5 * np.arccosh(1 + np.sqrt(2))

@@ -39,14 +39,17 @@ def test_import_of_the_cli_does_not_pull_in_torch():
     assert out.stdout.strip() == "False"
 
 
-@pytest.mark.parametrize("content,needle", [
-    ('figure = "fig5"\nreps = ["A1+F"]\n', "unknown C4v irrep"),
-    ('figure = "fig8"\nreps = ["3A1+E"]\n', "at most 16"),
-    ('figure = "fig9"\n', "figure"),
-    ('figure = "fig5"\nmodles = 3\n', "unknown field 'modles'"),
-    ('figure = = "fig5"\n', "not valid TOML"),
-    ('figure = "fig5"\ngeometry = "rotated"\n', "geometry"),
-])
+@pytest.mark.parametrize(
+    "content,needle",
+    [
+        ('figure = "fig5"\nreps = ["A1+F"]\n', "unknown C4v irrep"),
+        ('figure = "fig8"\nreps = ["3A1+E"]\n', "at most 16"),
+        ('figure = "fig9"\n', "figure"),
+        ('figure = "fig5"\nmodles = 3\n', "unknown field 'modles'"),
+        ('figure = = "fig5"\n', "not valid TOML"),
+        ('figure = "fig5"\ngeometry = "rotated"\n', "geometry"),
+    ],
+)
 def test_bad_specs_exit_2_with_one_line_and_write_nothing(tmp_path, capsys, content, needle):
     spec = tmp_path / "s.toml"
     spec.write_text(content)

@@ -49,8 +49,10 @@ def _random_configs(n, n_spins, seed):
 
 
 @pytest.mark.parametrize("text", REPS)
-@pytest.mark.parametrize("role,geometry", [("teacher", "authors"), ("student", "authors"), ("teacher", "consistent"),
-                                           ("student", "consistent")])
+@pytest.mark.parametrize(
+    "role,geometry",
+    [("teacher", "authors"), ("student", "authors"), ("teacher", "consistent"), ("student", "consistent")],
+)
 def test_energy_invariant_under_c4v_and_z2(text, role, geometry):
     rep = Rep.parse(text)
     if geometry == "consistent" and "B" in text:
@@ -74,14 +76,20 @@ def test_a_non_mirror_symmetric_coupling_breaks_invariance():
     blk = Block(rep, "teacher")
     x, z = _random_configs(64, 12, 4), _random_configs(64, 12, 5)
     J = torch.zeros(5, dtype=torch.float64)
-    blk.basis  # cached
+    blk.basis  # noqa: B018 (cached by the property)
     bad = blk.basis.clone()
     bad[1, 0, 2] = 1.0  # couples A1 to the σ-odd E component
     object.__setattr__(blk, "__dict__", {**blk.__dict__, "basis": bad})
     J[1] = 0.7
     e0 = blk.energy(J, x, z)
-    worst = max(float((blk.energy(J, act(rep, blk.visible_angles, x, r, m),
-                                  act(rep, blk.hidden_angles, z, r, m)) - e0).abs().max()) for r, m in GROUP)
+    worst = max(
+        float(
+            (blk.energy(J, act(rep, blk.visible_angles, x, r, m), act(rep, blk.hidden_angles, z, r, m)) - e0)
+            .abs()
+            .max()
+        )
+        for r, m in GROUP
+    )
     assert worst > 1e-3
 
 
@@ -97,7 +105,7 @@ def test_analytic_marginal_equals_brute_force(text, role):
     for i in pick:
         xi = X[i].expand(Z.shape[0], -1)
         brute = torch.logsumexp(-blk.energy(J, xi, Z), 0)
-        fast = blk.log_weight(J, X[i:i + 1])[0]
+        fast = blk.log_weight(J, X[i : i + 1])[0]
         assert abs(float(brute - fast)) < 1e-10
 
 
@@ -122,8 +130,7 @@ def test_consistent_student_shares_the_teachers_visible_symmetry(text):
 
     def worst(blk, J):  # max over the group of |log p(g·x) − log p(x)| using the *teacher's* action on x
         lp = blk.log_weight(J, X)
-        return max(float((blk.log_weight(J, act(rep, t.visible_angles, X, r, m)) - lp).abs().max())
-                   for r, m in GROUP)
+        return max(float((blk.log_weight(J, act(rep, t.visible_angles, X, r, m)) - lp).abs().max()) for r, m in GROUP)
 
     assert worst(t, Jt) < 1e-10
     assert worst(Block(rep, "student", "consistent"), Js) < 1e-10

@@ -39,11 +39,11 @@ def test_bound_is_never_below_the_true_error(site, T, K):
         bound = flow_bound(flow.pairs, site, N, T, K, n_grid=41)
         err = abs(float(flow.prediction(T)) - _exact(site, N, T))
         per_scale = _scale_errors(flow, site, T, bound)
-    assert err > 1e-9                                # a real truncation error, so the check means something
+    assert err > 1e-9  # a real truncation error, so the check means something
     assert bound.value >= err
     for sb, d in zip(bound.scales, per_scale):
         assert sb.value >= d, (sb, d)
-        assert sb.dyson >= d and sb.lightcone >= d   # each form is a bound on its own, not only their minimum
+        assert sb.dyson >= d and sb.lightcone >= d  # each form is a bound on its own, not only their minimum
     # the last scale has no environment: its term is the computed mismatch, equal to the true one
     assert abs(bound.scales[-1].value - per_scale[-1]) < 1e-10
 
@@ -63,19 +63,27 @@ def test_bound_holds_for_a_driven_block():
     site, N, T = SiteModel.tfim(1.0, 0.8), 6, 0.4
     first = exact_block(site, 3, O2)
     drive = lambda t: 0.3 * torch.sin(4.0 * t)
-    X0 = torch.kron(torch.kron(torch.eye(2, dtype=torch.complex128),
-                               torch.tensor([[0, 1], [1, 0]], dtype=torch.complex128)), torch.eye(2, dtype=torch.complex128))
+    X0 = torch.kron(
+        torch.kron(torch.eye(2, dtype=torch.complex128), torch.tensor([[0, 1], [1, 0]], dtype=torch.complex128)),
+        torch.eye(2, dtype=torch.complex128),
+    )
 
     def drive_map(block, scale):
         pad = torch.eye(block.dim // 8, dtype=torch.complex128)
-        return Block(block.n_sites, block.H, block.boundary, block.observable, block.rho,
-                     drives=tuple(block.drives) + ((drive, torch.kron(X0, pad)),) if scale == 3 else block.drives)
+        return Block(
+            block.n_sites,
+            block.H,
+            block.boundary,
+            block.observable,
+            block.rho,
+            drives=tuple(block.drives) + ((drive, torch.kron(X0, pad)),) if scale == 3 else block.drives,
+        )
 
     flow = run_flow(first, site, N, drive_map)
     with torch.no_grad():
         bound = flow_bound(flow.pairs, site, N, T, 2, n_grid=21, lc_grid=21)
         per_scale = _scale_errors(flow, site, T, bound)
-    assert per_scale[0] > 1e-5                          # the drive really changes the answer
+    assert per_scale[0] > 1e-5  # the drive really changes the answer
     for sb, d in zip(bound.scales, per_scale):
         assert sb.value >= d and sb.dyson >= d and sb.lightcone >= d
     # a light-cone remainder was really used (the driven block with the environment partly attached)
@@ -114,17 +122,23 @@ def test_light_cone_bound_with_a_truncated_environment_is_never_below_the_true_e
 def test_grid_correlators_agree_with_the_tuple_correlators(k):
     from hybrid_rg.olrg.bound import _grid_correlators
     from hybrid_rg.olrg.correlators import correlators_from, heisenberg_operators
-    site = SiteModel.xxz(1.0, 0.6, 0.2)                  # three boundary operators
+
+    site = SiteModel.xxz(1.0, 0.6, 0.2)  # three boundary operators
     b = grow(exact_block(site, 2, PauliExpr.term(2, "XZ", (0, 1))), site)
-    b = Block(b.n_sites, b.H, b.boundary, b.observable,
-              torch.diag(torch.tensor([0.4, 0.3, 0.2, 0.1, 0, 0, 0, 0], dtype=torch.complex128)))
+    b = Block(
+        b.n_sites,
+        b.H,
+        b.boundary,
+        b.observable,
+        torch.diag(torch.tensor([0.4, 0.3, 0.2, 0.1, 0, 0, 0, 0], dtype=torch.complex128)),
+    )
     grid = torch.linspace(0, 0.9, 4, dtype=torch.float64)
     O_T, B_t = heisenberg_operators(b, 0.9, grid)
     full = _grid_correlators(b.rho, O_T, B_t, k)
     gen = torch.Generator().manual_seed(k)
     t = torch.randint(4, (6, k), generator=gen)
     a = torch.randint(3, (6, k), generator=gen)
-    ref = correlators_from(b.rho, O_T, B_t, t, a, k)[k]                 # (6, 2^k), first sign = highest bit
+    ref = correlators_from(b.rho, O_T, B_t, t, a, k)[k]  # (6, 2^k), first sign = highest bit
     for s in range(6):
         got = full[tuple(t[s])][tuple(a[s])].reshape(-1)
         assert float((got - ref[s]).abs().max()) < 1e-13

@@ -8,8 +8,18 @@ import scipy.linalg as sla
 import torch
 
 from hybrid_rg.exact import evolve, product_state
-from hybrid_rg.olrg import (Block, LinearIsometryMap, LossConfig, SiteModel, boundary_correlators, exact_block,
-                            expectation, grow, run_flow, scale_loss)
+from hybrid_rg.olrg import (
+    Block,
+    LinearIsometryMap,
+    LossConfig,
+    SiteModel,
+    boundary_correlators,
+    exact_block,
+    expectation,
+    grow,
+    run_flow,
+    scale_loss,
+)
 from hybrid_rg.olrg.omm import isometry_from
 from hybrid_rg.olrg.trainer import flow_loss, train
 from hybrid_rg.operators import PauliExpr, to_dense
@@ -29,7 +39,7 @@ def test_full_chi_flow_is_exact(site):
     # χ = full dimension with a random unitary at every scale must reproduce exact dynamics (non-integrable here).
     n0, N, T = 2, 7, 1.3
     O = PauliExpr.term(2, "ZZ", (0, 1), 0.25)
-    flow = run_flow(exact_block(site, n0, O), site, N, LinearIsometryMap(2 ** N, init="random", seed=3))
+    flow = run_flow(exact_block(site, n0, O), site, N, LinearIsometryMap(2**N, init="random", seed=3))
     exact = evolve(site.chain(N), product_state(N), [T], {"o": PauliExpr(N, O.terms)})["o"][0].real
     assert abs(float(flow.prediction(T).detach()) - exact) < 1e-10
 
@@ -67,6 +77,7 @@ def test_time_dependent_evolution_is_forward_ordered():
     T = 1.7
     ours = float(expectation(block, T, substeps=400).real)
     from hybrid_rg.operators import Coefficient
+
     H = site.chain(3) + PauliExpr.term(3, "Y", (0,), Coefficient(lambda t, p: np.sin(3 * t) + 0.5 * t))
     ref = evolve(H, product_state(3), [T], {"o": PauliExpr.term(3, "Z", (1,))})["o"][0].real
     assert abs(ours - ref) < 1e-6
@@ -98,8 +109,10 @@ def test_gradcheck_of_the_loss_in_float64():
     b = exact_block(site, 2, PauliExpr.term(2, "Z", (0,)))
     cfg = LossConfig(T=0.8, K=2, n_steps=3, full_grid=True)
     g = torch.Generator().manual_seed(1)
-    Ws = [torch.randn(4, 2, dtype=torch.complex128, generator=g, requires_grad=True),
-          torch.randn(4, 2, dtype=torch.complex128, generator=g, requires_grad=True)]
+    Ws = [
+        torch.randn(4, 2, dtype=torch.complex128, generator=g, requires_grad=True),
+        torch.randn(4, 2, dtype=torch.complex128, generator=g, requires_grad=True),
+    ]
     f = lambda w2, w3: flow_loss(b, site, 4, _FixedMap({2: w2, 3: w3}), cfg)
     assert torch.autograd.gradcheck(f, tuple(Ws), eps=1e-6, atol=1e-7)
 

@@ -12,15 +12,19 @@ def _hermitian(D, seed, spectrum=None):
     g = torch.Generator().manual_seed(seed)
     A = torch.randn(D, D, dtype=torch.complex128, generator=g)
     H = (A + A.conj().T) / 2
-    if spectrum is not None:                   # an exactly prescribed (degenerate) spectrum in a random basis
+    if spectrum is not None:  # an exactly prescribed (degenerate) spectrum in a random basis
         Q = torch.linalg.qr(A)[0]
         H = Q @ torch.diag(torch.tensor(spectrum, dtype=torch.complex128)) @ Q.conj().T
         H = (H + H.conj().T) / 2
     return H
 
 
-SPECTRA = {"random": None, "degenerate": [-1.0, -1.0, 0.5, 0.5, 0.5, 2.0], "all_equal": [0.7] * 6,
-           "near": [0.0, 1e-9, 1.0, 1.0 + 1e-13, 3.0, 3.0]}
+SPECTRA = {
+    "random": None,
+    "degenerate": [-1.0, -1.0, 0.5, 0.5, 0.5, 2.0],
+    "all_equal": [0.7] * 6,
+    "near": [0.0, 1e-9, 1.0, 1.0 + 1e-13, 3.0, 3.0],
+}
 
 
 @pytest.mark.parametrize("name", list(SPECTRA))

@@ -1,36 +1,45 @@
 """The Hamiltonian expression map: controls inside device limits, the device Hamiltonian against the independent
 PauliExpr builder, forward time order against an independent ODE solver, the bound, and the physical compile."""
 
-
 import numpy as np
 import pytest
 import torch
 
 from hybrid_rg.exact import evolve, product_state
+from hybrid_rg.limits import RydbergLimits, energy_scale
 from hybrid_rg.olrg.block import SiteModel, exact_block
 from hybrid_rg.olrg.controls import ChannelLimits, MLPControl, PWLControl
 from hybrid_rg.olrg.flow import run_flow
 from hybrid_rg.olrg.hem import DeviceFamily, HamiltonianExpressionMap
+from hybrid_rg.olrg.hem_limits import channel_limits
 from hybrid_rg.olrg.loss import LossConfig
 from hybrid_rg.olrg.predict import predict
 from hybrid_rg.olrg.trainer import train
 from hybrid_rg.operators import Coefficient, PauliExpr, to_dense
 from hybrid_rg.operators.rydberg import rydberg_hamiltonian
-from hybrid_rg.limits import RydbergLimits, energy_scale
-from hybrid_rg.olrg.hem_limits import channel_limits
 from hybrid_rg.pulse.units import compile_hem
 
-SITE = SiteModel.tfim(J=-1.0, h=1.0)          # antiferromagnetic: representable with repulsive V (hem.py)
+SITE = SiteModel.tfim(J=-1.0, h=1.0)  # antiferromagnetic: representable with repulsive V (hem.py)
 OBS = PauliExpr.term(2, "ZZ", (0, 1), 0.25)
 
 
 def _exact(N, T):
-    return float(evolve(SITE.chain(N), product_state(N), [T], {"o": PauliExpr.term(N, "ZZ", (0, 1), 0.25)})["o"][0].real)
+    return float(
+        evolve(SITE.chain(N), product_state(N), [T], {"o": PauliExpr.term(N, "ZZ", (0, 1), 0.25)})["o"][0].real
+    )
 
 
 def _vdw_family(**kw):
-    return DeviceFamily(interaction="vdw", learn_positions=True, local_detuning=True, phase=True,
-                        gap_init=4 ** (-1 / 6), min_gap=0.6, max_gap=1.5, **kw)
+    return DeviceFamily(
+        interaction="vdw",
+        learn_positions=True,
+        local_detuning=True,
+        phase=True,
+        gap_init=4 ** (-1 / 6),
+        min_gap=0.6,
+        max_gap=1.5,
+        **kw,
+    )
 
 
 def test_pwl_control_stays_inside_range_slew_and_zero_ends_for_any_parameters():
@@ -87,9 +96,11 @@ def test_device_block_equals_the_independent_rydberg_builder():
 def _numpy_hamiltonian(block):
     H = block.H.numpy()
     terms = [(c, M.numpy()) for c, M in block.drives]
+
     def at(t):
         with torch.no_grad():
             return H + sum(float(c(torch.tensor([t], dtype=torch.float64))[0]) * M for c, M in terms)
+
     return at
 
 
@@ -132,7 +143,7 @@ def test_bound_holds_for_a_hem_flow(terminal):
     train(first, SITE, N, hem, LossConfig(T=T, K=2, n_steps=8, n_samples=8, substeps=2), iterations=4, lr=5e-2)
     pred = predict(first, SITE, N, hem, T, K=2, n_grid=11, max_tuples=2000)
     err = abs(pred.value - _exact(N, T))
-    assert err > 1e-6                          # a real error to bound
+    assert err > 1e-6  # a real error to bound
     assert pred.bound >= err
     assert len(pred.bounds[0].scales) == (N - 2) + (1 if terminal else 0)
 
@@ -143,8 +154,16 @@ def test_training_lowers_the_error_of_a_small_hem_flow():
     hem = HamiltonianExpressionMap(T, DeviceFamily(), control="mlp", width=4, depth=2, seed=0)
     with torch.no_grad():
         before = abs(float(run_flow(first, SITE, N, hem).prediction(T)) - _exact(N, T))
-    r = train(first, SITE, N, hem, LossConfig(T=T, K=2, n_steps=10, n_samples=10, substeps=2), iterations=40,
-              lr=3e-2, keep_best=True)
+    r = train(
+        first,
+        SITE,
+        N,
+        hem,
+        LossConfig(T=T, K=2, n_steps=10, n_samples=10, substeps=2),
+        iterations=40,
+        lr=3e-2,
+        keep_best=True,
+    )
     with torch.no_grad():
         after = abs(float(run_flow(first, SITE, N, hem).prediction(T)) - _exact(N, T))
     assert min(r.losses) < 0.2 * r.losses[0]
@@ -156,8 +175,15 @@ def test_compiled_program_reproduces_the_dimensionless_prediction_in_physical_un
     the dimensionless terminal prediction."""
     T, N, a = 0.8, 4, 11.0
     lims = channel_limits(RydbergLimits.from_snapshot("quera_aquila"), a)
-    fam = DeviceFamily(interaction="vdw", learn_positions=True, gap_init=1.0, min_gap=0.7, max_gap=1.4,
-                       omega=lims["omega"], delta=lims["delta"])
+    fam = DeviceFamily(
+        interaction="vdw",
+        learn_positions=True,
+        gap_init=1.0,
+        min_gap=0.7,
+        max_gap=1.4,
+        omega=lims["omega"],
+        delta=lims["delta"],
+    )
     hem = HamiltonianExpressionMap(T, fam, control="pwl", n_knots=6, omega_init=2.0, terminal=True, seed=0)
     first = exact_block(SITE, 2, OBS)
     train(first, SITE, N, hem, LossConfig(T=T, K=1, n_steps=8, n_samples=6, substeps=2), iterations=3, lr=5e-2)
@@ -172,8 +198,13 @@ def test_compiled_program_reproduces_the_dimensionless_prediction_in_physical_un
     assert amp.max() <= float(lim.rabi_max_rad_per_us) + 1e-9 and amp[0] == 0.0 and abs(amp[-1]) < 1e-9
     assert slope.max() <= float(lim.rabi_slew_max_rad_per_us2) * (1 + 1e-9)
     coeff = lambda w: Coefficient(lambda t, p, w=w: float(w(t)))
-    H = rydberg_hamiltonian(np.array(prog.positions_um), omega=coeff(prog.amplitude),
-                            delta=coeff(prog.detuning), phi=0.0, c6=prog.c6_rad_per_us_um6)
+    H = rydberg_hamiltonian(
+        np.array(prog.positions_um),
+        omega=coeff(prog.amplitude),
+        delta=coeff(prog.detuning),
+        phi=0.0,
+        c6=prog.c6_rad_per_us_um6,
+    )
     zz = evolve(H, product_state(N), [prog.duration_us], {"o": PauliExpr.term(N, "ZZ", (0, 1), 0.25)})["o"][0].real
     assert abs(zz - predicted) < 1e-6
     # and the package's own emulator (its own integrator, in physical units) on the same program
@@ -219,8 +250,9 @@ iterations = 2
 n_steps = 6
 n_samples = 4
 """)
-    run = lambda *a: subprocess.run([sys.executable, "-m", "hybrid_rg.cli", "run", str(spec), *a],
-                                    capture_output=True, text=True, timeout=300)
+    run = lambda *a: subprocess.run(
+        [sys.executable, "-m", "hybrid_rg.cli", "run", str(spec), *a], capture_output=True, text=True, timeout=300
+    )
     r = run("--out", str(tmp_path / "a"))
     assert r.returncode == 0, r.stderr
     prog = json.loads((tmp_path / "a" / "programs" / "K1_T0.4.json").read_text())
@@ -243,8 +275,14 @@ def test_hem_spec_errors_name_the_field():
     with pytest.raises(SpecError, match="control = 'pwl'"):
         parse_spec({**base, "device": {"spacing_um": 11.0}})
     with pytest.raises(SpecError, match="µs"):
-        parse_spec({**base, "map": {"kind": "hem", "n0": 2, "control": "pwl"}, "times": {"T": [0.01]},
-                    "device": {"spacing_um": 11.0}})
+        parse_spec(
+            {
+                **base,
+                "map": {"kind": "hem", "n0": 2, "control": "pwl"},
+                "times": {"T": [0.01]},
+                "device": {"spacing_um": 11.0},
+            }
+        )
 
 
 def test_taylor_exponential_equals_matrix_exp():

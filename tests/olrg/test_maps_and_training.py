@@ -24,7 +24,7 @@ def _exact(N, T):
 @pytest.mark.parametrize("per_operator", [False, True], ids=["shared", "per_operator"])
 def test_generative_map_at_full_chi_is_exact(per_operator):
     N, T = 6, 1.2
-    opmap = GenerativeMap(2 ** N, depth=2, width=8, per_operator=per_operator, seed=4)
+    opmap = GenerativeMap(2**N, depth=2, width=8, per_operator=per_operator, seed=4)
     pred = float(run_flow(exact_block(SITE, 2, O), SITE, N, opmap).prediction(T).detach())
     assert abs(pred - _exact(N, T)) < 1e-10
 
@@ -68,24 +68,30 @@ def test_resume_from_a_checkpoint_continues_exactly(tmp_path):
         assert float((straight.W[key] - resumed_map.W[key]).detach().abs().max()) < 1e-12
 
 
-GOOD = {"target": {"model": "tfim", "N": 5, "observable": "zz:0,1", "observable_scale": 0.25},
-        "times": {"T": [0.2, 0.4]}, "map": {"kind": "linear", "n0": 2, "chi": 2},
-        "training": {"orders": [0, 1], "iterations": 3, "n_samples": 4, "n_steps": 5},
-        "bound": {"n_grid": 11}}
+GOOD = {
+    "target": {"model": "tfim", "N": 5, "observable": "zz:0,1", "observable_scale": 0.25},
+    "times": {"T": [0.2, 0.4]},
+    "map": {"kind": "linear", "n0": 2, "chi": 2},
+    "training": {"orders": [0, 1], "iterations": 3, "n_samples": 4, "n_steps": 5},
+    "bound": {"n_grid": 11},
+}
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"target": {**GOOD["target"], "spin": 1}}, "target.spin"),
-    ({"map": {**GOOD["map"], "chi": 64}}, "map.chi"),
-    ({"map": {**GOOD["map"], "n0": 5}}, "map.n0"),
-    ({"times": {"T": [-0.1, 0.2]}}, "times.T"),
-    ({"target": {**GOOD["target"], "observable": "zz:0,3"}}, "target.observable"),
-    ({"training": {**GOOD["training"], "orders": [7]}}, "training.orders"),
-    ({"tags": 1}, "tags"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"target": {**GOOD["target"], "spin": 1}}, "target.spin"),
+        ({"map": {**GOOD["map"], "chi": 64}}, "map.chi"),
+        ({"map": {**GOOD["map"], "n0": 5}}, "map.n0"),
+        ({"times": {"T": [-0.1, 0.2]}}, "times.T"),
+        ({"target": {**GOOD["target"], "observable": "zz:0,3"}}, "target.observable"),
+        ({"training": {**GOOD["training"], "orders": [7]}}, "training.orders"),
+        ({"tags": 1}, "tags"),
+    ],
+)
 def test_malformed_spec_names_the_field(change, field):
     ok = parse_spec(GOOD)
-    assert ok.training.warm_start is False          # opt-in: it must not leak into untrained runs
+    assert ok.training.warm_start is False  # opt-in: it must not leak into untrained runs
     assert ok.times.T == (0.2, 0.4) and ok.map.chi == 2
     with pytest.raises(SpecError, match=field.replace(".", r"\.")):
         parse_spec({**GOOD, **change})
@@ -93,6 +99,7 @@ def test_malformed_spec_names_the_field(change, field):
 
 def _toml(d):
     import tomli_w
+
     return tomli_w.dumps(d)
 
 
@@ -116,8 +123,9 @@ def test_cli_run_writes_results_and_refuses_bad_specs(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text(_toml({**GOOD, "map": {**GOOD["map"], "chi": 64}}))
     out2 = tmp_path / "never"
-    refused = subprocess.run([sys.executable, "-m", "hybrid_rg.cli", "run", str(bad), "--out", str(out2)],
-                             capture_output=True, text=True)
+    refused = subprocess.run(
+        [sys.executable, "-m", "hybrid_rg.cli", "run", str(bad), "--out", str(out2)], capture_output=True, text=True
+    )
     assert refused.returncode == 2 and "map.chi" in refused.stderr and len(refused.stderr.splitlines()) == 1
     assert not out2.exists()
 
@@ -137,6 +145,6 @@ def test_lbfgs_polish_lowers_the_full_grid_loss_deterministically():
         with torch.no_grad():
             maps.append((float(flow_loss(first, SITE, 5, opmap, full)), opmap))
     assert maps[1][0] < 0.5 * maps[0][0]
-    assert maps[1][0] == maps[2][0]                       # deterministic: the same map twice
+    assert maps[1][0] == maps[2][0]  # deterministic: the same map twice
     with pytest.raises(ValueError, match="deterministic"):
         train(first, SITE, 5, GenerativeMap(4, depth=1, width=4), cfg, iterations=1, ensemble=2, polish_iterations=1)

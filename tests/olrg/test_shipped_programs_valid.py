@@ -18,8 +18,7 @@ from hybrid_rg.cli import main
 from hybrid_rg.utils.timegrid import parse_time_grid
 
 ROOT = Path(__file__).resolve().parents[2]
-COMPILED = sorted(p for p in (ROOT / "experiments" / "olrg").glob("*.toml")
-                  if "device" in tomllib.loads(p.read_text()))
+COMPILED = sorted(p for p in (ROOT / "experiments" / "olrg").glob("*.toml") if "device" in tomllib.loads(p.read_text()))
 
 
 def test_there_are_compiled_specs():

@@ -5,10 +5,14 @@ import pytest
 from hybrid_rg.olrg.experiment import run_experiment
 from hybrid_rg.olrg.spec import parse_spec
 
-BASE = {"target": {"model": "tfim", "N": 5, "observable": "zz:0,1", "observable_scale": 0.25},
-        "times": {"T": [0.3, 0.9]}, "map": {"kind": "linear", "n0": 2, "chi": 2, "init": "rdm"},
-        "training": {"orders": [1], "iterations": 0, "n_samples": 4, "n_steps": 5},
-        "reference": {"method": "none"}, "bound": {"n_grid": 5, "max_tuples": 200}}
+BASE = {
+    "target": {"model": "tfim", "N": 5, "observable": "zz:0,1", "observable_scale": 0.25},
+    "times": {"T": [0.3, 0.9]},
+    "map": {"kind": "linear", "n0": 2, "chi": 2, "init": "rdm"},
+    "training": {"orders": [1], "iterations": 0, "n_samples": 4, "n_steps": 5},
+    "reference": {"method": "none"},
+    "bound": {"n_grid": 5, "max_tuples": 200},
+}
 
 
 def _run(tmp_path, name, **training):

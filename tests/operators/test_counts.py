@@ -34,8 +34,11 @@ def test_z_string_is_one_minus_twice_the_odd_parity_fraction(shots, k):
 def test_the_variance_is_unbiased_over_the_binomial_distribution(shots, p):
     # E[s²] = p(1 - p) exactly when s² has the N - 1 denominator (the biased form gives p(1 - p)(N - 1)/N)
     k = np.arange(shots + 1)
-    s2 = [shots * estimate({"1": int(j), "0": int(shots - j)} if 0 < j < shots else {str(int(j > 0)): shots},
-                           float)[1] ** 2 for j in k]
+    s2 = [
+        shots
+        * estimate({"1": int(j), "0": int(shots - j)} if 0 < j < shots else {str(int(j > 0)): shots}, float)[1] ** 2
+        for j in k
+    ]
     expected = float(np.dot(binom.pmf(k, shots, p), s2))
     assert abs(expected - p * (1 - p)) < 1e-12
 

@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from hybrid_rg.operators import Coefficient, PauliExpr, to_dense, to_sparse, to_torch, tfim
+from hybrid_rg.operators import Coefficient, PauliExpr, tfim, to_dense, to_sparse, to_torch
 
 I2 = np.eye(2)
 X = np.array([[0, 1], [1, 0]], dtype=complex)
@@ -67,15 +67,18 @@ def test_dense_sparse_and_torch_builders_agree():
     assert np.abs(T.numpy() - D).max() == 0.0
 
 
-@pytest.mark.parametrize("bad, match", [
-    (lambda: PauliExpr.term(3, "ZZ", (0, 3)), "outside"),
-    (lambda: PauliExpr.term(3, "ZQ", (0, 1)), "only contain"),
-    (lambda: PauliExpr.term(3, "ZZ", (1, 1)), "repeat"),
-    (lambda: PauliExpr.term(3, "Z", (0,), float("nan")), "finite"),
-    (lambda: PauliExpr.term(3, "ZZ", (0,)), "letters"),
-    (lambda: PauliExpr.term(2, "Z", (0,)) + PauliExpr.term(3, "Z", (0,)), "cannot combine"),
-    (lambda: to_dense(tfim(14)), "GiB"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (lambda: PauliExpr.term(3, "ZZ", (0, 3)), "outside"),
+        (lambda: PauliExpr.term(3, "ZQ", (0, 1)), "only contain"),
+        (lambda: PauliExpr.term(3, "ZZ", (1, 1)), "repeat"),
+        (lambda: PauliExpr.term(3, "Z", (0,), float("nan")), "finite"),
+        (lambda: PauliExpr.term(3, "ZZ", (0,)), "letters"),
+        (lambda: PauliExpr.term(2, "Z", (0,)) + PauliExpr.term(3, "Z", (0,)), "cannot combine"),
+        (lambda: to_dense(tfim(14)), "GiB"),
+    ],
+)
 def test_bad_input_explains_itself(bad, match):
     with pytest.raises(ValueError, match=match):
         bad()

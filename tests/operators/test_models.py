@@ -7,7 +7,7 @@ from hybrid_rg.exact import TFIMFreeFermions
 from hybrid_rg.operators import Coefficient, chain_positions, rydberg_hamiltonian, tfim, to_dense, xxz
 from tests.operators.test_expression import I2, X, Y, Z, kron
 
-N_OP = (I2 - Z) / 2   # Rydberg projector n = |1⟩⟨1|
+N_OP = (I2 - Z) / 2  # Rydberg projector n = |1⟩⟨1|
 
 
 def op_at(n, site, m):
@@ -18,12 +18,15 @@ def hermiticity_error(M):
     return np.abs(M - M.conj().T).max()
 
 
-@pytest.mark.parametrize("H", [
-    tfim(6, J=[1, -0.5, 2, 0.3, 1], h=[0.2, 1, 1, 3, 0.1, 0.5], g=0.4),
-    tfim(5, 1.0, 0.7, boundary="periodic"),
-    xxz(6, J=1.3, delta=0.4, hz=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6]),
-    rydberg_hamiltonian(chain_positions(5, 6.1), omega=15.0, delta=[1, 2, 3, 4, 5], phi=0.7),
-])
+@pytest.mark.parametrize(
+    "H",
+    [
+        tfim(6, J=[1, -0.5, 2, 0.3, 1], h=[0.2, 1, 1, 3, 0.1, 0.5], g=0.4),
+        tfim(5, 1.0, 0.7, boundary="periodic"),
+        xxz(6, J=1.3, delta=0.4, hz=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6]),
+        rydberg_hamiltonian(chain_positions(5, 6.1), omega=15.0, delta=[1, 2, 3, 4, 5], phi=0.7),
+    ],
+)
 def test_built_hamiltonians_are_hermitian(H):
     assert H.is_hermitian()
     assert hermiticity_error(to_dense(H)) < 1e-13
@@ -53,7 +56,7 @@ def test_heisenberg_dimer_spectrum_is_singlet_and_triplet():
 
 def dense_rydberg(pos, omega, delta, phi, c6, nn_only=False):
     n = len(pos)
-    H = np.zeros((2 ** n, 2 ** n), dtype=complex)
+    H = np.zeros((2**n, 2**n), dtype=complex)
     for i in range(n):
         H += omega[i] / 2 * (np.cos(phi[i]) * op_at(n, i, X) - np.sin(phi[i]) * op_at(n, i, Y))
         H -= delta[i] * op_at(n, i, N_OP)
@@ -62,7 +65,7 @@ def dense_rydberg(pos, omega, delta, phi, c6, nn_only=False):
     for (i, j), r in d.items():
         if nn_only and r > dmin * (1 + 1e-9):
             continue
-        H += c6 / r ** 6 * op_at(n, i, N_OP) @ op_at(n, j, N_OP)
+        H += c6 / r**6 * op_at(n, i, N_OP) @ op_at(n, j, N_OP)
     return H
 
 

@@ -7,12 +7,17 @@ import json
 from hybrid_rg.pulse.program import RydbergProgram, Waveform, chain_positions
 
 
-def program(n: int = 2, rabi: float = 5.0, duration_us: float = 1.0, spacing_um: float = 6.0,
-            detuning: float = 0.0, metadata=()) -> RydbergProgram:
+def program(
+    n: int = 2, rabi: float = 5.0, duration_us: float = 1.0, spacing_um: float = 6.0, detuning: float = 0.0, metadata=()
+) -> RydbergProgram:
     d = duration_us
-    return RydbergProgram(chain_positions(n, spacing_um), Waveform((0.0, 0.1 * d, 0.9 * d, d), (0, rabi, rabi, 0)),
-                          Waveform.constant(detuning, d), Waveform.constant(0.0, d, "constant"),
-                          metadata=tuple(metadata))
+    return RydbergProgram(
+        chain_positions(n, spacing_um),
+        Waveform((0.0, 0.1 * d, 0.9 * d, d), (0, rabi, rabi, 0)),
+        Waveform.constant(detuning, d),
+        Waveform.constant(0.0, d, "constant"),
+        metadata=tuple(metadata),
+    )
 
 
 def write_programs(path, programs) -> str:

@@ -22,15 +22,19 @@ def final_probabilities(program):
 
 
 def _square(n, rabi, detuning, duration_us, spacing_um=60.0):
-    return RydbergProgram(chain_positions(n, spacing_um), Waveform.constant(rabi, duration_us),
-                          Waveform.constant(detuning, duration_us), Waveform.constant(0.0, duration_us, "constant"))
+    return RydbergProgram(
+        chain_positions(n, spacing_um),
+        Waveform.constant(rabi, duration_us),
+        Waveform.constant(detuning, duration_us),
+        Waveform.constant(0.0, duration_us, "constant"),
+    )
 
 
 @pytest.mark.parametrize("rabi, detuning, t", [(3.0, 0.0, 0.7), (5.0, 2.0, 1.3), (2.0, -4.0, 2.9)])
 def test_fake_sampler_matches_the_rabi_formula(rabi, detuning, t):
     """One atom: P(r) = Ω²/W² sin²(W t/2), W = √(Ω² + Δ²) (closed form, not the code's own output)."""
     w = math.hypot(rabi, detuning)
-    exact = rabi ** 2 / w ** 2 * math.sin(w * t / 2) ** 2
+    exact = rabi**2 / w**2 * math.sin(w * t / 2) ** 2
     assert abs(final_probabilities(_square(1, rabi, detuning, t))[1] - exact) < 1e-10
 
 
@@ -52,13 +56,13 @@ def test_dry_run_report_predicts_within_shot_noise(tmp_path, capsys):
     assert pi_pulse["valid"] and idle["valid"] and not bad["valid"] and bad["run"] is None
     assert "amplitude" in bad["violations"]
     dens = pi_pulse["run"]["observables"]["density"]
-    assert all(abs(d - 1.0) < 1e-9 for d in dens)                 # an exact π pulse on far-apart atoms
+    assert all(abs(d - 1.0) < 1e-9 for d in dens)  # an exact π pulse on far-apart atoms
     assert idle["run"]["observables"]["zz"] == [1.0] and idle["run"]["observables"]["density"] == [0.0, 0.0]
-    half = dry_run([_square(2, math.pi / 2, 0.0, 1.0)], "fake_aquila", 400, 3)        # π/2: ⟨n⟩ = 1/2
+    half = dry_run([_square(2, math.pi / 2, 0.0, 1.0)], "fake_aquila", 400, 3)  # π/2: ⟨n⟩ = 1/2
     obs = half.runs[0]["observables"]
     for d, e in zip(obs["density"], obs["density_err"]):
         assert 0 < e < 0.04 and abs(d - 0.5) < 4 * e
-    for zz, e in zip(obs["zz"], obs["zz_err"]):                  # independent atoms: ⟨ZZ⟩ = ⟨Z⟩² = 0
+    for zz, e in zip(obs["zz"], obs["zz_err"]):  # independent atoms: ⟨ZZ⟩ = ⟨Z⟩² = 0
         assert abs(zz) < 4 * e
     md = (out / "report.md").read_text()
     assert "INVALID" in md and "$" in md and "±" in md and "provenance.json" in md
@@ -83,13 +87,14 @@ def test_rerun_repeats_a_simulator_entry_bit_for_bit(tmp_path, capsys):
     path = write_programs(tmp_path / "p.json", [program(2), program(3, rabi=7.0)])
     ledger = str(tmp_path / "l.sqlite")
     opts = ["--adapter-opt", f"dir={tmp_path / 'sim'}"]
-    assert cli(["submit", path, "--device", "fake_local", "--shots", "200", "--seed", "9", "--ledger", ledger]
-               + opts) == 0
+    assert (
+        cli(["submit", path, "--device", "fake_local", "--shots", "200", "--seed", "9", "--ledger", ledger] + opts) == 0
+    )
     assert cli(["collect", "--ledger", ledger, "--timeout-s", "20", "--poll-interval-s", "0.01"]) == 0
     capsys.readouterr()
     assert cli(["rerun", "2", "--ledger", ledger]) == 0
     assert "identical" in capsys.readouterr().out
-    with Ledger(ledger) as led, led.write() as conn:            # tamper with the stored counts
+    with Ledger(ledger) as led, led.write() as conn:  # tamper with the stored counts
         counts = json.loads(conn.execute("SELECT result_json FROM entries WHERE id = 2").fetchone()[0])
         first = next(iter(counts["counts"]))
         counts["counts"][first] += 1
@@ -101,8 +106,25 @@ def test_rerun_repeats_a_simulator_entry_bit_for_bit(tmp_path, capsys):
 def test_rerun_refuses_hardware_entries(tmp_path, capsys):
     path = write_programs(tmp_path / "p.json", [program(2)])
     ledger = str(tmp_path / "l.sqlite")
-    assert cli(["submit", path, "--device", "fake_aquila", "--shots", "10", "--budget-usd", "1", "--ledger", ledger,
-                "--adapter-opt", f"dir={tmp_path / 'prov'}"]) == 0
+    assert (
+        cli(
+            [
+                "submit",
+                path,
+                "--device",
+                "fake_aquila",
+                "--shots",
+                "10",
+                "--budget-usd",
+                "1",
+                "--ledger",
+                ledger,
+                "--adapter-opt",
+                f"dir={tmp_path / 'prov'}",
+            ]
+        )
+        == 0
+    )
     assert cli(["rerun", "1", "--ledger", ledger]) == 2
     assert "cannot be repeated bit for bit" in capsys.readouterr().err
 
@@ -131,12 +153,17 @@ print("RCS", rcs)
 
 def test_credentials_never_reach_ledger_logs_or_reports(tmp_path):
     import os
+
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     (tmp_path / "run.py").write_text(SCRIPT.format(root=root, work=str(tmp_path)))
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": FAKE_KEY_ID, "AWS_SECRET_ACCESS_KEY": FAKE_SECRET,
-           "AWS_SESSION_TOKEN": FAKE_SESSION, "AWS_DEFAULT_REGION": "us-east-1"}
-    r = subprocess.run([sys.executable, str(tmp_path / "run.py")], capture_output=True, text=True, env=env,
-                       timeout=120)
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": FAKE_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": FAKE_SECRET,
+        "AWS_SESSION_TOKEN": FAKE_SESSION,
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    r = subprocess.run([sys.executable, str(tmp_path / "run.py")], capture_output=True, text=True, env=env, timeout=120)
     assert "RCS [0, 0, 0, 0, 0]" in r.stdout, r.stdout + r.stderr
     blobs = [r.stdout.encode(), r.stderr.encode()]
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
@@ -145,4 +172,4 @@ def test_credentials_never_reach_ledger_logs_or_reports(tmp_path):
     blobs += [p.read_bytes() for p in files if p.name != "run.py"]
     for secret in (FAKE_KEY_ID, FAKE_SECRET, FAKE_SESSION):
         assert not any(secret.encode() in b for b in blobs), secret
-    assert any(b"fake_aquila" in b for b in blobs)                  # the grep does see the ledger's contents
+    assert any(b"fake_aquila" in b for b in blobs)  # the grep does see the ledger's contents

@@ -8,20 +8,27 @@ import pytest
 from hybrid_rg.runtime import records
 from hybrid_rg.runtime.budget import BudgetExceeded
 from hybrid_rg.runtime.collect import collect
-from hybrid_rg.testing.fake_provider import FakeRemoteDevice
 from hybrid_rg.runtime.idempotency import intent_key, task_seed
 from hybrid_rg.runtime.ledger import Ledger
 from hybrid_rg.runtime.submit import SubmitRequest, ValidationFailed, submit
+from hybrid_rg.testing.fake_provider import FakeRemoteDevice
 
 from .helpers import cli, program, write_programs
 
-PRICE = 0.30 + 10 * 0.01          # fake_aquila, 10 shots
+PRICE = 0.30 + 10 * 0.01  # fake_aquila, 10 shots
 
 
 def _req(tmp_path, programs=None, **kw):
     opts = {"dir": str(tmp_path / "provider"), "delay_s": "0.02"}
-    base = dict(programs=tuple(programs or (program(2), program(3))), device="fake_aquila", shots=10, seed=5,
-                campaign="c", adapter_options=opts, budget_usd=10.0)
+    base = dict(
+        programs=tuple(programs or (program(2), program(3))),
+        device="fake_aquila",
+        shots=10,
+        seed=5,
+        campaign="c",
+        adapter_options=opts,
+        budget_usd=10.0,
+    )
     return SubmitRequest(**{**base, **kw})
 
 
@@ -61,7 +68,7 @@ def test_crash_after_provider_accepted_is_recovered_by_intent_key(tmp_path):
     with Ledger(tmp_path / "l.sqlite") as led:
         submit(led, req)
         first = records.select(led.conn)
-        with led.write() as conn:      # simulate: the second task was accepted but its id never recorded
+        with led.write() as conn:  # simulate: the second task was accepted but its id never recorded
             records.update(conn, first[1].id, task_id=None, state="INTENT")
         device = FakeRemoteDevice(tmp_path / "provider")
         out = submit(led, req)
@@ -85,12 +92,15 @@ def test_orphan_intent_on_a_device_without_tokens_becomes_unknown_not_resubmitte
     assert len(FakeRemoteDevice(tmp_path / "provider").tasks()) == 2
 
 
-@pytest.mark.parametrize("caps, words", [
-    ({"budget_usd": None}, "no budget"),
-    ({"budget_usd": 2 * PRICE - 0.01}, "campaign 'c'"),
-    ({"device_daily_usd": PRICE}, "device 'fake_aquila'"),
-    ({"daily_usd": 1.5 * PRICE}, "all devices"),
-])
+@pytest.mark.parametrize(
+    "caps, words",
+    [
+        ({"budget_usd": None}, "no budget"),
+        ({"budget_usd": 2 * PRICE - 0.01}, "campaign 'c'"),
+        ({"device_daily_usd": PRICE}, "device 'fake_aquila'"),
+        ({"daily_usd": 1.5 * PRICE}, "all devices"),
+    ],
+)
 def test_budget_caps_refuse_before_anything_is_written(tmp_path, caps, words):
     with Ledger(tmp_path / "l.sqlite") as led:
         with pytest.raises(BudgetExceeded) as err:
@@ -102,12 +112,24 @@ def test_budget_caps_refuse_before_anything_is_written(tmp_path, caps, words):
 
 def test_budget_counts_earlier_batches_and_the_cli_exits_3(tmp_path, capsys):
     progs = write_programs(tmp_path / "p.json", [program(2), program(3)])
-    base = ["submit", progs, "--device", "fake_aquila", "--shots", "10", "--ledger", str(tmp_path / "l.sqlite"),
-            "--adapter-opt", f"dir={tmp_path / 'provider'}", "--budget-usd", str(3 * PRICE)]
+    base = [
+        "submit",
+        progs,
+        "--device",
+        "fake_aquila",
+        "--shots",
+        "10",
+        "--ledger",
+        str(tmp_path / "l.sqlite"),
+        "--adapter-opt",
+        f"dir={tmp_path / 'provider'}",
+        "--budget-usd",
+        str(3 * PRICE),
+    ]
     assert cli(base + ["--seed", "1"]) == 0
-    assert cli(base + ["--seed", "2"]) == 3                     # 4 tasks would pass a 3-task cap
-    assert "refused" in capsys.readouterr().err                  # one line on stderr, from cli.main
-    assert cli(base + ["--seed", "1"]) == 0                     # the first batch again: reattached, costs nothing
+    assert cli(base + ["--seed", "2"]) == 3  # 4 tasks would pass a 3-task cap
+    assert "refused" in capsys.readouterr().err  # one line on stderr, from cli.main
+    assert cli(base + ["--seed", "1"]) == 0  # the first batch again: reattached, costs nothing
     assert len(FakeRemoteDevice(tmp_path / "provider").tasks()) == 2
 
 
@@ -131,7 +153,7 @@ def test_collect_is_bounded_resumable_and_stores_failure_reasons(tmp_path):
         first = collect(led, records.select(led.conn), timeout_s=0.0, poll_interval_s=0.01)
         assert first.timed_out and len(first.pending) == 2
         assert all(e.polls == 1 and e.state in ("QUEUED", "RUNNING") for e in first.pending)
-    with Ledger(tmp_path / "l.sqlite") as led:                  # another process, later
+    with Ledger(tmp_path / "l.sqlite") as led:  # another process, later
         out = collect(led, records.select(led.conn, pending_only=True), timeout_s=10, poll_interval_s=0.05)
         assert not out.timed_out
         ok, bad = out.entries
@@ -142,12 +164,33 @@ def test_collect_is_bounded_resumable_and_stores_failure_reasons(tmp_path):
 def test_status_collect_ls_reattach_by_id_tag_and_batch(tmp_path, capsys):
     progs = write_programs(tmp_path / "p.json", [program(2), program(3)])
     ledger = str(tmp_path / "l.sqlite")
-    assert cli(["submit", progs, "--device", "fake_aquila", "--shots", "10", "--ledger", ledger, "--tag", "run-a",
-                "--adapter-opt", f"dir={tmp_path / 'provider'}", "--adapter-opt", "delay_s=0.02",
-                "--budget-usd", "5", "--batch", "b1"]) == 0
+    assert (
+        cli(
+            [
+                "submit",
+                progs,
+                "--device",
+                "fake_aquila",
+                "--shots",
+                "10",
+                "--ledger",
+                ledger,
+                "--tag",
+                "run-a",
+                "--adapter-opt",
+                f"dir={tmp_path / 'provider'}",
+                "--adapter-opt",
+                "delay_s=0.02",
+                "--budget-usd",
+                "5",
+                "--batch",
+                "b1",
+            ]
+        )
+        == 0
+    )
     assert cli(["status", "--tag", "run-a", "--ledger", ledger]) == 0
-    assert cli(["collect", "--batch", "b1", "--ledger", ledger, "--timeout-s", "10",
-                "--poll-interval-s", "0.02"]) == 0
+    assert cli(["collect", "--batch", "b1", "--ledger", ledger, "--timeout-s", "10", "--poll-interval-s", "0.02"]) == 0
     assert cli(["ls", "--tag", "nope", "--ledger", ledger, "--json"]) == 0
     capsys.readouterr()
     assert cli(["ls", "1", "--ledger", ledger, "--json"]) == 0

@@ -12,7 +12,9 @@ from hybrid_rg.testing import conformance as kit
 def _factory(name):
     def make(**options):
         from hybrid_rg.devices.registry import get_device
+
         return get_device(name, **options)
+
     return make
 
 
@@ -34,7 +36,7 @@ def _device(name):
         return _factory(name)(**options)
     except ImportError as err:
         pytest.skip(f"{name} not available: {err}")
-    except AttributeError as err:      # the emulator package without its EmulatorDevice yet
+    except AttributeError as err:  # the emulator package without its EmulatorDevice yet
         pytest.skip(f"{name} not available: {err}")
 
 
@@ -44,12 +46,16 @@ def test_observables_match_the_exact_solution(name):
     kit.check_observables(device, shots=1000, seed=11, model_error=ADAPTERS[name][2])
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in sorted(ADAPTERS)])
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in sorted(ADAPTERS)]
+)
 def test_validation_happens_before_execution(name):
     kit.check_validation_first(_device(name))
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in sorted(ADAPTERS)])
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in sorted(ADAPTERS)]
+)
 def test_tasks_rebuild_from_their_id_and_seeds_repeat(name):
     device = _device(name)
     options = ADAPTERS[name][1]

@@ -20,9 +20,10 @@ def test_program_to_braket_ir_matches_golden_and_back():
     p = standard_program()
     assert json.loads(program_to_ir_json(p)) == json.loads(golden)
     assert program_from_ir_json(golden) == p
-    ir = json.loads(golden)                                          # hand-checked SI values
-    assert ir["setup"]["ahs_register"]["sites"][1] == ["0.0000061", "0"] or \
-        [float(x) for x in ir["setup"]["ahs_register"]["sites"][1]] == [6.1e-6, 0.0]
+    ir = json.loads(golden)  # hand-checked SI values
+    assert ir["setup"]["ahs_register"]["sites"][1] == ["0.0000061", "0"] or [
+        float(x) for x in ir["setup"]["ahs_register"]["sites"][1]
+    ] == [6.1e-6, 0.0]
     amp = ir["hamiltonian"]["drivingFields"][0]["amplitude"]["time_series"]
     assert [float(x) for x in amp["values"]] == [0.0, 15.8e6, 15.8e6, 0.0]
     assert [float(x) for x in amp["times"]] == [0.0, 1e-7, 9e-7, 1e-6]
@@ -66,8 +67,12 @@ def test_trotter_circuit_to_openqasm3_matches_golden_and_back():
     from hybrid_rg.devices.adapters.ibm_digital import trotter_circuit
     from hybrid_rg.pulse.program import RydbergProgram, Waveform, chain_positions
 
-    q = RydbergProgram(chain_positions(2, 6.1), Waveform((0.0, 0.1, 0.2), (0.0, 15.8, 0.0)),
-                       Waveform((0.0, 0.2), (-8.0, 12.0)), Waveform((0.0, 0.2), (0.0, 0.0), "constant"))
+    q = RydbergProgram(
+        chain_positions(2, 6.1),
+        Waveform((0.0, 0.1, 0.2), (0.0, 15.8, 0.0)),
+        Waveform((0.0, 0.2), (-8.0, 12.0)),
+        Waveform((0.0, 0.2), (0.0, 0.0), "constant"),
+    )
     qc = transpile(trotter_circuit(q, 0.1, measure=False), basis_gates=["rz", "sx", "x", "cz"], optimization_level=0)
     golden = (GOLDEN / "trotter_2atoms.qasm").read_text()
     assert qasm3.dumps(qc) + "\n" == golden

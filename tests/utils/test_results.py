@@ -12,7 +12,7 @@ def test_replaces_the_target_and_leaves_nothing_else(tmp_path):
     with atomic_file(target) as tmp:
         assert tmp.parent == tmp_path and tmp.suffix == ".json" and not tmp.exists()
         tmp.write_text("new")
-        assert target.read_text() == "old"          # readers still see the old file while it is written
+        assert target.read_text() == "old"  # readers still see the old file while it is written
     assert target.read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["best.json"]
 

@@ -6,7 +6,7 @@ from hybrid_rg.utils.seeds import derive_seed
 
 
 def test_the_seeds_recorded_before_the_one_function_stay_the_same():
-    def before(blob):                   # the formula runtime.idempotency and calibration.study each wrote out
+    def before(blob):  # the formula runtime.idempotency and calibration.study each wrote out
         return int.from_bytes(hashlib.sha256(blob.encode()).digest()[:4], "big")
 
     assert derive_seed(5, 0) == before("5/0") and derive_seed(2**31, 17) == before(f"{2**31}/17")

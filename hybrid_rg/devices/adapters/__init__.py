@@ -17,8 +17,10 @@ def import_extra(module: str, extra: str):
     try:
         return importlib.import_module(module)
     except ImportError as err:
-        raise MissingExtra(f"{module} is not installed (needed by this device adapter); install it with "
-                           f"pip install 'hybrid-rg[{extra}]'  ({err})") from err
+        raise MissingExtra(
+            f"{module} is not installed (needed by this device adapter); install it with "
+            f"pip install 'hybrid-rg[{extra}]'  ({err})"
+        ) from err
 
 
 __all__ = ["MissingExtra", "import_extra"]

@@ -68,20 +68,25 @@ class LocalDevice:
 
     def run(self, programs: Sequence, shots: int, seed: int | None = None) -> list[LocalTask]:
         programs = list(programs)
-        require_valid(programs, self.spec, shots)          # the whole batch, before anything runs
+        require_valid(programs, self.spec, shots)  # the whole batch, before anything runs
         seed = secrets.randbits(63) if seed is None else int(seed)
         tasks = []
         for k, program in enumerate(programs):
             key = json.dumps([self.name, program.digest(), shots, seed, k])
             task_id = f"{self.name}-{hashlib.sha256(key.encode()).hexdigest()[:24]}"
             rng = np.random.default_rng(np.random.SeedSequence([seed, k]))
-            meta = {"device": self.name, "seed": seed, "index": k, "program_digest": program.digest(),
-                    "spec_digest": self.spec.digest(), **self._metadata()}
+            meta = {
+                "device": self.name,
+                "seed": seed,
+                "index": k,
+                "program_digest": program.digest(),
+                "spec_digest": self.spec.digest(),
+                **self._metadata(),
+            }
             try:
                 counts = self._counts(program, shots, rng)
-                record = {"state": TaskState.COMPLETED.value,
-                          "result": TaskResult(counts, shots, meta).to_dict()}
-            except Exception as err:       # noqa: BLE001 - a failing simulation is a FAILED task, not a crash
+                record = {"state": TaskState.COMPLETED.value, "result": TaskResult(counts, shots, meta).to_dict()}
+            except Exception as err:  # noqa: BLE001 - a failing simulation is a FAILED task, not a crash
                 record = {"state": TaskState.FAILED.value, "reason": f"{type(err).__name__}: {err}", "meta": meta}
             self._store(task_id, record)
             tasks.append(LocalTask(task_id, record))
@@ -99,7 +104,11 @@ class LocalDevice:
             return LocalTask(task_id, json.loads((self.directory / f"{task_id}.json").read_text()))
         if task_id in _MEMORY:
             return LocalTask(task_id, _MEMORY[task_id])
-        where = f"in {self.directory}" if self.directory is not None else "in this process (pass directory=... to keep tasks on disk)"
+        where = (
+            f"in {self.directory}"
+            if self.directory is not None
+            else "in this process (pass directory=... to keep tasks on disk)"
+        )
         raise KeyError(f"no task {task_id!r} of {self.name} {where}")
 
 

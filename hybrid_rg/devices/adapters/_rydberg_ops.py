@@ -21,18 +21,17 @@ _N = sp.csr_matrix(np.array([[0, 0], [0, 1]], dtype=complex))
 
 
 def site_op(op, i: int, n: int) -> sp.csr_matrix:
-    return sp.kron(sp.kron(sp.identity(2 ** i, format="csr"), op), sp.identity(2 ** (n - i - 1)), format="csr")
+    return sp.kron(sp.kron(sp.identity(2**i, format="csr"), op), sp.identity(2 ** (n - i - 1)), format="csr")
 
 
 def operators(program: RydbergProgram) -> tuple[sp.csr_matrix, list[sp.csr_matrix]]:
     """(static V, [ΣX/2, ΣY/2, −Σn, −Σ h_i n_i])."""
     n = program.n_atoms
     nops = [site_op(_N, i, n) for i in range(n)]
-    static = sp.csr_matrix((2 ** n, 2 ** n), dtype=complex)
+    static = sp.csr_matrix((2**n, 2**n), dtype=complex)
     for i, j, v in program.interactions():
         static = static + v * (nops[i] @ nops[j])
-    ops = [sum(site_op(_X, i, n) for i in range(n)) / 2, sum(site_op(_Y, i, n) for i in range(n)) / 2,
-           -sum(nops)]
+    ops = [sum(site_op(_X, i, n) for i in range(n)) / 2, sum(site_op(_Y, i, n) for i in range(n)) / 2, -sum(nops)]
     if program.local_detuning is not None:
         ops.append(-sum(h * nop for h, nop in zip(program.local_detuning.pattern, nops)))
     return static.tocsr(), [sp.csr_matrix(o) for o in ops]
@@ -52,7 +51,7 @@ def segments(program: RydbergProgram) -> list[float]:
 
 
 def ground_state(n: int) -> np.ndarray:
-    psi = np.zeros(2 ** n, dtype=complex)
+    psi = np.zeros(2**n, dtype=complex)
     psi[0] = 1.0
     return psi
 

@@ -24,11 +24,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from . import import_extra
 from ..credentials import CredentialsMissing, aws_session, device_region
 from ..protocol import TaskFailed, TaskResult, TaskState
 from ..spec import load_device_spec
 from ..validation import require_valid
+from . import import_extra
 
 AQUILA_ARN = "arn:aws:braket:us-east-1::device/qpu/quera/Aquila"
 INTENT_TAG = "hybrid-rg-intent"
@@ -36,24 +36,36 @@ INTENT_TAG = "hybrid-rg-intent"
 # machine and AWS), and after now; the window is searched, then matched on the tag
 SEARCH_SKEW = timedelta(minutes=15)
 SEARCH_MAX_PAGES = 50
-_STATES = {"CREATED": TaskState.QUEUED, "QUEUED": TaskState.QUEUED, "RUNNING": TaskState.RUNNING,
-           "COMPLETED": TaskState.COMPLETED, "FAILED": TaskState.FAILED, "CANCELLING": TaskState.CANCELLED,
-           "CANCELLED": TaskState.CANCELLED}
+_STATES = {
+    "CREATED": TaskState.QUEUED,
+    "QUEUED": TaskState.QUEUED,
+    "RUNNING": TaskState.RUNNING,
+    "COMPLETED": TaskState.COMPLETED,
+    "FAILED": TaskState.FAILED,
+    "CANCELLING": TaskState.CANCELLED,
+    "CANCELLED": TaskState.CANCELLED,
+}
 
 
 def translate_aws_error(err: Exception, arn: str) -> Exception:
     """The confusing botocore/Braket errors of a missing region or credential, as CredentialsMissing."""
     name = type(err).__name__
     if name == "NoRegionError":
-        return CredentialsMissing(f"no AWS region for {arn} (botocore NoRegionError); set AWS_DEFAULT_REGION="
-                                  f"{device_region(arn) or 'us-east-1'} or pass region=...")
+        return CredentialsMissing(
+            f"no AWS region for {arn} (botocore NoRegionError); set AWS_DEFAULT_REGION="
+            f"{device_region(arn) or 'us-east-1'} or pass region=..."
+        )
     if name in ("NoCredentialsError", "PartialCredentialsError"):
-        return CredentialsMissing(f"AWS credentials missing or incomplete for {arn} ({err}); set "
-                                  f"AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE")
+        return CredentialsMissing(
+            f"AWS credentials missing or incomplete for {arn} ({err}); set "
+            f"AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE"
+        )
     if isinstance(err, AttributeError) and "'method'" in str(err):
-        return CredentialsMissing(f"Braket could not open a session in {device_region(arn)} for {arn} (Braket's "
-                                  f"AttributeError {err!s} means the session has no credentials for that region); "
-                                  f"set AWS credentials valid in {device_region(arn)}")
+        return CredentialsMissing(
+            f"Braket could not open a session in {device_region(arn)} for {arn} (Braket's "
+            f"AttributeError {err!s} means the session has no credentials for that region); "
+            f"set AWS credentials valid in {device_region(arn)}"
+        )
     return err
 
 
@@ -70,12 +82,14 @@ class _AwsTask:
 
     def result(self, timeout_s: float | None = None) -> TaskResult:
         from ..braket_ir import counts_from_braket
+
         if timeout_s is not None:
             self._task._poll_timeout_seconds = timeout_s
         result = self._task.result()
         if result is None or self.state() != TaskState.COMPLETED:
-            raise TaskFailed(f"Braket task {self.id} ended {self._task.state()}: "
-                             f"{self._task.metadata().get('failureReason', '')}")
+            raise TaskFailed(
+                f"Braket task {self.id} ended {self._task.state()}: {self._task.metadata().get('failureReason', '')}"
+            )
         res = counts_from_braket(result)
         return TaskResult(res.counts, res.shots, {**res.metadata, "device": "braket_aquila", "task_arn": self.id})
 
@@ -83,21 +97,28 @@ class _AwsTask:
 class BraketAwsDevice:
     name = "braket_aquila"
 
-    def __init__(self, arn: str = AQUILA_ARN, region: str | None = None, s3_destination=None,
-                 spec_name: str = "quera_aquila", allow_instance_metadata: bool = False, boto_session=None):
+    def __init__(
+        self,
+        arn: str = AQUILA_ARN,
+        region: str | None = None,
+        s3_destination=None,
+        spec_name: str = "quera_aquila",
+        allow_instance_metadata: bool = False,
+        boto_session=None,
+    ):
         import_extra("braket.aws", "braket")
         from braket.aws import AwsSession
 
         self.arn, self.spec = arn, load_device_spec(spec_name)
-        if isinstance(s3_destination, str):            # "bucket/prefix" or "s3://bucket/prefix" from the CLI
+        if isinstance(s3_destination, str):  # "bucket/prefix" or "s3://bucket/prefix" from the CLI
             bucket, _, prefix = s3_destination.removeprefix("s3://").partition("/")
             s3_destination = (bucket, prefix.rstrip("/") or "tasks")
         self.s3_destination = None if s3_destination is None else tuple(s3_destination)
         if boto_session is None:
-            boto_session = aws_session(region or device_region(arn), allow_instance_metadata)   # offline; may raise
+            boto_session = aws_session(region or device_region(arn), allow_instance_metadata)  # offline; may raise
         try:
             self.aws_session = AwsSession(boto_session=boto_session)
-        except Exception as err:     # noqa: BLE001
+        except Exception as err:  # noqa: BLE001
             raise translate_aws_error(err, arn) from err
         self._device = None
 
@@ -106,6 +127,7 @@ class BraketAwsDevice:
         """The `AwsDevice` (GetDevice on first use: creating a task does not need it)."""
         if self._device is None:
             from braket.aws import AwsDevice
+
             try:
                 self._device = AwsDevice(self.arn, aws_session=self.aws_session)
             except Exception as err:  # noqa: BLE001
@@ -122,27 +144,36 @@ class BraketAwsDevice:
         """The CreateQuantumTask request for one program: what `AwsQuantumTask.create` sends for an AHS program,
         plus the deterministic clientToken and the intent tag."""
         from ..braket_ir import to_ahs
+
         if not 1 <= len(client_token) <= 64:
-            raise ValueError(f"client token {client_token!r} has {len(client_token)} characters; Braket's "
-                             f"clientToken takes 1 to 64")
+            raise ValueError(
+                f"client token {client_token!r} has {len(client_token)} characters; Braket's clientToken takes 1 to 64"
+            )
         bucket, prefix = self._destination()
-        return {"deviceArn": self.arn, "outputS3Bucket": bucket, "outputS3KeyPrefix": prefix, "shots": int(shots),
-                "action": to_ahs(program).to_ir().json(), "clientToken": client_token,
-                "tags": {INTENT_TAG: client_token}}
+        return {
+            "deviceArn": self.arn,
+            "outputS3Bucket": bucket,
+            "outputS3KeyPrefix": prefix,
+            "shots": int(shots),
+            "action": to_ahs(program).to_ir().json(),
+            "clientToken": client_token,
+            "tags": {INTENT_TAG: client_token},
+        }
 
     def _task(self, arn: str) -> "_AwsTask":
         from braket.aws import AwsQuantumTask
+
         return _AwsTask(AwsQuantumTask(arn, aws_session=self.aws_session))
 
     def run(self, programs, shots: int, seed: int | None = None):
         """Without the ledger: each program gets a fresh token (so two calls are two submissions, as asked)."""
         programs = list(programs)
-        require_valid(programs, self.spec, shots)     # the whole batch, before the first task is created
-        return [self.submit_with_token(p, shots, seed, f"hrg-run-{uuid.uuid4().hex}", validated=True)
-                for p in programs]
+        require_valid(programs, self.spec, shots)  # the whole batch, before the first task is created
+        return [self.submit_with_token(p, shots, seed, f"hrg-run-{uuid.uuid4().hex}", validated=True) for p in programs]
 
-    def submit_with_token(self, program, shots: int, seed: int | None, client_token: str,
-                          validated: bool = False) -> "_AwsTask":
+    def submit_with_token(
+        self, program, shots: int, seed: int | None, client_token: str, validated: bool = False
+    ) -> "_AwsTask":
         """Create (or, for a token the service already holds, get back) the task for one program. The seed is
         not sent: the device has none."""
         if not validated:
@@ -196,8 +227,11 @@ class BraketAwsDevice:
             if not token:
                 return None
         from ...errors import DeviceError
-        raise DeviceError(f"SearchQuantumTasks for {client_token} on {self.arn} returned more than "
-                           f"{SEARCH_MAX_PAGES} pages; narrow the window (the intent was not resubmitted)")
+
+        raise DeviceError(
+            f"SearchQuantumTasks for {client_token} on {self.arn} returned more than "
+            f"{SEARCH_MAX_PAGES} pages; narrow the window (the intent was not resubmitted)"
+        )
 
     def task(self, task_id: str):
         return self._task(task_id)

@@ -17,8 +17,15 @@ from ._local import LocalDevice
 class BraketLocalDevice(LocalDevice):
     name = "braket_local"
 
-    def __init__(self, directory=None, spec=None, blockade_radius_um: float = 0.0, steps: int = 100,
-                 atol: float = 1e-8, rtol: float = 1e-6):
+    def __init__(
+        self,
+        directory=None,
+        spec=None,
+        blockade_radius_um: float = 0.0,
+        steps: int = 100,
+        atol: float = 1e-8,
+        rtol: float = 1e-6,
+    ):
         super().__init__(directory, spec)
         import_extra("braket.devices", "braket")
         self.blockade_radius_um, self.steps, self.atol, self.rtol = blockade_radius_um, steps, atol, rtol
@@ -33,11 +40,16 @@ class BraketLocalDevice(LocalDevice):
 
         state = np.random.get_state()
         try:
-            np.random.seed(int(rng.integers(2 ** 32 - 1)))
-            task = LocalSimulator("braket_ahs").run(to_ahs(program), shots=shots, steps=self.steps,
-                                                    blockade_radius=self.blockade_radius_um * 1e-6,
-                                                    atol=self.atol, rtol=self.rtol,
-                                                    rydberg_interaction_coef=c6_to_si(program.c6_rad_per_us_um6))
+            np.random.seed(int(rng.integers(2**32 - 1)))
+            task = LocalSimulator("braket_ahs").run(
+                to_ahs(program),
+                shots=shots,
+                steps=self.steps,
+                blockade_radius=self.blockade_radius_um * 1e-6,
+                atol=self.atol,
+                rtol=self.rtol,
+                rydberg_interaction_coef=c6_to_si(program.c6_rad_per_us_um6),
+            )
             result = task.result()
         finally:
             np.random.set_state(state)

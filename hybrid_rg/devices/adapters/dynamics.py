@@ -28,8 +28,9 @@ def solve_generic(static, ops, envelopes, t_span, y0, array_library="scipy_spars
 class DynamicsDevice(LocalDevice):
     name = "dynamics"
 
-    def __init__(self, directory=None, spec=None, array_library: str = "scipy_sparse",
-                 atol: float = 1e-10, rtol: float = 1e-10):
+    def __init__(
+        self, directory=None, spec=None, array_library: str = "scipy_sparse", atol: float = 1e-10, rtol: float = 1e-10
+    ):
         super().__init__(directory, spec)
         import_extra("qiskit_dynamics", "dynamics")
         self.array_library, self.atol, self.rtol = array_library, atol, rtol
@@ -45,8 +46,10 @@ class DynamicsDevice(LocalDevice):
         knots = segments(program)
         for a, b in zip(knots, knots[1:]):
             # sample the piecewise-constant phase inside the piece, never at a jump
-            fns = [lambda t, f=f, a=a, b=b: f(np.clip(t, a + 1e-12 * (b - a), b - 1e-12 * (b - a)))
-                   for f in coefficients(program)]
+            fns = [
+                lambda t, f=f, a=a, b=b: f(np.clip(t, a + 1e-12 * (b - a), b - 1e-12 * (b - a)))
+                for f in coefficients(program)
+            ]
             psi = solve_generic(static, ops, fns, (a, b), psi, self.array_library, self.atol, self.rtol)
         return psi
 

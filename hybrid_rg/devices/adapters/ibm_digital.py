@@ -28,13 +28,13 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from . import import_extra
-from ._local import LocalDevice
-from ._rydberg_ops import segments
 from ..credentials import ibm_account
 from ..protocol import TaskFailed, TaskResult, TaskState
 from ..spec import load_device_spec
 from ..validation import require_valid
+from . import import_extra
+from ._local import LocalDevice
+from ._rydberg_ops import segments
 
 
 def trotter_circuit(program, max_dt_us: float = 0.02, measure: bool = True):
@@ -74,11 +74,12 @@ def trotter_circuit(program, max_dt_us: float = 0.02, measure: bool = True):
 def fake_heron():
     import_extra("qiskit_ibm_runtime", "ibm")
     from qiskit_ibm_runtime.fake_provider import FakeTorino
+
     return FakeTorino()
 
 
 INTENT_TAG = "hybrid-rg-intent"
-SEARCH_SKEW = timedelta(minutes=15)        # clock skew allowed between this machine and IBM's job timestamps
+SEARCH_SKEW = timedelta(minutes=15)  # clock skew allowed between this machine and IBM's job timestamps
 
 
 def _atom_first(counts: dict) -> dict[str, int]:
@@ -90,8 +91,9 @@ class IbmAerDevice(LocalDevice):
 
     name = "ibm_aer"
 
-    def __init__(self, directory=None, spec=None, noise: bool = False, max_dt_us: float = 0.02,
-                 optimization_level: int = 1):
+    def __init__(
+        self, directory=None, spec=None, noise: bool = False, max_dt_us: float = 0.02, optimization_level: int = 1
+    ):
         super().__init__(directory, spec)
         import_extra("qiskit_aer", "ibm")
         self.noise, self.max_dt_us, self.optimization_level = noise, max_dt_us, optimization_level
@@ -102,17 +104,20 @@ class IbmAerDevice(LocalDevice):
 
     def transpiled(self, program):
         from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
+
         if self._backend is None:
             self._backend = fake_heron()
-        pm = generate_preset_pass_manager(optimization_level=self.optimization_level, backend=self._backend,
-                                          seed_transpiler=0)
+        pm = generate_preset_pass_manager(
+            optimization_level=self.optimization_level, backend=self._backend, seed_transpiler=0
+        )
         return pm.run(trotter_circuit(program, self.max_dt_us))
 
     def _counts(self, program, shots, rng):
         from qiskit_aer import AerSimulator
+
         isa = self.transpiled(program)
         sim = AerSimulator.from_backend(self._backend) if self.noise else AerSimulator()
-        seed = int(rng.integers(2 ** 31))
+        seed = int(rng.integers(2**31))
         counts = sim.run(isa, shots=shots, seed_simulator=seed).result().get_counts()
         return _atom_first(counts)
 
@@ -127,18 +132,23 @@ class _RuntimeTask:
 
     def state(self) -> TaskState:
         s = str(self._job.status()).upper().split(".")[-1]
-        return {"INITIALIZING": TaskState.QUEUED, "QUEUED": TaskState.QUEUED, "VALIDATING": TaskState.QUEUED,
-                "RUNNING": TaskState.RUNNING, "DONE": TaskState.COMPLETED, "ERROR": TaskState.FAILED,
-                "CANCELLED": TaskState.CANCELLED}.get(s, TaskState.RUNNING)
+        return {
+            "INITIALIZING": TaskState.QUEUED,
+            "QUEUED": TaskState.QUEUED,
+            "VALIDATING": TaskState.QUEUED,
+            "RUNNING": TaskState.RUNNING,
+            "DONE": TaskState.COMPLETED,
+            "ERROR": TaskState.FAILED,
+            "CANCELLED": TaskState.CANCELLED,
+        }.get(s, TaskState.RUNNING)
 
     def result(self, timeout_s: float | None = None) -> TaskResult:
         try:
             res = self._job.result(timeout=timeout_s)
-        except Exception as err:      # noqa: BLE001
+        except Exception as err:  # noqa: BLE001
             raise TaskFailed(f"IBM job {self.id}: {err}") from err
         data = res[0].data
-        counts = _atom_first(next(iter(data.values())).get_counts() if hasattr(data, "values")
-                             else data.c.get_counts())
+        counts = _atom_first(next(iter(data.values())).get_counts() if hasattr(data, "values") else data.c.get_counts())
         return TaskResult(counts, sum(counts.values()), {"device": "ibm_heron", "job_id": self.id})
 
 
@@ -148,23 +158,29 @@ class IbmRuntimeDevice:
 
     name = "ibm_heron"
 
-    def __init__(self, backend_name: str | None = None, backend=None, max_dt_us: float = 0.02, channel=None,
-                 service=None):
+    def __init__(
+        self, backend_name: str | None = None, backend=None, max_dt_us: float = 0.02, channel=None, service=None
+    ):
         import_extra("qiskit_ibm_runtime", "ibm")
         self.spec = load_device_spec("ibm_heron")
         self.max_dt_us = float(max_dt_us)
         self._service = service
         if backend is None:
-            ibm_account(channel)        # offline check; raises CredentialsMissing
+            ibm_account(channel)  # offline check; raises CredentialsMissing
             from qiskit_ibm_runtime import QiskitRuntimeService
+
             self._service = QiskitRuntimeService(channel=channel) if channel else QiskitRuntimeService()
-            backend = (self._service.backend(backend_name) if backend_name
-                       else self._service.least_busy(operational=True, simulator=False))
+            backend = (
+                self._service.backend(backend_name)
+                if backend_name
+                else self._service.least_busy(operational=True, simulator=False)
+            )
         self.backend = backend
 
     def run(self, programs, shots: int, seed: int | None = None):
         from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
         from qiskit_ibm_runtime import SamplerV2, Session
+
         programs = list(programs)
         require_valid(programs, self.spec, shots)
         pm = generate_preset_pass_manager(optimization_level=1, backend=self.backend)
@@ -173,14 +189,15 @@ class IbmRuntimeDevice:
         with Session(backend=self.backend) as session:
             sampler = SamplerV2(mode=session)
             if seed is not None:
-                sampler.options.simulator.seed_simulator = seed   # honoured by local/fake backends only
-            for c in circuits:                                    # one job per program: one id per task
+                sampler.options.simulator.seed_simulator = seed  # honoured by local/fake backends only
+            for c in circuits:  # one job per program: one id per task
                 tasks.append(_RuntimeTask(sampler.run([c], shots=shots)))
         return tasks
 
     def _remote(self, what: str):
         if self._service is None:
             from ...errors import DeviceError
+
             raise DeviceError(f"{what} needs IBM's runtime service; a local-mode backend has no job list or tags")
         return self._service
 
@@ -204,8 +221,9 @@ class IbmRuntimeDevice:
         if since_utc is not None:
             after = datetime.fromisoformat(since_utc)
             after = (after if after.tzinfo else after.replace(tzinfo=timezone.utc)) - SEARCH_SKEW
-        jobs = service.jobs(job_tags=[f"{INTENT_TAG}={client_token}"], backend_name=self.backend.name,
-                            created_after=after, limit=None)
+        jobs = service.jobs(
+            job_tags=[f"{INTENT_TAG}={client_token}"], backend_name=self.backend.name, created_after=after, limit=None
+        )
         return _RuntimeTask(jobs[0]) if jobs else None
 
     def task(self, task_id: str):

@@ -42,6 +42,7 @@ class PennyLaneDevice(LocalDevice):
 
     def probabilities(self, program) -> np.ndarray:
         import jax
+
         jax.config.update("jax_enable_x64", True)
         import jax.numpy as jnp
         import pennylane as qml
@@ -49,8 +50,9 @@ class PennyLaneDevice(LocalDevice):
         n = program.n_atoms
         wires = list(range(n))
         amp, ph, det = _pwl(jnp, program.amplitude), _pwl(jnp, program.phase), _pwl(jnp, program.detuning)
-        h = qml.pulse.rydberg_interaction([list(p) for p in program.positions_um], wires=wires,
-                                          interaction_coeff=program.c6_rad_per_us_um6 / TWO_PI)
+        h = qml.pulse.rydberg_interaction(
+            [list(p) for p in program.positions_um], wires=wires, interaction_coeff=program.c6_rad_per_us_um6 / TWO_PI
+        )
         h = h + qml.pulse.rydberg_drive(lambda p, t: amp(p, t) / TWO_PI, ph, lambda p, t: det(p, t) / TWO_PI, wires)
         if program.local_detuning is not None:
             loc = _pwl(jnp, program.local_detuning.magnitude)
@@ -59,7 +61,7 @@ class PennyLaneDevice(LocalDevice):
                     h = h + (lambda p, t, hi=hi: -hi * loc(p, t)) * qml.Projector([1], wires=[i])
         knots = segments(program)
         n_params = 3 + sum(1 for hi in (program.local_detuning.pattern if program.local_detuning else ()) if hi != 0)
-        params = [0.0] * n_params         # one (unused) parameter per callable coefficient, as PennyLane expects
+        params = [0.0] * n_params  # one (unused) parameter per callable coefficient, as PennyLane expects
 
         @qml.qnode(qml.device("default.qubit", wires=n), interface="jax")
         def circuit():

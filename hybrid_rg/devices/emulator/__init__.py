@@ -10,12 +10,42 @@ The Braket reference (`braket_reference.py`) is imported only on demand (it need
 """
 
 from .device import EmulatorDevice, EmulatorTask
-from .integrator import (MAX_ATOMS, EmulatorError, Evolution, available_memory_bytes, check_memory, evolve,
-                         memory_needed_bytes, propagate)
-from .observables import (bitstring_probabilities, evolve_probabilities, final_state, probabilities, sample,
-                          z_expectation, zz_expectation)
+from .integrator import (
+    MAX_ATOMS,
+    EmulatorError,
+    Evolution,
+    available_memory_bytes,
+    check_memory,
+    evolve,
+    memory_needed_bytes,
+    propagate,
+)
+from .observables import (
+    bitstring_probabilities,
+    evolve_probabilities,
+    final_state,
+    probabilities,
+    sample,
+    z_expectation,
+    zz_expectation,
+)
 
-__all__ = ["EmulatorDevice", "EmulatorTask", "EmulatorError", "Evolution", "MAX_ATOMS", "evolve", "propagate",
-           "check_memory", "memory_needed_bytes", "available_memory_bytes",
-           "evolve_probabilities", "final_state", "probabilities", "bitstring_probabilities", "sample",
-           "z_expectation", "zz_expectation"]
+__all__ = [
+    "EmulatorDevice",
+    "EmulatorTask",
+    "EmulatorError",
+    "Evolution",
+    "MAX_ATOMS",
+    "evolve",
+    "propagate",
+    "check_memory",
+    "memory_needed_bytes",
+    "available_memory_bytes",
+    "evolve_probabilities",
+    "final_state",
+    "probabilities",
+    "bitstring_probabilities",
+    "sample",
+    "z_expectation",
+    "zz_expectation",
+]

@@ -33,17 +33,19 @@ def braket_probabilities(program: RydbergProgram, steps: int = 1000, blockade_ra
         from braket.analog_hamiltonian_simulator.rydberg.numpy_solver import rk_run
         from braket.analog_hamiltonian_simulator.rydberg.rydberg_simulator_unit_converter import convert_unit
         from braket.analog_hamiltonian_simulator.rydberg.scipy_solver import scipy_integrate_ode_run
-    except ImportError as err:                          # pragma: no cover - depends on the environment
-        raise ImportError(f"Braket's AHS simulator internals are not importable ({err}); install it with {EXTRA}, "
-                          f"or the SDK moved them") from err
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            f"Braket's AHS simulator internals are not importable ({err}); install it with {EXTRA}, "
+            f"or the SDK moved them"
+        ) from err
     ir = convert_unit(to_ahs(program).to_ir())
     duration = float(ir.hamiltonian.drivingFields[0].amplitude.time_series.times[-1])
     times = np.linspace(0, duration, int(steps))
     configurations = helpers.get_blockade_configurations(ir.setup.ahs_register, float(blockade_radius_um))
-    coef = c6_to_si(program.c6_rad_per_us_um6) / (1e-6 ** 6 / 1e-6)       # the simulator's own unit change
+    coef = c6_to_si(program.c6_rad_per_us_um6) / (1e-6**6 / 1e-6)  # the simulator's own unit change
     run = rk_run if len(configurations) <= 1000 else scipy_integrate_ode_run
     state = np.asarray(run(ir, configurations, times, coef)[-1])
-    probs = np.zeros(2 ** program.n_atoms)
+    probs = np.zeros(2**program.n_atoms)
     index = [int(c.replace("g", "0").replace("r", "1"), 2) for c in configurations]
     probs[index] = np.abs(state) ** 2
     return probs / probs.sum()

@@ -28,7 +28,7 @@ _SPEC = "hybrid-rg.emulator-task/1"
 
 
 def _write_json(path: Path, data: dict) -> None:
-    with atomic_file(path) as tmp:                      # never a half-written file under the final name
+    with atomic_file(path) as tmp:  # never a half-written file under the final name
         tmp.write_text(json.dumps(data, indent=1))
 
 
@@ -53,14 +53,24 @@ class EmulatorTask:
         if result_path.exists():
             return TaskResult.from_dict(json.loads(result_path.read_text()))
         if not spec_path.exists():
-            raise TaskFailed(f"no emulator task {self._id} under {self._device.tasks_dir}; was the device built "
-                             f"with the same results_dir?")
+            raise TaskFailed(
+                f"no emulator task {self._id} under {self._device.tasks_dir}; was the device built "
+                f"with the same results_dir?"
+            )
         spec = json.loads(spec_path.read_text())
         program = RydbergProgram.from_dict(spec["program"])
         evolution = evolve(program, tol=spec["tol"])
         counts = sample(probabilities(evolution.state), spec["shots"], spec["seed"])
-        result = TaskResult(counts, spec["shots"], {"device": self._device.name, "seed": spec["seed"],
-                                                    "program_digest": program.digest(), **evolution.metadata()})
+        result = TaskResult(
+            counts,
+            spec["shots"],
+            {
+                "device": self._device.name,
+                "seed": spec["seed"],
+                "program_digest": program.digest(),
+                **evolution.metadata(),
+            },
+        )
         _write_json(result_path, result.to_dict())
         return result
 
@@ -70,10 +80,10 @@ class EmulatorDevice:
 
     name = "hybrid-rg-emulator"
 
-    def __init__(self, results_dir: str | os.PathLike | None = None, tol: float = 1e-4,
-                 max_atoms: int = MAX_ATOMS):
-        self.results_dir = Path(results_dir) if results_dir is not None else Path(
-            tempfile.mkdtemp(prefix="hybrid-rg-emulator-"))
+    def __init__(self, results_dir: str | os.PathLike | None = None, tol: float = 1e-4, max_atoms: int = MAX_ATOMS):
+        self.results_dir = (
+            Path(results_dir) if results_dir is not None else Path(tempfile.mkdtemp(prefix="hybrid-rg-emulator-"))
+        )
         self.tasks_dir = self.results_dir / "tasks"
         self.tol, self.max_atoms = float(tol), int(max_atoms)
 
@@ -84,23 +94,33 @@ class EmulatorDevice:
             if not isinstance(p, RydbergProgram):
                 raise EmulatorError(f"program {k} is a {type(p).__name__}; the emulator runs RydbergProgram")
             if p.n_atoms > self.max_atoms:
-                raise EmulatorError(f"program {k} has {p.n_atoms} atoms; this emulator allows {self.max_atoms} "
-                                    f"(a state of 2^n amplitudes); split the problem or raise max_atoms")
-            check_memory(p.n_atoms)             # the whole batch is refused before any program runs
+                raise EmulatorError(
+                    f"program {k} has {p.n_atoms} atoms; this emulator allows {self.max_atoms} "
+                    f"(a state of 2^n amplitudes); split the problem or raise max_atoms"
+                )
+            check_memory(p.n_atoms)  # the whole batch is refused before any program runs
 
     def run(self, programs: Sequence[RydbergProgram], shots: int, seed: int | None = None) -> list[EmulatorTask]:
         programs = list(programs)
         self._validate(programs, shots)
         if seed is None:
-            seed = int(np.random.SeedSequence().entropy % 2 ** 63)
+            seed = int(np.random.SeedSequence().entropy % 2**63)
         seeds = np.random.SeedSequence(seed).generate_state(len(programs), dtype=np.uint64)
         self.tasks_dir.mkdir(parents=True, exist_ok=True)
         tasks = []
         for program, task_seed in zip(programs, seeds):
             task = EmulatorTask(self, f"emu-{uuid.uuid4().hex}")
-            _write_json(self.tasks_dir / f"{task.id}.json", {
-                "format": _SPEC, "program": program.to_dict(), "shots": int(shots), "seed": int(task_seed),
-                "run_seed": int(seed), "tol": self.tol})
+            _write_json(
+                self.tasks_dir / f"{task.id}.json",
+                {
+                    "format": _SPEC,
+                    "program": program.to_dict(),
+                    "shots": int(shots),
+                    "seed": int(task_seed),
+                    "run_seed": int(seed),
+                    "tol": self.tol,
+                },
+            )
             tasks.append(task)
         for task in tasks:
             task.result()

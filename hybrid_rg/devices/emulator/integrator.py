@@ -30,7 +30,8 @@ stated/true state error was 2.4–54 (median 6.3); the outliers were pre-asympto
 better than R_{L−1} predicts (no estimate from R_L and R_{L−1} alone can see it), and fractional levels. A level is
 now returned only once the gaps ‖R_L − R_{L−1}‖ shrink at the asymptotic rate (`_asymptotic`), and the fractional
 estimate carries an empirical calibration (`_FRACTIONAL_CALIBRATION`): 3.2–9.6 (median 4.5), for 14 % more substeps
-over the sweep (at tol 1e-4: the same on the test program at 4–6 atoms, 2× at 8, +19–29 % on the ramp). The probability bound 2·error is looser, 6–2000× the true Σ|Δp| (a state error is mostly phase
+over the sweep (at tol 1e-4: the same on the test program at 4–6 atoms, 2× at 8, +19–29 % on the ramp). The probability
+bound 2·error is looser, 6–2000× the true Σ|Δp| (a state error is mostly phase
 that a measurement does not see); `Evolution.probability_error` estimates Σ|Δp| directly (0.5–65×, not a bound).
 
 Memory: `check_memory` refuses, before allocating, a program whose STATE_COPIES state vectors exceed the memory
@@ -50,7 +51,7 @@ from ...errors import BadInput
 from ...pulse.program import RydbergProgram
 from .schedule import Grid, SiteErrors, interaction_diagonal, single_atom_unitaries
 
-MAX_ATOMS = 30          # a hard cap (2^30 complex128 = 16 GiB per state); the real limit is memory, checked below
+MAX_ATOMS = 30  # a hard cap (2^30 complex128 = 16 GiB per state); the real limit is memory, checked below
 # At most this many cached e^{-iVh} vectors, each a whole state: a program has ~3 distinct merged half steps h per
 # knot interval (19 for the 6-interval test program), and recomputing the exponential every substep ran ~1.5x
 # slower at 10-12 atoms; a waveform with many uneven knots would otherwise cache without bound.
@@ -59,8 +60,8 @@ _PHASE_CACHE = 32
 # programs of benchmarks/emulator_error_ratio.py: ~14 besides the phase cache (the states of three levels and their
 # Richardson values, matmul temporaries, the interaction diagonal), rounded up to 16, plus the cache.
 STATE_COPIES = 16 + _PHASE_CACHE
-_OVERHEAD_BYTES = 64 * 2 ** 20      # interpreter, single-atom propagators of one chunk (measured ~5 MiB), margin
-_CHUNK_STEPS = 2048     # single-atom propagators are built this many steps at a time (bounds memory)
+_OVERHEAD_BYTES = 64 * 2**20  # interpreter, single-atom propagators of one chunk (measured ~5 MiB), margin
+_CHUNK_STEPS = 2048  # single-atom propagators are built this many steps at a time (bounds memory)
 # Matrix products of at most this many rows: numpy's OpenBLAS threads a zgemm from M·N·K = 65536 on, which on a
 # shared 2-core machine ran 10-20× slower (13 atoms: 1.4-2.9 ms per substep against 0.16 ms in 512-row blocks).
 _GEMM_ROWS = 512
@@ -93,10 +94,12 @@ def check_memory(n_atoms: int) -> None:
     need = memory_needed_bytes(n_atoms)
     have = available_memory_bytes()
     if n_atoms > MAX_ATOMS or need > have:
-        raise EmulatorError(f"{n_atoms} atoms need about {need / 2 ** 30:.3g} GiB ({STATE_COPIES} state vectors of "
-                            f"2^{n_atoms} complex128 amplitudes); this machine has {have / 2 ** 30:.3g} GiB available"
-                            + (f" (and the emulator stops at {MAX_ATOMS} atoms)" if n_atoms > MAX_ATOMS else "")
-                            + "; use fewer atoms or a machine with more memory")
+        raise EmulatorError(
+            f"{n_atoms} atoms need about {need / 2**30:.3g} GiB ({STATE_COPIES} state vectors of "
+            f"2^{n_atoms} complex128 amplitudes); this machine has {have / 2**30:.3g} GiB available"
+            + (f" (and the emulator stops at {MAX_ATOMS} atoms)" if n_atoms > MAX_ATOMS else "")
+            + "; use fewer atoms or a machine with more memory"
+        )
 
 
 def _group_sizes(n: int, k: int = 3) -> list[int]:
@@ -133,13 +136,20 @@ _KAHAN_LI = (0.39216144400731413928, 0.33259913678935943860, -0.7062461725576393
 # Measured on the 8-atom benchmark program (error of R at equal substeps): Suzuki's five stages need ~0.75× the
 # substeps of Yoshida's triple jump (the previous order=4); Kahan–Li's nine (order 6, Richardson to order 8)
 # ~0.9× Suzuki's at tol 1e-4, and fewer at tighter tolerances.
-COMPOSITIONS = {2: (1.0,),
-                4: (_SUZUKI, _SUZUKI, 1.0 - 4.0 * _SUZUKI, _SUZUKI, _SUZUKI),
-                6: _KAHAN_LI + (0.79854399093482996340,) + _KAHAN_LI[::-1]}
+COMPOSITIONS = {
+    2: (1.0,),
+    4: (_SUZUKI, _SUZUKI, 1.0 - 4.0 * _SUZUKI, _SUZUKI, _SUZUKI),
+    6: _KAHAN_LI + (0.79854399093482996340,) + _KAHAN_LI[::-1],
+}
 
 
-def propagate(program: RydbergProgram, grid: Grid, order: int = 4, psi0: torch.Tensor | None = None,
-              site: SiteErrors | None = None) -> torch.Tensor:
+def propagate(
+    program: RydbergProgram,
+    grid: Grid,
+    order: int = 4,
+    psi0: torch.Tensor | None = None,
+    site: SiteErrors | None = None,
+) -> torch.Tensor:
     """The state after running `program` on `grid` with the splitting S (complex128 vector of length 2^n).
 
     The inner loop is numpy: per substep it runs one diagonal phase product and one small matrix product per
@@ -149,17 +159,17 @@ def propagate(program: RydbergProgram, grid: Grid, order: int = 4, psi0: torch.T
     n = program.n_atoms
     if n > MAX_ATOMS:
         check_memory(n)
-    dim = 2 ** n
+    dim = 2**n
     if psi0 is None:
         psi = np.zeros(dim, dtype=np.complex128)
         psi[0] = 1.0
     else:
         psi = np.array(torch.as_tensor(psi0).to(torch.complex128).numpy(), dtype=np.complex128)
     sizes = _group_sizes(n)
-    layouts = [(2 ** k, dim >> k, min(dim >> k, _GEMM_ROWS)) for k in sizes]      # (2^k, rest, rows per block)
+    layouts = [(2**k, dim >> k, min(dim >> k, _GEMM_ROWS)) for k in sizes]  # (2^k, rest, rows per block)
     blocked = any(b < m for _, m, b in layouts)
     r, m, b = layouts[-1]
-    shape = (m // b, b, r) if blocked else (m, r)     # the state's layout after each substep (same order)
+    shape = (m // b, b, r) if blocked else (m, r)  # the state's layout after each substep (same order)
     psi = psi.reshape(shape)
     vdiag = interaction_diagonal(program).numpy().reshape(shape)
     phases: dict[float, np.ndarray] = {}
@@ -168,7 +178,7 @@ def propagate(program: RydbergProgram, grid: Grid, order: int = 4, psi0: torch.T
         if h in phases:
             return phases[h]
         out = np.exp(-1j * h * vdiag)
-        if len(phases) < _PHASE_CACHE:          # bounded: each entry is a whole state vector
+        if len(phases) < _PHASE_CACHE:  # bounded: each entry is a whole state vector
             phases[h] = out
         return out
 
@@ -199,8 +209,8 @@ class Evolution:
 
     state: torch.Tensor = field(compare=False)
     error: float
-    steps: int                 # steps of the finest grid (each is `order`-dependent substeps)
-    substeps: int              # splitting substeps run over all levels (the cost)
+    steps: int  # steps of the finest grid (each is `order`-dependent substeps)
+    substeps: int  # splitting substeps run over all levels (the cost)
     levels: int
     order: int
     # Σ_b |p_b − p_b^exact| *estimated* like `error`, from the probabilities of the same two Richardson values (it
@@ -209,10 +219,15 @@ class Evolution:
     probability_error: float = math.nan
 
     def metadata(self) -> dict:
-        return {"method": f"strang-order{self.order}+richardson", "state_error_bound": self.error,
-                "probability_l1_error_bound": 2 * self.error,
-                "probability_l1_error_estimate": self.probability_error, "steps_finest": self.steps,
-                "substeps_total": self.substeps, "levels": self.levels}
+        return {
+            "method": f"strang-order{self.order}+richardson",
+            "state_error_bound": self.error,
+            "probability_l1_error_bound": 2 * self.error,
+            "probability_l1_error_estimate": self.probability_error,
+            "steps_finest": self.steps,
+            "substeps_total": self.substeps,
+            "levels": self.levels,
+        }
 
 
 def _start_step_us(program: RydbergProgram) -> float:
@@ -220,8 +235,10 @@ def _start_step_us(program: RydbergProgram) -> float:
     frequency and the peak detuning. Coarse levels are cheap (each costs half the next) and let refinement stop
     near the first level that meets tol; measured on the benchmark program, starting at h · rate ≈ 2 ran 2× the
     substeps for tol = 1e-4 because the levels fell badly against the tolerance."""
-    rates = [abs(v) for _, _, v in program.interactions()] + [max(map(abs, program.amplitude.values)),
-                                                              max(map(abs, program.detuning.values))]
+    rates = [abs(v) for _, _, v in program.interactions()] + [
+        max(map(abs, program.amplitude.values)),
+        max(map(abs, program.detuning.values)),
+    ]
     if program.local_detuning is not None:
         rates.append(max(map(abs, program.local_detuning.magnitude.values)))
     return min(0.25, 8.0 / max(max(rates), 1e-9))
@@ -229,7 +246,7 @@ def _start_step_us(program: RydbergProgram) -> float:
 
 def _richardson(fine: torch.Tensor, coarse: torch.Tensor, ratio: float, order: int) -> tuple[torch.Tensor, float]:
     """(ρ^p ψ_fine − ψ_coarse)/(ρ^p − 1) for a step ratio ρ = N_fine/N_coarse, and ρ^p − 1."""
-    g = ratio ** order - 1.0
+    g = ratio**order - 1.0
     return fine + (fine - coarse) / g, g
 
 
@@ -257,12 +274,13 @@ def _fractional_multiplier(err: float, tol: float, level: int, order: int) -> in
     ‖R_q − R_L‖ ≈ ‖error of R_L‖ ≈ err/4 (module docstring), and q is chosen so that the stated error of R_q,
     that over (ρ^p − 1), comes out ≈ tol/2. If it misses tol anyway the level is lost and refinement doubles."""
     ratio = (1.0 + err / (2.0 * tol)) ** (1.0 / order)
-    q = math.ceil(ratio * 2 ** level)
-    return q if q <= 1.7 * 2 ** level else None
+    q = math.ceil(ratio * 2**level)
+    return q if q <= 1.7 * 2**level else None
 
 
-def evolve(program: RydbergProgram, tol: float = 1e-4, order: int = 6, max_steps: int = 2 ** 20,
-           site: SiteErrors | None = None) -> Evolution:
+def evolve(
+    program: RydbergProgram, tol: float = 1e-4, order: int = 6, max_steps: int = 2**20, site: SiteErrors | None = None
+) -> Evolution:
     """Run `program` from all-ground, refining the grid until the stated state error is <= tol. `site`: static
     per-atom amplitude factors and detuning offsets (a noise realisation, devices/noise.py)."""
     if not (tol > 0 and math.isfinite(tol)):
@@ -277,30 +295,46 @@ def evolve(program: RydbergProgram, tol: float = 1e-4, order: int = 6, max_steps
     while True:
         grid = base.refined(level)
         if grid.n_steps > max_steps:
-            raise EmulatorError(f"tolerance {tol:g} not reached within max_steps = {max_steps} (stated error "
-                                f"{err:.3g} at {grid.n_steps // 2} steps); loosen tol or raise max_steps")
+            raise EmulatorError(
+                f"tolerance {tol:g} not reached within max_steps = {max_steps} (stated error "
+                f"{err:.3g} at {grid.n_steps // 2} steps); loosen tol or raise max_steps"
+            )
         psi = propagate(program, grid, order, site=site)
         substeps += grid.n_steps * cost
         rich = None if psi_prev is None else _richardson(psi, psi_prev, 2.0, order)[0]
         if rich is not None and rich_prev is not None:
             gap = float(torch.linalg.vector_norm(rich - rich_prev))
-            err = gap / (2.0 ** order - 1)
+            err = gap / (2.0**order - 1)
             settled = _asymptotic(gap, gap_prev, order)
             if err <= tol and settled:
-                return Evolution(rich, err, grid.n_steps, substeps, level + 1, order,
-                                 _probability_gap(rich, rich_prev) / (2.0 ** order - 1))
+                return Evolution(
+                    rich,
+                    err,
+                    grid.n_steps,
+                    substeps,
+                    level + 1,
+                    order,
+                    _probability_gap(rich, rich_prev) / (2.0**order - 1),
+                )
             gap_prev = gap
             q = _fractional_multiplier(err, tol, level, order) if settled else None
             if q is not None and base.multiplied(q).n_steps <= max_steps:
                 fine = base.multiplied(q)
                 psi_q = propagate(program, fine, order, site=site)
                 substeps += fine.n_steps * cost
-                rich_q, g = _richardson(psi_q, psi, q / 2 ** level, order)
+                rich_q, g = _richardson(psi_q, psi, q / 2**level, order)
                 # ‖R_q − R_L‖/(ρ^p − 1), over 1.5: an empirical calibration. Measured on 34 fractional returns
                 # (benchmarks/emulator_error_ratio.py programs, 4–8 atoms, orders 4 and 6, tol 3e-3 … 1e-7) the
                 # unscaled estimate was 4.8–14.5× the true error, above the doubled path's 3.2–7.6×; scaled, 3.2–9.7×.
                 err_q = float(torch.linalg.vector_norm(rich_q - rich)) / g / _FRACTIONAL_CALIBRATION
                 if err_q <= tol:
-                    return Evolution(rich_q, err_q, fine.n_steps, substeps, level + 2, order,
-                                     _probability_gap(rich_q, rich) / g / _FRACTIONAL_CALIBRATION)
+                    return Evolution(
+                        rich_q,
+                        err_q,
+                        fine.n_steps,
+                        substeps,
+                        level + 2,
+                        order,
+                        _probability_gap(rich_q, rich) / g / _FRACTIONAL_CALIBRATION,
+                    )
         psi_prev, rich_prev, level = psi, rich, level + 1

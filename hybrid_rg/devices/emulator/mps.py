@@ -18,10 +18,12 @@ Stated error (on the densities ⟨n_i⟩ and on ⟨n_i n_j⟩, max over sites): 
 (dt/2, 2χ); the returned values are those of the last. time-step error = max|Δ|(dt vs dt/2) (≈ the error of the
 dt run, ~4× that of the dt/2 run for a second-order method; the asymptotic /3 was measured barely above the true
 error at 3 atoms, dt 0.05 µs: 2.40e-3 against 2.34e-3), truncation error = max|Δ|(χ vs 2χ) (the error of the
-χ run, an upper estimate for the 2χ one); stated = their sum. The summed discarded weight of each run is reported beside it.
+χ run, an upper estimate for the 2χ one); stated = their sum. The summed discarded weight of each run is reported
+beside it.
 
 Status: a prototype, not wired into `dry-run`. Measured: 6 atoms, the 1.5 µs test program of
-benchmarks/emulator_error_ratio.py, dt 0.02 µs, χ 16: stated 1.0e-3 (3.3e-4 with the /3 rule), true density error 3.1e-4 against the state
+benchmarks/emulator_error_ratio.py, dt 0.02 µs, χ 16: stated 1.0e-3 (3.3e-4 with the /3 rule), true density error
+3.1e-4 against the state
 vector (tol 1e-9), but 338 s: TeNPy's two-site TDVP costs ~0.7 s per step here (604 np_conserved tensordots per
 sweep at 6 sites, with their sanity checks), and a model is rebuilt every step (0.1 s). At 12 atoms
 (benchmarks/emulator_mps_vs_sv.py, same program, dt 0.02 µs, χ 32, TeNPy optimisation level 3): max |Δ| over ⟨n_i⟩
@@ -49,7 +51,7 @@ def _tenpy():
         from tenpy.models.model import CouplingMPOModel
         from tenpy.networks.mps import MPS
         from tenpy.networks.site import SpinHalfSite
-    except ImportError as err:                          # pragma: no cover - depends on the environment
+    except ImportError as err:  # pragma: no cover - depends on the environment
         raise ImportError(f"the MPS emulator needs TeNPy (physics-tenpy): {err}") from err
     return TwoSiteTDVPEngine, Chain, CouplingMPOModel, MPS, SpinHalfSite
 
@@ -83,28 +85,35 @@ def _model(program: RydbergProgram, t_us: float):
                     self.add_onsite_term(-0.5 * omega * math.sin(phi), i, "Sigmay")
                 self.add_onsite_term(float(z[i]), i, "Sigmaz")
 
-    return _Rydberg({})                 # n, the coefficients and the pairs come in by closure
+    return _Rydberg({})  # n, the coefficients and the pairs come in by closure
 
 
 @dataclass
 class MPSRun:
-    densities: np.ndarray                 # ⟨n_i⟩
-    correlations: np.ndarray              # ⟨n_i n_j⟩
-    error: float                          # stated error of densities and correlations (max over sites)
+    densities: np.ndarray  # ⟨n_i⟩
+    correlations: np.ndarray  # ⟨n_i n_j⟩
+    error: float  # stated error of densities and correlations (max over sites)
     time_step_error: float
     truncation_error: float
-    discarded_weight: float               # summed over steps, of the returned run
+    discarded_weight: float  # summed over steps, of the returned run
     chi: int
-    max_bond: int                         # largest bond dimension reached in the returned run
+    max_bond: int  # largest bond dimension reached in the returned run
     dt_us: float
     seconds: float
-    psi: object = field(default=None, repr=False)       # the TeNPy MPS of the returned run
+    psi: object = field(default=None, repr=False)  # the TeNPy MPS of the returned run
 
     def metadata(self) -> dict:
-        return {"method": "mps-tdvp2-midpoint (TeNPy)", "observable_error": self.error,
-                "time_step_error": self.time_step_error, "truncation_error": self.truncation_error,
-                "discarded_weight": self.discarded_weight, "chi": self.chi, "max_bond": self.max_bond,
-                "dt_us": self.dt_us, "seconds": self.seconds}
+        return {
+            "method": "mps-tdvp2-midpoint (TeNPy)",
+            "observable_error": self.error,
+            "time_step_error": self.time_step_error,
+            "truncation_error": self.truncation_error,
+            "discarded_weight": self.discarded_weight,
+            "chi": self.chi,
+            "max_bond": self.max_bond,
+            "dt_us": self.dt_us,
+            "seconds": self.seconds,
+        }
 
 
 def _run(program: RydbergProgram, dt_us: float, chi: int, svd_min: float):
@@ -118,8 +127,9 @@ def _run(program: RydbergProgram, dt_us: float, chi: int, svd_min: float):
         h = (b - a) / steps
         for k in range(steps):
             model = _model(program, a + (k + 0.5) * h)
-            eng = TwoSiteTDVPEngine(psi, model, {"dt": h, "N_steps": 1,
-                                                 "trunc_params": {"chi_max": int(chi), "svd_min": svd_min}})
+            eng = TwoSiteTDVPEngine(
+                psi, model, {"dt": h, "N_steps": 1, "trunc_params": {"chi_max": int(chi), "svd_min": svd_min}}
+            )
             eng.run()
             discarded += float(eng.trunc_err.eps)
     z = np.asarray(psi.expectation_value("Sigmaz"), dtype=float)
@@ -139,8 +149,19 @@ def evolve_mps(program: RydbergProgram, dt_us: float = 0.01, chi: int = 64, svd_
     psi, d3, c3, disc, bond = _run(program, dt_us / 2, 2 * chi, svd_min)
     e_time = max(np.abs(d1 - d2).max(), np.abs(c1 - c2).max())
     e_trunc = max(np.abs(d2 - d3).max(), np.abs(c2 - c3).max())
-    return MPSRun(d3, c3, float(e_time + e_trunc), float(e_time), float(e_trunc), disc, 2 * int(chi), bond,
-                  dt_us / 2, time.perf_counter() - t0, psi)
+    return MPSRun(
+        d3,
+        c3,
+        float(e_time + e_trunc),
+        float(e_time),
+        float(e_trunc),
+        disc,
+        2 * int(chi),
+        bond,
+        dt_us / 2,
+        time.perf_counter() - t0,
+        psi,
+    )
 
 
 __all__ = ["MPSRun", "evolve_mps"]

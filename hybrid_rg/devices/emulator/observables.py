@@ -18,7 +18,7 @@ from .integrator import evolve
 
 def _n_atoms(probs: torch.Tensor) -> int:
     n = int(round(math.log2(probs.shape[-1]))) if probs.shape[-1] > 0 else -1
-    if n < 0 or 2 ** n != probs.shape[-1]:
+    if n < 0 or 2**n != probs.shape[-1]:
         raise ValueError(f"a probability vector has length 2^n; got {probs.shape[-1]}")
     return n
 
@@ -48,7 +48,7 @@ def bitstring_probabilities(probs: torch.Tensor, cutoff: float = 0.0) -> dict[st
 def _signs(n: int, i: int) -> torch.Tensor:
     if not 0 <= i < n:
         raise ValueError(f"atom index {i} out of range for {n} atoms")
-    return 1.0 - 2.0 * ((torch.arange(2 ** n) >> (n - 1 - i)) & 1).to(torch.float64)
+    return 1.0 - 2.0 * ((torch.arange(2**n) >> (n - 1 - i)) & 1).to(torch.float64)
 
 
 def z_expectation(probs: torch.Tensor, i: int) -> float:

@@ -31,7 +31,7 @@ class Grid:
     multiplies it by q."""
 
     knots_us: tuple[float, ...]
-    steps: tuple[int, ...]          # one entry per interval
+    steps: tuple[int, ...]  # one entry per interval
 
     @classmethod
     def for_program(cls, program: RydbergProgram, max_step_us: float) -> "Grid":
@@ -67,8 +67,9 @@ class Grid:
         return np.concatenate(mids), np.concatenate(widths)
 
 
-def single_atom_unitaries(program: RydbergProgram, mids_us: np.ndarray, widths_us: np.ndarray,
-                          site: "SiteErrors | None" = None) -> np.ndarray:
+def single_atom_unitaries(
+    program: RydbergProgram, mids_us: np.ndarray, widths_us: np.ndarray, site: "SiteErrors | None" = None
+) -> np.ndarray:
     """exp(−i h_i(t_mid) dt) for every step and atom: complex128 array of shape (steps, atoms, 2, 2), or of
     shape (steps, 1, 2, 2) when every atom sees the same drive (no local detuning, no per-site errors), which
     the integrator uses to build one Kronecker product per step for all its groups of atoms.
@@ -90,15 +91,15 @@ def single_atom_unitaries(program: RydbergProgram, mids_us: np.ndarray, widths_u
     ax = np.broadcast_to(0.5 * omega * np.cos(phi), shape)
     ay = np.broadcast_to(-0.5 * omega * np.sin(phi), shape)
     az = 0.5 * delta
-    theta = h * np.sqrt(ax ** 2 + ay ** 2 + az ** 2)
+    theta = h * np.sqrt(ax**2 + ay**2 + az**2)
     c = np.cos(theta)
-    s = h * np.sinc(theta / math.pi)                    # sin(θ)/|a|, finite at a = 0
-    glob = np.exp(0.5j * delta * h)                     # exp(−i c0 dt), c0 = −δ/2
+    s = h * np.sinc(theta / math.pi)  # sin(θ)/|a|, finite at a = 0
+    glob = np.exp(0.5j * delta * h)  # exp(−i c0 dt), c0 = −δ/2
     u = np.empty((*theta.shape, 2, 2), dtype=np.complex128)
     u[..., 0, 0] = c - 1j * s * az
     u[..., 1, 1] = c + 1j * s * az
-    u[..., 0, 1] = -s * ay - 1j * s * ax                # −i s (ax − i ay)
-    u[..., 1, 0] = s * ay - 1j * s * ax                 # −i s (ax + i ay)
+    u[..., 0, 1] = -s * ay - 1j * s * ax  # −i s (ax − i ay)
+    u[..., 1, 0] = s * ay - 1j * s * ax  # −i s (ax + i ay)
     return u * glob[..., None, None]
 
 
@@ -107,7 +108,7 @@ class SiteErrors:
     """Static per-atom control errors of one noise realisation: Rabi-frequency factor and detuning offset."""
 
     amplitude_scale: tuple[float, ...]
-    detuning_offset: tuple[float, ...]       # rad/µs, added to δ_i (positive = more Rydberg-favouring)
+    detuning_offset: tuple[float, ...]  # rad/µs, added to δ_i (positive = more Rydberg-favouring)
 
 
 def single_atom_propagators(program: RydbergProgram, mids_us: np.ndarray, widths_us: np.ndarray) -> torch.Tensor:
@@ -119,9 +120,9 @@ def single_atom_propagators(program: RydbergProgram, mids_us: np.ndarray, widths
 def interaction_diagonal(program: RydbergProgram) -> torch.Tensor:
     """Σ_{i<j} V_ij n_i n_j on the computational basis (atom 0 = most significant bit), float64 of length 2^n."""
     n = program.n_atoms
-    idx = torch.arange(2 ** n)
+    idx = torch.arange(2**n)
     occ = [((idx >> (n - 1 - i)) & 1).to(torch.float64) for i in range(n)]
-    diag = torch.zeros(2 ** n, dtype=torch.float64)
+    diag = torch.zeros(2**n, dtype=torch.float64)
     for i, j, v in program.interactions():
         diag += v * occ[i] * occ[j]
     return diag
