@@ -43,7 +43,7 @@ PRELOAD = [
     "hybrid_rg.olrg.trainer",
     "hybrid_rg.pulse.experiment_programs",
     "hybrid_rg.runtime.collect",
-    "hybrid_rg.runtime.fake_physics",
+    "hybrid_rg.testing.fake_provider",
     "hybrid_rg.runtime.submit",
     "hybrid_rg.runtime.ledger_pg",
     "hybrid_rg.utils.provenance",
@@ -217,8 +217,8 @@ def audit(camp: dict, workdir: Path, url: str, ledger_url: str) -> dict:
     from optuna.trial import TrialState
 
     from hybrid_rg.runtime import records
-    from hybrid_rg.runtime.fake_remote import FakeRemoteDevice
     from hybrid_rg.runtime.ledger import Ledger
+    from hybrid_rg.testing.fake_provider import FakeRemoteDevice
 
     provider = FakeRemoteDevice(workdir / "provider")
     tasks = provider.tasks()
