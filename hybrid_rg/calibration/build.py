@@ -129,7 +129,6 @@ def build(
     from ..olrg.loss import LossConfig
     from ..olrg.predict import predict
     from ..olrg.trainer import flow_loss, train
-    from ..pulse.program import RydbergProgram
     from ..pulse.units import compile_hem
 
     p, T, o, spec = resolved(cspec, exp, params), cspec.T, cspec.objective, exp.spec
@@ -174,20 +173,11 @@ def build(
     program = None
     if with_program:
         prog = compile_hem(hem, spec.target.N, float(p["spacing_um"]))
-        meta = dict(prog.metadata) | {
-            "experiment": spec.name,
-            "T": repr(T),
-            "calibration": cspec.name,
+        program = prog.with_metadata(
+            experiment=spec.name,
+            T=repr(T),
+            calibration=cspec.name,
             **{f"param_{k}": repr(v) for k, v in sorted(p.items())},
-        }
-        program = RydbergProgram(
-            prog.positions_um,
-            prog.amplitude,
-            prog.detuning,
-            prog.phase,
-            prog.local_detuning,
-            prog.c6_rad_per_us_um6,
-            tuple(sorted(meta.items())),
         )
     return Build(p, program, value, consistency, bound)
 

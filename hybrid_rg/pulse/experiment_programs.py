@@ -48,22 +48,7 @@ def programs_for_run(spec: ExperimentSpec, run_dir: Path) -> list[tuple[int, flo
             hem = make_map(spec, site, T)
             _load_into(hem, first, site, spec.target.N, load_checkpoint(state))
             prog = compile_hem(hem, spec.target.N, spec.device.spacing_um)
-            meta = dict(prog.metadata) | {"experiment": spec.name, "order": str(K), "T": repr(T)}
-            out.append(
-                (
-                    K,
-                    T,
-                    RydbergProgram(
-                        prog.positions_um,
-                        prog.amplitude,
-                        prog.detuning,
-                        prog.phase,
-                        prog.local_detuning,
-                        prog.c6_rad_per_us_um6,
-                        tuple(sorted(meta.items())),
-                    ),
-                )
-            )
+            out.append((K, T, prog.with_metadata(experiment=spec.name, order=str(K), T=repr(T))))
     return out
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -137,6 +137,10 @@ class RydbergProgram:
     @property
     def n_atoms(self) -> int:
         return len(self.positions_um)
+
+    def with_metadata(self, **extra: str) -> "RydbergProgram":
+        """The same program with `extra` added to its metadata (which is free text: the digest does not change)."""
+        return replace(self, metadata=tuple(sorted((dict(self.metadata) | extra).items())))
 
     @property
     def duration_us(self) -> float:

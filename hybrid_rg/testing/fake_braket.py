@@ -38,11 +38,12 @@ import io
 import json
 import math
 import random
-import sqlite3
 import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
+
+from .provider_store import ProviderDb
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -202,18 +203,6 @@ def _parse_time(value: str) -> float:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 
-class _Db:
-    def __init__(self, path: Path):
-        self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
-
-    def __enter__(self):
-        self.db.execute("PRAGMA synchronous=FULL")
-        return self.db
-
-    def __exit__(self, *exc):
-        self.db.close()
-
-
 class FakeBraket:
     def __init__(
         self, dir, complete_after_s: float = 0.05, accept_delay_s: float = 0.0, capabilities: dict | None = None
@@ -227,8 +216,8 @@ class FakeBraket:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
 
-    def _db(self) -> _Db:
-        return _Db(self.dir / "braket.sqlite")
+    def _db(self) -> ProviderDb:
+        return ProviderDb(self.dir / "braket.sqlite")
 
     # --- plugging into boto3 ---------------------------------------------------------------------------------
     def session(self, region: str = REGION):

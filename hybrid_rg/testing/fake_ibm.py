@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
+
+from .provider_store import ProviderDb
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs(id TEXT PRIMARY KEY, tags TEXT NOT NULL, backend TEXT NOT NULL, shots INTEGER NOT NULL,
@@ -38,18 +39,6 @@ class LostReply(ConnectionError):
     """The job was stored, then the reply was lost (what a dropped HTTP response looks like to the client)."""
 
 
-class _Db:
-    def __init__(self, path: Path):
-        self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
-
-    def __enter__(self):
-        self.db.execute("PRAGMA synchronous=FULL")
-        return self.db
-
-    def __exit__(self, *exc):
-        self.db.close()
-
-
 class FakeIbmService:
     def __init__(self, dir, complete_after_s: float = 0.05, accept_delay_s: float = 0.0):
         self.dir = Path(dir)
@@ -59,8 +48,8 @@ class FakeIbmService:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
 
-    def _db(self) -> _Db:
-        return _Db(self.dir / "ibm.sqlite")
+    def _db(self) -> ProviderDb:
+        return ProviderDb(self.dir / "ibm.sqlite")
 
     def _count(self, db, name: str, by: int = 1) -> None:
         db.execute(

@@ -79,3 +79,11 @@ def test_trotter_circuit_to_openqasm3_matches_golden_and_back():
     back = _circuit_from_qasm(golden)
     a, b = Statevector(qc), Statevector(back)
     assert abs(abs(np.vdot(a.data, b.data)) - 1.0) < 1e-12
+
+
+def test_with_metadata_adds_text_and_keeps_the_program():
+    prog = standard_program()
+    tagged = prog.with_metadata(experiment="x", T="0.5")
+    assert dict(tagged.metadata) == dict(prog.metadata) | {"experiment": "x", "T": "0.5"}
+    assert list(tagged.metadata) == sorted(tagged.metadata)
+    assert tagged.digest() == prog.digest() and tagged.to_dict()["positions_um"] == prog.to_dict()["positions_um"]
