@@ -62,3 +62,22 @@ narrow_top = 3
 
 def fake_options(provider: Path, delay_s: float = 0.02, accept_delay_s: float = 0.03) -> dict:
     return {"dir": str(provider), "delay_s": str(delay_s), "accept_delay_s": str(accept_delay_s)}
+
+
+# what a campaign worker imports, loaded once in the fork server (the PostgreSQL harness adds its drivers)
+CAMPAIGN_MODULES = [
+    "optuna",
+    "optuna.storages.journal",
+    "hybrid_rg.calibration.build",
+    "hybrid_rg.calibration.campaign",
+    "hybrid_rg.calibration.warm",
+    "hybrid_rg.olrg.experiment",
+    "hybrid_rg.olrg.predict",
+    "hybrid_rg.olrg.trainer",
+    "hybrid_rg.pulse.experiment_programs",
+    "hybrid_rg.runtime.collect",
+    "hybrid_rg.testing.fake_provider",
+    "hybrid_rg.devices.emulator",
+    "hybrid_rg.runtime.submit",
+    "hybrid_rg.utils.provenance",
+]

@@ -17,7 +17,7 @@ from hybrid_rg.runtime.ledger import Ledger
 from hybrid_rg.testing.fake_provider import FakeRemoteDevice
 
 from ..killcore import ForkServer, kill_runs, provider_vs_ledger, script, timed, wait
-from .helpers import fake_options, write_spec
+from .helpers import CAMPAIGN_MODULES, fake_options, write_spec
 
 N_TRIALS = 4
 SHOTS = 200
@@ -46,24 +46,7 @@ def child(spec: Path, workdir: Path, ledger: Path) -> int:
         return 1
 
 
-SERVER = ForkServer(
-    [
-        "optuna",
-        "optuna.storages.journal",
-        "hybrid_rg.calibration.build",
-        "hybrid_rg.calibration.campaign",
-        "hybrid_rg.calibration.warm",
-        "hybrid_rg.olrg.experiment",
-        "hybrid_rg.olrg.predict",
-        "hybrid_rg.olrg.trainer",
-        "hybrid_rg.pulse.experiment_programs",
-        "hybrid_rg.runtime.collect",
-        "hybrid_rg.testing.fake_provider",
-        "hybrid_rg.devices.emulator",
-        "hybrid_rg.runtime.submit",
-        "hybrid_rg.utils.provenance",
-    ]
-)
+SERVER = ForkServer(CAMPAIGN_MODULES)
 
 
 def run_kills(workdir: Path, n_kills: int, seed: int = 0) -> dict:

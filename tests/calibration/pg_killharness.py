@@ -27,27 +27,11 @@ import uuid
 from pathlib import Path
 
 from ..killcore import ForkServer, provider_vs_ledger, wait
-from .helpers import fake_options, write_spec
+from .helpers import CAMPAIGN_MODULES, fake_options, write_spec
 
 SHOTS = 200
 PER_TASK_USD = 0.30 + SHOTS * 0.01
-PRELOAD = [
-    "optuna",
-    "sqlalchemy",
-    "psycopg2",
-    "hybrid_rg.calibration.build",
-    "hybrid_rg.calibration.campaign",
-    "hybrid_rg.calibration.warm",
-    "hybrid_rg.olrg.experiment",
-    "hybrid_rg.olrg.predict",
-    "hybrid_rg.olrg.trainer",
-    "hybrid_rg.pulse.experiment_programs",
-    "hybrid_rg.runtime.collect",
-    "hybrid_rg.testing.fake_provider",
-    "hybrid_rg.runtime.submit",
-    "hybrid_rg.runtime.ledger_pg",
-    "hybrid_rg.utils.provenance",
-]
+PRELOAD = [*CAMPAIGN_MODULES, "sqlalchemy", "psycopg2", "hybrid_rg.runtime.ledger_pg"]
 SERVER = ForkServer(PRELOAD)
 GRACE_S = 4
 
