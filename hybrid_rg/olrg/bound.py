@@ -236,20 +236,8 @@ def _curvature(block: Block, grid: torch.Tensor, k: int) -> float:
     attached by E), so the Ḣ term vanishes. A drive's |c(t)| enters through its maximum on a 10× finer grid."""
     if k == 0:
         return 0.0
-    fine = torch.linspace(0.0, float(grid[-1]), 10 * len(grid), dtype=torch.float64)
     b = max(_spectral(B) for B in block.boundary)
-    worst = 0.0
-    for B in block.boundary:
-        HB = _commutator(block.H, B)
-        rate = _spectral(_commutator(block.H, HB))
-        for c, M in block.drives:
-            if _spectral(_commutator(M, B)) > 1e-12:
-                raise NotImplementedError(
-                    "a drive acts on the site that carries the boundary operator; the bound "
-                    "assumes drives live on the block only"
-                )
-            rate += float(c(fine).abs().max()) * _spectral(_commutator(M, HB))
-        worst = max(worst, rate)
+    worst = max(_second_derivative(block, B, float(grid[-1]), 10 * len(grid)) for B in block.boundary)
     return _trace_norm(block.rho) * 2**k * _spectral(block.observable) * b ** (k - 1) * worst
 
 
