@@ -18,11 +18,15 @@ resumes).
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from ..errors import BadInput
 
-SPEC_HELP = "a JSON file with one RydbergProgram or a list of them, or an experiment spec (.toml)"
+SPEC_HELP = (
+    "what to run: a finished run folder of 'hybrid-rg run' (its programs/programs.json), a JSON file with one "
+    "program or a list, or an HEM experiment spec (.toml) whose run is finished (see --run-dir, --train)"
+)
 LEDGER_HELP = "ledger file (default $HYBRID_RG_LEDGER, else ~/.local/share/hybrid-rg/ledger.sqlite)"
 DEVICE_HELP = "device snapshot: a name listed by 'hybrid-rg devices' (e.g. quera_aquila) or a path to a .toml"
 
@@ -76,9 +80,16 @@ def cmd_dry_run(args) -> int:
     from .dryrun import dry_run
     from .programs import load_programs
 
-    programs = load_programs(args.spec)
+    programs = load_programs(args.spec, args.run_dir, args.train)
     out = args.out or f"out/dry-run-{args.device}"
-    r = dry_run(programs, args.device, args.shots, args.seed, out)
+    r = dry_run(
+        programs,
+        args.device,
+        args.shots,
+        args.seed,
+        out,
+        noise=None if args.noise is None else ("device" if args.noise else "off"),
+    )
     bad = sum(not rep.ok for rep in r.reports)
     print(
         f"{len(programs)} program(s) for {r.spec.name}: {len(programs) - bad} valid, {bad} invalid; estimated cost "
@@ -96,7 +107,7 @@ def cmd_submit(args) -> int:
     from .submit import SubmitRequest, submit
 
     req = SubmitRequest(
-        tuple(load_programs(args.spec)),
+        tuple(load_programs(args.spec, args.run_dir, args.train)),
         args.device,
         args.shots,
         args.seed,
@@ -203,17 +214,45 @@ def _selectors(p) -> None:
     p.add_argument("--ledger", default=None, help=LEDGER_HELP)
 
 
+def _run_options(p) -> None:
+    """--run-dir and --train: where an experiment spec's run is (or would be trained), and leave to train it."""
+    p.add_argument(
+        "--run-dir",
+        default=None,
+        metavar="DIR",
+        help="for a .toml spec: the folder of its finished run (default: out/<spec name>, where 'hybrid-rg run' "
+        "writes)",
+    )
+    p.add_argument(
+        "--train",
+        action="store_true",
+        help="for a .toml spec whose run is not finished: train it into --run-dir first (says where and how much "
+        "first; default: refuse and print the 'hybrid-rg run' command)",
+    )
+
+
 def register(sub) -> None:
     from ..devices.registry import ADAPTER_NAMES  # a table of names: imports no SDK and no numerics
 
     d = sub.add_parser("dry-run", help="validate, estimate the cost, simulate and report, without credentials")
     d.add_argument("spec", help=SPEC_HELP)
     d.add_argument("--device", required=True, help=DEVICE_HELP)
-    d.add_argument("--shots", type=int, default=100, help="shots per program (>= 2 for error bars; default 100)")
     d.add_argument(
-        "--seed", type=int, default=0, help="batch seed (task seeds derive from it, as in submit; default 0)"
+        "--shots", type=int, default=100, help="shots per program (>= 2 for error bars; default: %(default)s)"
     )
-    d.add_argument("--out", default=None, help="report folder (default out/dry-run-DEVICE)")
+    d.add_argument(
+        "--seed", type=int, default=0, help="batch seed (task seeds derive from it, as in submit; default: %(default)s)"
+    )
+    d.add_argument("--out", default=None, help="report folder (default: out/dry-run-DEVICE)")
+    d.add_argument(
+        "--noise",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="simulate the device's noise model (readout, atom loss, dephasing, … from the snapshot's [noise] "
+        "table) beside the noise-free run; --no-noise: noise-free only (default: on where the snapshot has a "
+        "noise model; $HYBRID_RG_NOISE may list mechanisms, e.g. 'readout,loss')",
+    )
+    _run_options(d)
     d.set_defaults(func=cmd_dry_run)
 
     s = sub.add_parser("submit", help="submit programs through the ledger (idempotent; budget-capped)")
@@ -223,26 +262,33 @@ def register(sub) -> None:
         "--adapter",
         default=None,
         choices=ADAPTER_NAMES,
-        help="adapter that submits (default: the one the snapshot names)",
+        help="adapter that submits (default: the one 'hybrid-rg devices' shows under 'submits via')",
     )
     s.add_argument(
         "--adapter-opt",
         action="append",
         default=None,
         metavar="KEY=VALUE",
-        help="adapter option, repeatable (recorded in the ledger, so never credentials)",
+        help="adapter option, repeatable (recorded in the ledger, so never credentials; default: none)",
     )
-    s.add_argument("--shots", type=int, default=100, help="shots per program (default 100)")
-    s.add_argument("--seed", type=int, default=0, help="batch seed; task k gets a seed derived from it (default 0)")
-    s.add_argument("--campaign", default="default", help="campaign the entries and the budget cap belong to")
+    s.add_argument("--shots", type=int, default=100, help="shots per program (default: %(default)s)")
+    s.add_argument(
+        "--seed", type=int, default=0, help="batch seed; task k gets a seed derived from it (default: %(default)s)"
+    )
+    s.add_argument(
+        "--campaign",
+        default="default",
+        help="campaign the entries and the --budget-usd cap belong to (default: %(default)s)",
+    )
     s.add_argument("--batch", default=None, help="batch name (default: derived from the request)")
-    s.add_argument("--tag", action="append", default=None, help="tag for the entries (repeatable)")
+    s.add_argument("--tag", action="append", default=None, help="tag for the entries (repeatable; default: none)")
     s.add_argument("--budget-usd", type=float, default=None, help="cap for the whole campaign (default: none)")
     s.add_argument(
         "--device-daily-usd", type=float, default=None, help="cap for this device per UTC day (default: none)"
     )
     s.add_argument("--daily-usd", type=float, default=None, help="cap for all devices per UTC day (default: none)")
     s.add_argument("--ledger", default=None, help=LEDGER_HELP)
+    _run_options(s)
     s.set_defaults(func=cmd_submit)
 
     st = sub.add_parser("status", help="ask the provider once about ledger entries (default: all pending)")
