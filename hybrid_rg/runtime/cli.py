@@ -93,12 +93,23 @@ def cmd_dry_run(args) -> int:
     bad = sum(not rep.ok for rep in r.reports)
     print(
         f"{len(programs)} program(s) for {r.spec.name}: {len(programs) - bad} valid, {bad} invalid; estimated cost "
-        f"${r.total_usd:.2f} ({args.shots} shots each); simulated on {r.simulator}"
+        f"${r.total_usd:.2f} (${r.per_task_usd:.2f} per task, {args.shots} shots each); simulated on {r.simulator}"
     )
-    for k, rep in enumerate(r.reports):
-        if not rep.ok:
-            print(f"  program {k}: {rep}")
-    print(f"wrote {out}/report.md, report.png, results.json, provenance.json")
+    print(f"  {r.noise_note}")
+    if r.spec.example_values:
+        print(f"  limits: {r.spec.name} holds a schema's EXAMPLE values, not the live device's (report.md says more)")
+    sim = "simulated ± shot error" if r.noise is None else "with noise ± shot error"
+    print(f"  {'#':>2} {'T':>6} {'prediction':>10} {'exact':>10} {sim:>24}  verdict")
+    for k, (rep, ctx, run) in enumerate(zip(r.reports, r.contexts, r.runs)):
+        est = None if run is None else run.get("estimate")
+        cells = [
+            f"{ctx['T']:6g}" if "T" in ctx else f"{'-':>6}",
+            f"{ctx['prediction']:10.4f}" if "prediction" in ctx else f"{'-':>10}",
+            f"{ctx['exact']:10.4f}" if "exact" in ctx else f"{'-':>10}",
+            f"{est['value']:.4f} ± {est['stderr']:.4f}".rjust(24) if est else f"{'-':>24}",
+        ]
+        print(f"  {k:>2} " + " ".join(cells) + "  " + ("valid" if rep.ok else f"INVALID: {rep}"))
+    print(f"wrote {out}/report.md, report.png, results.json, programs.json, provenance.json")
     return 0 if bad == 0 else 1
 
 
