@@ -119,7 +119,12 @@ def register(sub) -> None:
         default="quera_aquila",
         help="snapshot name listed by 'hybrid-rg devices', or a path to a .toml (default quera_aquila)",
     )
-    v.add_argument("--shots", type=int, default=None, help="also check the shot count against the device's limit")
+    v.add_argument(
+        "--shots",
+        type=int,
+        default=None,
+        help="also check the shot count against the device's limit (default: not checked)",
+    )
     v.add_argument("--discretize", action="store_true", help="snap the program onto the device grids first")
     v.set_defaults(func=cmd_validate)
 

@@ -219,7 +219,12 @@ LEDGER_HELP = "ledger: a SQLite file or a postgresql+psycopg2:// URL without pas
 
 def _selectors(p) -> None:
     p.add_argument("ids", nargs="*", type=int, help="ledger entry ids (default: every entry the filters select)")
-    p.add_argument("--tag", action="append", default=None, help="entries with this tag (repeatable: all must match)")
+    p.add_argument(
+        "--tag",
+        action="append",
+        default=None,
+        help="entries with this tag (repeatable: all must match; default: any tag)",
+    )
     p.add_argument("--batch", default=None, help="entries of this batch (default: any batch)")
     p.add_argument("--campaign", default=None, help="entries of this campaign (default: any campaign)")
     p.add_argument("--ledger", default=None, help=LEDGER_HELP)
