@@ -18,7 +18,6 @@ import time
 from .errors import HybridRGError, UnusableFile
 from .utils.cli_errors import fail as _fail
 
-
 # Every --help ends with where the words are explained (the parsers of every subcommand are _Parsers).
 EPILOG = (
     "Words and symbols (OLRG, OMM, HEM, TOBC, χ, T, GSD, A1/E, snapshot, ledger, …): docs/glossary.md. "

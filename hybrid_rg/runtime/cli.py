@@ -147,6 +147,13 @@ def _poll(args, timeout_s: float, interval_s: float) -> int:
     with _ledger(args) as ledger:
         entries = _selected(args, ledger, pending_only=not (args.ids or args.tag or args.batch or args.campaign))
         out = collect(ledger, entries, timeout_s=timeout_s, poll_interval_s=interval_s)
+        if not out.entries:  # an empty table alone reads as "lost"; say what there is instead
+            held = len(_selected(args, ledger))
+            print(
+                f"nothing pending: {'no entry matches' if held == 0 else f'the {held} selected entries are final'} in "
+                f"the ledger {ledger.where} ('hybrid-rg ls' lists what it holds)"
+            )
+            return 0
     _table(out.entries)
     waiting = [e for e in out.entries if not e.final]
     for e in out.entries:
