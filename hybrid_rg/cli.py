@@ -18,8 +18,18 @@ import time
 from .errors import HybridRGError, UnusableFile
 from .utils.cli_errors import fail as _fail
 
+# Every --help ends with where the words are explained (the parsers of every subcommand are _Parsers).
+EPILOG = (
+    "Words and symbols (OLRG, OMM, HEM, TOBC, χ, T, GSD, A1/E, snapshot, ledger, …): docs/glossary.md. "
+    "Walk-through: README.md; devices and the ledger: docs/runtime.md."
+)
+
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("epilog", EPILOG)
+        super().__init__(*args, **kwargs)
+
     def error(self, message):  # one line, status 2 (argparse would print the whole usage)
         self.exit(2, f"hybrid-rg: error: {message} (see 'hybrid-rg {self.prog.split()[-1]} --help')\n")
 
@@ -169,7 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.add_argument("--h0", type=float, default=None, help="tfim field of the pre-quench ground state (default: --h)")
     e.add_argument(
-        "--observable", action="append", default=None, help="x:3, zz:0,5, x:all, tt:zz:2,7 (repeatable; at least one)"
+        "--observable",
+        action="append",
+        default=None,
+        help="x:3, zz:0,5, x:all, tt:zz:2,7 (repeatable; required: no default)",
     )
     e.add_argument("--times", default="0:5:51", help="START:STOP:NUM, or a comma list (default: %(default)s)")
     e.add_argument(

@@ -2,7 +2,8 @@
 
     run_spec(spec, out)   train (or resume) every (K, T) point of an OLRG experiment spec, then write
                           result.csv, result.png, provenance.json and, for a terminal vdW HEM with a [device],
-                          programs/ (one device-discretised pulse program per point + waveforms.png)
+                          programs/ (one device-discretised pulse program per point, all of them in
+                          programs/programs.json, and waveforms.png)
     run_demo(out)         the OLRG paper's exact benchmark and the untrained OLRG flow beside it: result.csv,
                           olrg.csv, result.png
 
@@ -13,6 +14,7 @@ it may import every layer (olrg, pulse, devices), and imports them inside the fu
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,23 +52,40 @@ def run_spec(
     t0 = time.perf_counter()
     points, method = run_experiment(spec, out, init_from)
     seconds = time.perf_counter() - t0
-    programs = hem_programs(spec, out)
+    programs = hem_programs(spec, out, points)
     _write_run(spec, out, points, method, programs, seconds, spec_file)
     return RunOutcome(out, points, method, programs, seconds)
 
 
-def hem_programs(spec, run_dir: Path) -> list:
+def hem_programs(spec, run_dir: Path, points=()) -> list:
     """Compiled pulse programs of a terminal van der Waals HEM run with a [device], put on the device's grids;
-    [] for anything else."""
+    [] for anything else. Each program's metadata (not hashed: the digest is unchanged) carries what a dry run
+    reports beside the shots: the observable, its scale, and the model's prediction, exact value and bound."""
     m = spec.map
     if m.kind != "hem" or not m.terminal or m.interaction != "vdw" or spec.device is None:
         return []
+    from dataclasses import replace
+
     from .devices.discretize import discretize
     from .devices.spec import load_device_spec
     from .pulse.experiment_programs import programs_for_run
 
     device = load_device_spec(spec.device.profile)  # onto the device's time and value grids
-    return [(K, T, discretize(p, device)) for K, T, p in programs_for_run(spec, run_dir)]
+    known = {(p.order, float(p.T)): p for p in points}
+    out = []
+    for K, T, prog in programs_for_run(spec, run_dir):
+        meta = dict(prog.metadata) | {
+            "observable": spec.target.observable,
+            "observable_scale": repr(float(spec.target.observable_scale)),
+        }
+        point = known.get((K, float(T)))
+        if point is not None:
+            meta |= {"prediction": repr(float(point.prediction)), "bound": repr(float(point.bound))}
+            if point.exact is not None:
+                meta["exact"] = repr(float(point.exact))
+        prog = replace(prog, metadata=tuple(sorted(meta.items())))
+        out.append((K, T, discretize(prog, device)))
+    return out
 
 
 def _write_run(spec, out: Path, points, method: str, programs, seconds: float, spec_file) -> None:
@@ -90,6 +109,8 @@ def _write_run(spec, out: Path, points, method: str, programs, seconds: float, s
             (tmp / "programs").mkdir()
             for K, T, prog in programs:
                 (tmp / "programs" / f"K{K}_T{T:.6g}.json").write_text(prog.to_json())
+            # the whole batch in one file, what validate, dry-run and submit take (or the run folder itself)
+            (tmp / "programs" / "programs.json").write_text(json.dumps([p.to_dict() for _, _, p in programs], indent=1))
             plot_programs(tmp / "programs" / "waveforms.png", [(f"K={K} T={T:.3g}", p) for K, T, p in programs])
         inputs = {
             "spec_file": str(Path(spec_file).resolve()) if spec_file else None,

@@ -1,4 +1,4 @@
-"""Experiment 4b of the HEM issue: the compiled pulse programs of a terminal van der Waals HEM run, measured with
+"""The compiled pulse programs of a terminal van der Waals HEM run, measured with
 shots on local simulators, beside the dimensionless prediction and the exact value.
 
     hybrid-rg run experiments/olrg/hem_vdw_aquila.toml --out out/hem_vdw_aquila

@@ -165,5 +165,5 @@ def register(sub) -> None:
                 "--export",
                 default=None,
                 metavar="PROGRAM.json",
-                help="write the best validated program to this JSON file (required)",
+                help="write the best validated program to this JSON file (required: no default)",
             )

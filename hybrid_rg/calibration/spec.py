@@ -136,10 +136,10 @@ class CampaignSpec(SpecModel):
         if not isinstance(value, (str, Path)):
             return value  # the type check names it
         path = (Path((info.context or {}).get("base", ".")) / value).resolve()
-        if not path.is_file():
+        if not (path.is_file() or (path / "provenance.json").is_file()):
             raise ValueError(
-                f"experiment = {str(value)!r} is not a file (resolved to {path}); give a path "
-                f"relative to the campaign spec"
+                f"experiment = {str(value)!r} is neither a file nor a finished run folder (resolved to {path}); "
+                f"give an experiment spec or a run folder, relative to the campaign spec"
             )
         return path
 
@@ -158,7 +158,8 @@ class CampaignSpec(SpecModel):
     def digest(self) -> str:
         """What defines the campaign's problem (not its budget or storage): a resumed campaign must match it."""
         core = {
-            "experiment": Path(self.experiment).read_text(),
+            # a run folder stands for the spec its provenance recorded (olrg.spec.spec_of_run)
+            "experiment": _experiment_text(Path(self.experiment)),
             "T": self.T,
             "device": self.device.model_dump(),
             "search": self.search,
@@ -185,3 +186,10 @@ def load_campaign(path: str | Path) -> CampaignSpec:
     spec = specs.load_spec_file(path, CampaignSpec, "calibration/hem_emulator.toml", error=CampaignSpecError)
     spec._source = path.resolve()
     return spec
+
+
+def _experiment_text(path: Path) -> str:
+    """What the digest hashes for the experiment: the spec file's text, or the spec a run folder recorded."""
+    if path.is_dir():
+        return json.dumps(json.loads((path / "provenance.json").read_text())["inputs"]["spec"], sort_keys=True)
+    return path.read_text()

@@ -35,14 +35,32 @@ def cmd_refresh(args) -> int:
 def cmd_devices(args) -> int:
     if getattr(args, "action", "list") == "refresh":
         return cmd_refresh(args)
-    from .spec import list_device_specs
+    from .registry import targets
+    from .spec import load_device_spec
 
-    print(f"{'name':14s} {'kind':9s} {'atoms':>5s} {'stands in':12s} {'$/task':>7s} {'$/shot':>7s} {'date':10s} digest")
-    for s in list_device_specs():
+    # One row per name that --device accepts (validate, dry-run, submit): the snapshots, then the adapter names
+    # that stand for one of them (braket_aquila = quera_aquila, submitted through Braket).
+    print(
+        f"{'name':14s} {'snapshot':13s} {'submits via':13s} {'kind':9s} {'atoms':>5s} {'dry-run on':11s} "
+        f"{'$/task':>7s} {'$/shot':>7s} {'date':10s} digest"
+    )
+    for name, snapshot, adapter in targets():
+        s = load_device_spec(snapshot)
         print(
-            f"{s.name:14s} {s.kind:9s} {str(s.max_atoms or '-'):>5s} {s.simulator:12s} "
+            f"{name:14s} {snapshot:13s} {adapter:13s} {s.kind:9s} {str(s.max_atoms or '-'):>5s} {s.simulator:11s} "
             f"{s.price_per_task_usd:7.2f} {s.price_per_shot_usd:7.3f} {s.date:10s} {s.digest()[:12]}"
         )
+    print(
+        "Every name above is accepted by --device (validate, dry-run, submit). 'snapshot' holds the limits and "
+        "prices checked offline (hybrid_rg/devices/snapshots/); 'dry-run on' is the local simulator that stands in."
+    )
+    for name, snapshot, _ in targets():
+        s = load_device_spec(snapshot)
+        if name == snapshot and s.example_values:
+            print(
+                f"note: {name} holds a schema's EXAMPLE values, not the live device's; 'hybrid-rg devices refresh "
+                f"{name}' (credentials) reads the live ones"
+            )
     return 0
 
 
@@ -101,7 +119,12 @@ def register(sub) -> None:
         default="quera_aquila",
         help="snapshot name listed by 'hybrid-rg devices', or a path to a .toml (default quera_aquila)",
     )
-    v.add_argument("--shots", type=int, default=None, help="also check the shot count against the device's limit")
+    v.add_argument(
+        "--shots",
+        type=int,
+        default=None,
+        help="also check the shot count against the device's limit (default: not checked)",
+    )
     v.add_argument("--discretize", action="store_true", help="snap the program onto the device grids first")
     v.set_defaults(func=cmd_validate)
 

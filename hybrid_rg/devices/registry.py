@@ -50,6 +50,23 @@ class SpecValidated:
         return self.inner.task(task_id)
 
 
+def snapshot_of(name: str) -> str | None:
+    """The snapshot an adapter name stands for (`braket_aquila` -> `quera_aquila`), None if `name` is no adapter.
+    Every command that takes `--device` accepts snapshot names and these aliases alike (spec.load_device_spec)."""
+    return _DEVICES[name][2] if name in _DEVICES else None
+
+
+def targets() -> list[tuple[str, str, str]]:
+    """Every name `--device` accepts, as (name, snapshot, adapter that submits): the shipped snapshots, then the
+    adapter names that are aliases of another snapshot. The test doubles are left out (they are not for users)."""
+    from .spec import list_device_specs
+
+    out = [(s.name, s.name, default_adapter(s)) for s in list_device_specs()]
+    snapshots = {name for name, _, _ in out}
+    out += [(name, _DEVICES[name][2], name) for name in DEVICE_NAMES if name not in snapshots]
+    return out
+
+
 def get_device(name: str, **options):
     """The device adapter called `name`, built with `options` (`directory=` keeps local tasks on disk)."""
     if name not in _DEVICES:
@@ -84,4 +101,13 @@ def estimate_cost_usd(spec: DeviceSpec, n_tasks: int, shots: int) -> float:
     return n_tasks * (spec.price_per_task_usd + shots * spec.price_per_shot_usd)
 
 
-__all__ = ["get_device", "device_spec", "default_adapter", "estimate_cost_usd", "DEVICE_NAMES", "ADAPTER_NAMES"]
+__all__ = [
+    "snapshot_of",
+    "targets",
+    "get_device",
+    "device_spec",
+    "default_adapter",
+    "estimate_cost_usd",
+    "DEVICE_NAMES",
+    "ADAPTER_NAMES",
+]

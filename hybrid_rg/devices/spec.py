@@ -61,6 +61,21 @@ class DeviceSpec:
             return self.rydberg.max_atoms
         return None if self.digital is None else self.digital.n_qubits
 
+    @property
+    def example_values(self) -> bool:
+        """True when the snapshot holds a schema's documented example values rather than the live device's."""
+        return "example" in self.source.lower()
+
+    def limits_origin(self) -> str:
+        """One sentence for reports: where this snapshot's limits come from, and a warning for example values."""
+        text = f"limits from the snapshot {self.name} (dated {self.date}; source: {' '.join(self.source.split())})"
+        if self.example_values:
+            text += (
+                f". These are a schema's EXAMPLE values, not the live device's: run 'hybrid-rg devices refresh "
+                f"{self.name}' (needs credentials) before a real submission"
+            )
+        return text
+
     def digest(self) -> str:
         """sha256 of the snapshot's canonical content (key order and TOML formatting do not matter)."""
         return hashlib.sha256(self.content.encode()).hexdigest()
@@ -113,8 +128,20 @@ def spec_from_dict(data: dict, path: str = "<dict>") -> DeviceSpec:
 
 def load_device_spec(name_or_path: str | Path) -> DeviceSpec:
     """Load `hybrid_rg/devices/snapshots/<name>.toml` by name (or a test double's snapshot in
-    hybrid_rg/testing/snapshots), or any snapshot by path."""
+    hybrid_rg/testing/snapshots), or any snapshot by path. An adapter name is an alias of the snapshot it
+    validates against (`braket_aquila` loads `quera_aquila`): the registry's table is the one list of aliases."""
+    if Path(name_or_path).suffix != ".toml" and not (SNAPSHOT_DIR / f"{name_or_path}.toml").is_file():
+        from .registry import snapshot_of  # below the registry's own import of this module: no cycle at import
+
+        name_or_path = snapshot_of(str(name_or_path)) or name_or_path
     testing = TESTING_SNAPSHOT_DIR / f"{name_or_path}.toml"
+    if Path(name_or_path).suffix != ".toml" and not (SNAPSHOT_DIR / testing.name).is_file() and not testing.is_file():
+        from .registry import targets
+
+        raise DeviceSpecError(
+            f"no device named {str(name_or_path)!r}; known devices: {[t[0] for t in targets()]} ('hybrid-rg "
+            f"devices' lists them), or pass a path to a .toml snapshot"
+        )
     if Path(name_or_path).suffix != ".toml" and not (SNAPSHOT_DIR / testing.name).is_file() and testing.is_file():
         name_or_path = testing
     data, path = read_snapshot(name_or_path)

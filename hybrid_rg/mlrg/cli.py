@@ -109,7 +109,7 @@ GEOMETRY_CHOICES = ("consistent", "authors")  # rbm.GEOMETRIES, repeated here so
 
 def register(sub) -> None:
     """Add this package's subparsers to the top-level `sub` (an argparse subparsers action)."""
-    m = sub.add_parser("mlrg", help="machine-learning RG (seed 002): equivariant RBMs, RG monotone, Ising criticality")
+    m = sub.add_parser("mlrg", help="machine-learning RG (MLRG): equivariant RBMs, RG monotone, Ising criticality")
     msub = m.add_subparsers(dest="mlrg_command", required=True, parser_class=type(m))
     r = msub.add_parser("run", help="run an experiment spec (TOML) and write CSV + PNG + summary.json")
     r.add_argument("spec", help="experiment spec, e.g. experiments/mlrg/critical.toml (fields: docs/mlrg.md)")

@@ -43,6 +43,7 @@ __all__ = [
     "PaperSpec",
     "ReferenceSpec",
     "SpecError",
+    "spec_of_run",
     "TargetSpec",
     "TimesSpec",
     "TrainingSpec",
@@ -340,11 +341,35 @@ def _check_device_times(device: DeviceSection, times: tuple[float, ...]) -> None
 
 
 def load_spec(path: str | Path) -> ExperimentSpec:
-    """The experiment spec of a TOML file; SpecError (one line: file, field, value, fix) if it is not usable."""
+    """The experiment spec of a TOML file, or of a run folder (the spec its provenance.json recorded); SpecError
+    (one line: file, field, value, fix) if it is not usable."""
     path = Path(path)
+    if path.is_dir():
+        return spec_of_run(path)
     return specs.load_spec_file(
         path, ExperimentSpec, "experiments/olrg/order.toml", context={"default_name": path.stem}
     )
+
+
+def spec_of_run(run_dir: str | Path) -> ExperimentSpec:
+    """The spec a run folder was made from: `hybrid-rg run` records it in RUN_DIR/provenance.json, so a finished
+    run can stand for its spec (dry-run, submit, calibrate) without the TOML file."""
+    import json
+
+    run_dir = Path(run_dir)
+    prov = run_dir / "provenance.json"
+    if not prov.is_file():
+        raise SpecError(
+            f"{run_dir} is a folder but not a finished run (no provenance.json inside); pass an experiment spec "
+            f"(.toml) or a folder that 'hybrid-rg run' finished"
+        )
+    try:
+        raw = json.loads(prov.read_text())["inputs"]["spec"]
+    except (ValueError, KeyError, TypeError) as err:
+        raise SpecError(
+            f"{prov}: no experiment spec recorded ({err}); was this folder written by 'hybrid-rg run'?"
+        ) from None
+    return parse_spec(raw, run_dir, str(raw.get("name", run_dir.name)), prov)
 
 
 def parse_spec(

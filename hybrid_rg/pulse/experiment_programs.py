@@ -1,7 +1,6 @@
 """The pulse programs of an HEM experiment: one compiled program per trained (K, T) point of a run.
 
-    programs_for_run(spec, run_dir)        -> [(K, T, RydbergProgram)]   from the run's checkpoints
-    programs_from_spec(path, run_dir=None) -> [RydbergProgram]           trains first if the run is not finished
+    programs_for_run(spec, run_dir)        -> [(K, T, RydbergProgram)]   from the run's checkpoints (never trains)
 
 Only a terminal HEM with the van der Waals interaction and a [device] section compiles (pulse.units explains
 why); anything else raises SpecError (a ValueError) naming the field to set.
@@ -12,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import SpecError, UnusableFile
-from ..olrg.experiment import _key, _load_into, first_block, make_map, run_experiment, site_model
-from ..olrg.spec import ExperimentSpec, load_spec
+from ..olrg.experiment import _key, _load_into, first_block, make_map, site_model
+from ..olrg.spec import ExperimentSpec
 from ..utils.checkpoints import load_checkpoint
 from .program import RydbergProgram
 from .units import compile_hem
@@ -50,12 +49,3 @@ def programs_for_run(spec: ExperimentSpec, run_dir: Path) -> list[tuple[int, flo
             prog = compile_hem(hem, spec.target.N, spec.device.spacing_um)
             out.append((K, T, prog.with_metadata(experiment=spec.name, order=str(K), T=repr(T))))
     return out
-
-
-def programs_from_spec(path: str | Path, run_dir: str | Path | None = None) -> list[RydbergProgram]:
-    """The compiled programs of a spec, training (or resuming) its run in run_dir (default out/<name>) first."""
-    spec = load_spec(path)
-    check_compilable(spec)
-    run_dir = Path(run_dir or Path("out") / spec.name)
-    run_experiment(spec, run_dir)  # resumes: finished points are loaded, not retrained
-    return [p for _, _, p in programs_for_run(spec, run_dir)]

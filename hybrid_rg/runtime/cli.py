@@ -18,11 +18,15 @@ resumes).
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from ..errors import BadInput
 
-SPEC_HELP = "a JSON file with one RydbergProgram or a list of them, or an experiment spec (.toml)"
+SPEC_HELP = (
+    "what to run: a finished run folder of 'hybrid-rg run' (its programs/programs.json), a JSON file with one "
+    "program or a list, or an HEM experiment spec (.toml) whose run is finished (see --run-dir, --train)"
+)
 LEDGER_HELP = "ledger file (default $HYBRID_RG_LEDGER, else ~/.local/share/hybrid-rg/ledger.sqlite)"
 DEVICE_HELP = "device snapshot: a name listed by 'hybrid-rg devices' (e.g. quera_aquila) or a path to a .toml"
 
@@ -76,18 +80,36 @@ def cmd_dry_run(args) -> int:
     from .dryrun import dry_run
     from .programs import load_programs
 
-    programs = load_programs(args.spec)
+    programs = load_programs(args.spec, args.run_dir, args.train)
     out = args.out or f"out/dry-run-{args.device}"
-    r = dry_run(programs, args.device, args.shots, args.seed, out)
+    r = dry_run(
+        programs,
+        args.device,
+        args.shots,
+        args.seed,
+        out,
+        noise=None if args.noise is None else ("device" if args.noise else "off"),
+    )
     bad = sum(not rep.ok for rep in r.reports)
     print(
         f"{len(programs)} program(s) for {r.spec.name}: {len(programs) - bad} valid, {bad} invalid; estimated cost "
-        f"${r.total_usd:.2f} ({args.shots} shots each); simulated on {r.simulator}"
+        f"${r.total_usd:.2f} (${r.per_task_usd:.2f} per task, {args.shots} shots each); simulated on {r.simulator}"
     )
-    for k, rep in enumerate(r.reports):
-        if not rep.ok:
-            print(f"  program {k}: {rep}")
-    print(f"wrote {out}/report.md, report.png, results.json, provenance.json")
+    print(f"  {r.noise_note}")
+    if r.spec.example_values:
+        print(f"  limits: {r.spec.name} holds a schema's EXAMPLE values, not the live device's (report.md says more)")
+    sim = "simulated ± shot error" if r.noise is None else "with noise ± shot error"
+    print(f"  {'#':>2} {'T':>6} {'prediction':>10} {'exact':>10} {sim:>24}  verdict")
+    for k, (rep, ctx, run) in enumerate(zip(r.reports, r.contexts, r.runs)):
+        est = None if run is None else run.get("estimate")
+        cells = [
+            f"{ctx['T']:6g}" if "T" in ctx else f"{'-':>6}",
+            f"{ctx['prediction']:10.4f}" if "prediction" in ctx else f"{'-':>10}",
+            f"{ctx['exact']:10.4f}" if "exact" in ctx else f"{'-':>10}",
+            f"{est['value']:.4f} ± {est['stderr']:.4f}".rjust(24) if est else f"{'-':>24}",
+        ]
+        print(f"  {k:>2} " + " ".join(cells) + "  " + ("valid" if rep.ok else f"INVALID: {rep}"))
+    print(f"wrote {out}/report.md, report.png, results.json, programs.json, provenance.json")
     return 0 if bad == 0 else 1
 
 
@@ -96,7 +118,7 @@ def cmd_submit(args) -> int:
     from .submit import SubmitRequest, submit
 
     req = SubmitRequest(
-        tuple(load_programs(args.spec)),
+        tuple(load_programs(args.spec, args.run_dir, args.train)),
         args.device,
         args.shots,
         args.seed,
@@ -125,6 +147,13 @@ def _poll(args, timeout_s: float, interval_s: float) -> int:
     with _ledger(args) as ledger:
         entries = _selected(args, ledger, pending_only=not (args.ids or args.tag or args.batch or args.campaign))
         out = collect(ledger, entries, timeout_s=timeout_s, poll_interval_s=interval_s)
+        if not out.entries:  # an empty table alone reads as "lost"; say what there is instead
+            held = len(_selected(args, ledger))
+            print(
+                f"nothing pending: {'no entry matches' if held == 0 else f'the {held} selected entries are final'} in "
+                f"the ledger {ledger.where} ('hybrid-rg ls' lists what it holds)"
+            )
+            return 0
     _table(out.entries)
     waiting = [e for e in out.entries if not e.final]
     for e in out.entries:
@@ -197,10 +226,32 @@ LEDGER_HELP = "ledger: a SQLite file or a postgresql+psycopg2:// URL without pas
 
 def _selectors(p) -> None:
     p.add_argument("ids", nargs="*", type=int, help="ledger entry ids (default: every entry the filters select)")
-    p.add_argument("--tag", action="append", default=None, help="entries with this tag (repeatable: all must match)")
+    p.add_argument(
+        "--tag",
+        action="append",
+        default=None,
+        help="entries with this tag (repeatable: all must match; default: any tag)",
+    )
     p.add_argument("--batch", default=None, help="entries of this batch (default: any batch)")
     p.add_argument("--campaign", default=None, help="entries of this campaign (default: any campaign)")
     p.add_argument("--ledger", default=None, help=LEDGER_HELP)
+
+
+def _run_options(p) -> None:
+    """--run-dir and --train: where an experiment spec's run is (or would be trained), and leave to train it."""
+    p.add_argument(
+        "--run-dir",
+        default=None,
+        metavar="DIR",
+        help="for a .toml spec: the folder of its finished run (default: out/<spec name>, where 'hybrid-rg run' "
+        "writes)",
+    )
+    p.add_argument(
+        "--train",
+        action="store_true",
+        help="for a .toml spec whose run is not finished: train it into --run-dir first (says where and how much "
+        "first; default: refuse and print the 'hybrid-rg run' command)",
+    )
 
 
 def register(sub) -> None:
@@ -209,11 +260,22 @@ def register(sub) -> None:
     d = sub.add_parser("dry-run", help="validate, estimate the cost, simulate and report, without credentials")
     d.add_argument("spec", help=SPEC_HELP)
     d.add_argument("--device", required=True, help=DEVICE_HELP)
-    d.add_argument("--shots", type=int, default=100, help="shots per program (>= 2 for error bars; default 100)")
     d.add_argument(
-        "--seed", type=int, default=0, help="batch seed (task seeds derive from it, as in submit; default 0)"
+        "--shots", type=int, default=100, help="shots per program (>= 2 for error bars; default: %(default)s)"
     )
-    d.add_argument("--out", default=None, help="report folder (default out/dry-run-DEVICE)")
+    d.add_argument(
+        "--seed", type=int, default=0, help="batch seed (task seeds derive from it, as in submit; default: %(default)s)"
+    )
+    d.add_argument("--out", default=None, help="report folder (default: out/dry-run-DEVICE)")
+    d.add_argument(
+        "--noise",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="simulate the device's noise model (readout, atom loss, dephasing, … from the snapshot's [noise] "
+        "table) beside the noise-free run; --no-noise: noise-free only (default: on where the snapshot has a "
+        "noise model; $HYBRID_RG_NOISE may list mechanisms, e.g. 'readout,loss')",
+    )
+    _run_options(d)
     d.set_defaults(func=cmd_dry_run)
 
     s = sub.add_parser("submit", help="submit programs through the ledger (idempotent; budget-capped)")
@@ -223,26 +285,33 @@ def register(sub) -> None:
         "--adapter",
         default=None,
         choices=ADAPTER_NAMES,
-        help="adapter that submits (default: the one the snapshot names)",
+        help="adapter that submits (default: the one 'hybrid-rg devices' shows under 'submits via')",
     )
     s.add_argument(
         "--adapter-opt",
         action="append",
         default=None,
         metavar="KEY=VALUE",
-        help="adapter option, repeatable (recorded in the ledger, so never credentials)",
+        help="adapter option, repeatable (recorded in the ledger, so never credentials; default: none)",
     )
-    s.add_argument("--shots", type=int, default=100, help="shots per program (default 100)")
-    s.add_argument("--seed", type=int, default=0, help="batch seed; task k gets a seed derived from it (default 0)")
-    s.add_argument("--campaign", default="default", help="campaign the entries and the budget cap belong to")
+    s.add_argument("--shots", type=int, default=100, help="shots per program (default: %(default)s)")
+    s.add_argument(
+        "--seed", type=int, default=0, help="batch seed; task k gets a seed derived from it (default: %(default)s)"
+    )
+    s.add_argument(
+        "--campaign",
+        default="default",
+        help="campaign the entries and the --budget-usd cap belong to (default: %(default)s)",
+    )
     s.add_argument("--batch", default=None, help="batch name (default: derived from the request)")
-    s.add_argument("--tag", action="append", default=None, help="tag for the entries (repeatable)")
+    s.add_argument("--tag", action="append", default=None, help="tag for the entries (repeatable; default: none)")
     s.add_argument("--budget-usd", type=float, default=None, help="cap for the whole campaign (default: none)")
     s.add_argument(
         "--device-daily-usd", type=float, default=None, help="cap for this device per UTC day (default: none)"
     )
     s.add_argument("--daily-usd", type=float, default=None, help="cap for all devices per UTC day (default: none)")
     s.add_argument("--ledger", default=None, help=LEDGER_HELP)
+    _run_options(s)
     s.set_defaults(func=cmd_submit)
 
     st = sub.add_parser("status", help="ask the provider once about ledger entries (default: all pending)")

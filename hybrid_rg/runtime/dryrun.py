@@ -9,8 +9,13 @@ report.md, report.png, results.json and provenance.json into `out` atomically. N
 Noise: on a hardware device whose snapshot has a `[noise]` table (devices/noise.py), each valid program is also run
 through the noise model with the same task seed, and that noisy run is the prediction ("counts", "observables"); the
 noise-free run stays beside it ("noise_free"). `noise` picks the mechanisms: "device" (all, the default), "off", a
-comma list of mechanisms to keep ("readout,loss"), or of mechanisms to drop ("-readout,-loss"). Until the CLI has a
-flag for it, `hybrid-rg dry-run` takes it from $HYBRID_RG_NOISE.
+comma list of mechanisms to keep ("readout,loss"), or of mechanisms to drop ("-readout,-loss"). `hybrid-rg dry-run`
+passes "device" or "off" (--noise / --no-noise); without either it takes the choice from $HYBRID_RG_NOISE (default
+"device"), which is also where a list of mechanisms goes. `noise_note` says in words what was modelled and why.
+
+Per program the result also carries what the run that made it knew (`program_context`: T, order, the model's
+prediction, the exact value and the bound, from the program's metadata, which `hybrid-rg run` writes) and the
+simulated estimate of the experiment's observable from the shots, ± its shot-noise standard error.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ class DryRunResult:
     simulator: str
     runs: list = field(default_factory=list)  # per program: {"counts", "observables"} or None if invalid
     noise: dict | None = None  # the noise model used (mechanisms, source), None if noise-free
+    noise_note: str = ""  # in words: whether noise was modelled, and why not if not
+    contexts: list = field(default_factory=list)  # per program: program_context(p)
 
     @property
     def ok(self) -> bool:
@@ -47,27 +54,71 @@ class DryRunResult:
 
 
 def _noise_model(spec, noise):
-    """The NoiseModel for `spec` from a `noise` choice (module docstring), or None for a noise-free run."""
+    """(NoiseModel or None for a noise-free run, a sentence saying which and why) from a `noise` choice."""
     noise = os.environ.get("HYBRID_RG_NOISE", "device") if noise is None else noise
     if not isinstance(noise, str):
-        return noise
+        return noise, "noise modelled: a model given by the caller"
     choice = noise.strip().lower()
-    if choice in ("off", "none", "") or getattr(spec, "kind", "") != "rydberg":
-        return None
+    if choice in ("off", "none", ""):
+        return None, "noise NOT modelled: turned off (--no-noise or HYBRID_RG_NOISE=off); the shots are ideal"
+    if getattr(spec, "kind", "") != "rydberg":
+        return None, f"noise NOT modelled: {spec.name} is a {spec.kind}, and only Rydberg snapshots carry a noise model"
     from ..devices.noise import NoiseError, NoiseModel
 
     try:
         model = NoiseModel.from_device(spec)
     except NoiseError:
-        return None  # a hardware snapshot without a [noise] table: noise-free
-    if choice in ("device", "all", "on"):
-        return model
-    names = [x.strip() for x in choice.split(",") if x.strip()]
-    if all(x.startswith("-") for x in names):
-        return model.without(*(x[1:] for x in names))
-    if any(x.startswith("-") for x in names):
-        raise ValueError(f"noise = {noise!r}: list mechanisms to keep, or (each with '-') to drop, not both")
-    return model.only(*names)
+        return None, f"noise NOT modelled: the snapshot {spec.name} has no [noise] table; the shots are ideal"
+    if choice not in ("device", "all", "on"):
+        names = [x.strip() for x in choice.split(",") if x.strip()]
+        if all(x.startswith("-") for x in names):
+            model = model.without(*(x[1:] for x in names))
+        elif any(x.startswith("-") for x in names):
+            raise ValueError(f"noise = {noise!r}: list mechanisms to keep, or (each with '-') to drop, not both")
+        else:
+            model = model.only(*names)
+    return model, (
+        f"noise modelled ({', '.join(sorted(model.enabled)) or 'no mechanism'}) from the [noise] table of "
+        f"{spec.name}; the noise-free run is shown beside it (--no-noise to skip it)"
+    )
+
+
+def program_context(program) -> dict:
+    """What the run that made `program` knew about it, from its metadata (`hybrid-rg run` writes it): experiment,
+    order, T, observable and scale, the model's prediction, the exact value and the bound; {} for a bare program."""
+    meta = dict(getattr(program, "metadata", ()) or ())
+    out: dict = {k: meta[k] for k in ("experiment", "observable") if k in meta}
+    for key, kind in (
+        ("order", int),
+        ("T", float),
+        ("observable_scale", float),
+        ("prediction", float),
+        ("exact", float),
+        ("bound", float),
+    ):
+        try:
+            out[key] = kind(meta[key])
+        except (KeyError, ValueError):
+            pass
+    return out
+
+
+def observable_estimate(context: dict, counts: dict, n_atoms: int) -> dict | None:
+    """The experiment's observable (a Z-string, × its scale) from shot counts, ± one shot-noise standard error;
+    None when the program names no observable or it is not read from Z shots."""
+    if "observable" not in context:
+        return None
+    from ..operators import parse_observables
+    from ..operators.counts import z_string
+
+    try:
+        obs = parse_observables(context["observable"], n_atoms)[0]
+    except ValueError:
+        return None
+    if set(obs.paulis) != {"Z"} or obs.two_time or sum(counts.values()) < 2:
+        return None
+    value, err = z_string(counts, obs.sites, context.get("observable_scale", 1.0))
+    return {"observable": context["observable"], "value": value, "stderr": err}
 
 
 def dry_run(
@@ -79,7 +130,7 @@ def dry_run(
 
     programs = list(as_programs(programs))  # Braket AHS programs are accepted as they are
     spec = load_device_spec(device)
-    model = _noise_model(spec, noise)
+    model, note = _noise_model(spec, noise)
     reports = validate_batch(programs, spec, shots)
     per_task = estimate_cost_usd(spec, 1, shots)
     seeds = [task_seed(seed, k) for k in range(len(programs))]
@@ -94,13 +145,19 @@ def dry_run(
         per_task,
         estimate_cost_usd(spec, len(programs), shots),
         spec.simulator,
+        noise_note=note,
+        contexts=[program_context(p) for p in programs],
     )
-    for program, report, s in zip(programs, reports, seeds):
+    for program, report, s, context in zip(programs, reports, seeds, result.contexts):
         if not report.ok:
             result.runs.append(None)
             continue
         counts = sim.run([program], shots=shots, seed=s)[0].result().counts
-        run = {"counts": dict(counts), "observables": summary(counts)}
+        run = {
+            "counts": dict(counts),
+            "observables": summary(counts),
+            "estimate": observable_estimate(context, counts, program.n_atoms),
+        }
         if model is not None:
             from ..devices.noise import simulate
 
@@ -112,6 +169,7 @@ def dry_run(
             run = {
                 "counts": noisy.counts,
                 "observables": summary(noisy.counts),
+                "estimate": observable_estimate(context, noisy.counts, program.n_atoms),
                 "noise": noisy.metadata,
                 "noise_free": run,
             }
@@ -146,9 +204,21 @@ def write(result: DryRunResult, out: Path) -> None:
                 "shots": result.shots,
                 "cost_usd": {"per_task": result.per_task_usd, "total": result.total_usd},
                 "noise": result.noise,
+                "noise_note": result.noise_note,
+                "limits": result.spec.limits_origin(),
                 "programs": [
-                    {"digest": p.digest(), "seed": s, "valid": r.ok, "violations": str(r), "run": run}
-                    for p, r, s, run in zip(result.programs, result.reports, result.seeds, result.runs)
+                    {
+                        "digest": p.digest(),
+                        "seed": s,
+                        "valid": r.ok,
+                        "violations": str(r),
+                        "context": c,
+                        "cost_usd": result.per_task_usd,
+                        "run": run,
+                    }
+                    for p, r, s, c, run in zip(
+                        result.programs, result.reports, result.seeds, result.contexts, result.runs
+                    )
                 ],
             },
         )

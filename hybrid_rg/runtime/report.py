@@ -8,13 +8,61 @@ import numpy as np
 MAX_PLOTTED = 6
 
 
+def _num(x) -> str:
+    return "–" if x is None else f"{x:.4f}"
+
+
+def _estimate(run, key="estimate") -> str:
+    est = None if run is None else run.get(key)
+    return "–" if est is None else f"{est['value']:.4f} ± {est['stderr']:.4f}"
+
+
 def markdown(r) -> str:
     spec = r.spec
+    noisy = any(run is not None and "noise_free" in run for run in r.runs)
     lines = [
         f"# Dry run: {len(r.programs)} program(s) for {spec.name}",
         "",
         f"Simulated on `{r.simulator}` (the local stand-in for {spec.name}), {r.shots} shots per task, "
-        f"batch seed {r.seed}. Device snapshot digest `{spec.digest()[:16]}`. No credentials were used.",
+        f"batch seed {r.seed}. No credentials were used.",
+        "",
+        f"- **Noise**: {r.noise_note}.",
+        f"- **Device limits**: {spec.limits_origin()}. Snapshot digest `{spec.digest()[:16]}`.",
+        "",
+        "## Per program",
+        "",
+        "T is the evolution time of the learned map (units of 1/J); the prediction, exact value and bound come "
+        "from the run that made the program (`hybrid-rg run`), the simulated value is the same observable from "
+        "the shots, ± one shot-noise standard error"
+        + (" (with the noise model; noise-free beside it)." if noisy else "."),
+        "",
+        "| # | T | order | observable | model prediction | exact | simulated"
+        + (" (noise) | simulated (noise-free)" if noisy else "")
+        + " | valid | cost |",
+        "|---|---|---|---|---|---|---" + ("|---" if noisy else "") + "|---|---|",
+    ]
+    for k, (rep, ctx, run) in enumerate(zip(r.reports, r.contexts or [{}] * len(r.programs), r.runs)):
+        why = "valid" if rep.ok else "**no**: " + str(rep).replace("|", "/").replace("\n", "; ")[:300]
+        cells = [
+            str(k),
+            "–" if "T" not in ctx else f"{ctx['T']:g}",
+            str(ctx.get("order", "–")),
+            f"`{ctx['observable']}` × {ctx.get('observable_scale', 1.0):g}" if "observable" in ctx else "–",
+            _num(ctx.get("prediction")),
+            _num(ctx.get("exact")),
+            _estimate(run),
+        ]
+        if noisy:
+            cells.append(_estimate(None if run is None else run.get("noise_free")))
+        cells += [why, f"${r.per_task_usd:.2f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    if not any(r.contexts or []):
+        lines += [
+            "",
+            "(These programs carry no run metadata: pass a run folder of 'hybrid-rg run' to see T, the "
+            "prediction and the exact value.)",
+        ]
+    lines += [
         "",
         "## Cost estimate",
         "",

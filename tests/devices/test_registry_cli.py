@@ -73,3 +73,18 @@ def test_validate_exit_codes(tmp_path, capsys):
     wrong = tmp_path / "wrong.json"
     wrong.write_text('{"format": "something-else"}')
     assert _main(["validate", str(wrong)]) == 2
+
+
+def test_every_listed_device_name_is_accepted_everywhere(capsys):
+    """`devices` lists every --device name; each loads a snapshot, and an adapter alias loads the one it stands for."""
+    from hybrid_rg.devices.registry import targets
+
+    assert _main(["devices"]) == 0
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()[1:] if line and line[0].isalpha()]
+    names = [t[0] for t in targets()]
+    assert set(names) <= set(listed) and "braket_aquila" in names and "quera_aquila" in names
+    for name, snapshot, _ in targets():
+        assert load_device_spec(name).name == snapshot
+    assert load_device_spec("braket_aquila") == load_device_spec("quera_aquila")
+    with pytest.raises(ValueError, match="braket_aquila"):  # the error names the aliases too
+        load_device_spec("aquila")

@@ -173,3 +173,31 @@ def test_credentials_never_reach_ledger_logs_or_reports(tmp_path):
     for secret in (FAKE_KEY_ID, FAKE_SECRET, FAKE_SESSION):
         assert not any(secret.encode() in b for b in blobs), secret
     assert any(b"fake_aquila" in b for b in blobs)  # the grep does see the ledger's contents
+
+
+def test_report_per_program_says_T_prediction_estimate_noise_and_limits(tmp_path, capsys):
+    """A program carrying a run's metadata: the report gives its T, the prediction and exact value, the observable
+    from the shots ± its shot error (checked against the closed form), whether noise was modelled and where the
+    limits came from; --no-noise switches the noise model off and says so."""
+    from dataclasses import replace
+
+    # a π/2 pulse on two far-apart atoms: ⟨Z_0 Z_1⟩ = ⟨Z⟩² = 0 exactly, so 0.25·⟨ZZ⟩ must be 0 within 4σ
+    meta = {"T": "0.75", "order": "2", "observable": "zz:0,1", "observable_scale": "0.25"}
+    meta |= {"prediction": "0.0123", "exact": "0.0456"}
+    prog = replace(_square(2, math.pi / 2, 0.0, 1.0), metadata=tuple(sorted(meta.items())))
+    path = write_programs(tmp_path / "p.json", [prog])
+    out = tmp_path / "dry"
+    assert cli(["dry-run", path, "--device", "fake_aquila", "--shots", "400", "--out", str(out), "--no-noise"]) == 0
+    res = json.loads((out / "results.json").read_text())
+    entry = res["programs"][0]
+    assert entry["context"]["T"] == 0.75 and entry["context"]["prediction"] == 0.0123
+    est = entry["run"]["estimate"]
+    assert est["observable"] == "zz:0,1" and 0 < est["stderr"] < 0.02 and abs(est["value"]) < 4 * est["stderr"]
+    assert res["noise"] is None and "NOT modelled" in res["noise_note"] and "turned off" in res["noise_note"]
+    md = (out / "report.md").read_text()
+    assert "| 0 | 0.75 | 2 | `zz:0,1` × 0.25 | 0.0123 | 0.0456 |" in md
+    assert "**Noise**: noise NOT modelled" in md and "**Device limits**: limits from the snapshot fake_aquila" in md
+    printed = capsys.readouterr().out
+    assert "0.75" in printed and "0.0123" in printed and "NOT modelled" in printed
+    aq = dry_run([prog], "quera_aquila", 100, 0, noise="off")
+    assert "EXAMPLE values" in aq.spec.limits_origin() and aq.noise is None
