@@ -40,7 +40,8 @@ def cmd_run(args) -> int:
     if "error_pct" in cols:
         for i, r in enumerate(cols["rep"]):
             print(
-                f"{cols['geometry'][i]:10s} {r:6s} J0*={cols['J0_star'][i]:.7f} ± {cols['J0_star_uncertainty'][i]:.1e} "
+                f"{cols['geometry'][i]:10s} {cols['scheme'][i]:14s} {r:6s} J0*={cols['J0_star'][i]:.7f} "
+                f"± {cols['J0_star_uncertainty'][i]:.1e} "
                 f"({cols['error_pct'][i]:+.3f} % vs J0c {cols['J0c_exact'][i]:.7f}) critical fixed point: "
                 f"{bool(cols['critical_fp'][i])}  λt={cols['lambda_t'][i]:.5f} ν={cols['nu'][i]:.4f} "
                 f"GSD={cols['gsd_fp'][i]:.5f} Δ1={cols['Delta1_1x1_fp'][i]:.5f}  ({cols['seconds'][i]:.0f} s, "

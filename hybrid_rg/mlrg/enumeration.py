@@ -3,13 +3,15 @@
 Both marginals (teacher p and student q, in either geometry) are invariant under the global spin flip and under the
 cyclic C4 rotation of the block (the mirrors differ between the geometries), so Σ_x f(x) = Σ_orbits n_o f(x_o) for
 any invariant f: 65536 states of 2A1+E become 8264 orbits. Hidden fields are linear in the couplings, h = Σ_c J_c D_c,
-so the design tensors D are computed once and every log-weight, gradient and Hessian is an einsum.
+and the (orbit, hidden component) pairs share few distinct coupling vectors D[:, o, a] (`Design`), so every
+log-weight, gradient and Hessian is a few small matrix products and sparse sums over those rows.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import torch
@@ -37,32 +39,72 @@ def orbits(rep: Rep) -> tuple[torch.Tensor, torch.Tensor]:
     return X[uniq], counts.to(torch.float64)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Design:
-    """Hidden-field design tensor of one block over the orbit representatives: h = einsum('c,cnh->nh', J, D)."""
+    """Hidden-field design of one block over the orbit representatives, compressed to its distinct rows.
 
-    D: torch.Tensor  # (c, n_orbits, n_hidden·d)
+    h[o, a] = Σ_c J_c D[c, o, a], and D's entries are small integers: the (orbit, hidden component) pairs share few
+    distinct coupling vectors (2A1+E student: 233 rows for 8264 × 4 pairs, teacher 81 for 8264 × 16). So
+    h = (rows @ J)[index]: every tanh / log cosh is evaluated once per distinct row, and sums over the pairs are
+    scatter-adds onto the rows (issue 20, item 4: this is what makes `critical` fit in 2 minutes).
+    """
+
+    rows: torch.Tensor  # (n_rows, c): the distinct coupling vectors of one hidden field
+    index: torch.Tensor  # (n_orbits, n_hidden·d): row of each (orbit, hidden component), int64
 
     @property
-    def flat(self) -> torch.Tensor:
-        """D as (n_orbits, n_hidden·d, c), contiguous: h = D_flat @ J is one matrix product."""
-        cached = self.__dict__.get("_flat")
-        if cached is None:
-            cached = self.D.permute(1, 2, 0).contiguous()
-            object.__setattr__(self, "_flat", cached)
-        return cached
+    def D(self) -> torch.Tensor:
+        """The full design tensor (c, n_orbits, n_hidden·d) (tests, and callers that want it dense)."""
+        return self.rows[self.index].permute(2, 0, 1)
 
     @staticmethod
     def of(block: Block) -> "Design":
         X, _ = orbits(block.rep)
         eye = torch.eye(block.n_params, dtype=torch.float64)
-        return Design(torch.einsum("chv,nv->cnh", block.field_matrix(eye), X))
+        dense = torch.einsum("chv,nv->nhc", block.field_matrix(eye), X)
+        n, nh, c = dense.shape
+        flat = dense.reshape(n * nh, c)
+        # group on rounded keys (the consistent geometry's entries are multiples of √2/2, equal up to round-off);
+        # each row keeps an exact value of its group
+        _, index = torch.unique(torch.round(flat * 2.0**30), dim=0, return_inverse=True)
+        rows = torch.zeros(int(index.max()) + 1, c, dtype=torch.float64).index_copy_(0, index, flat)
+        return Design(rows, index.reshape(n, nh))
+
+    def row_fields(self, J: torch.Tensor) -> torch.Tensor:
+        return J @ self.rows.T  # (..., n_rows)
 
     def fields(self, J: torch.Tensor) -> torch.Tensor:
-        return torch.einsum("...c,cnh->...nh", J, self.D)  # two operands: no opt_einsum path search
+        return self.row_fields(J)[..., self.index]
 
     def log_weight(self, J: torch.Tensor) -> torch.Tensor:
-        return logcosh2(self.fields(J)).sum(-1)
+        return logcosh2(self.row_fields(J))[..., self.index].sum(-1)
+
+    def scores(self, J: torch.Tensor) -> torch.Tensor:
+        """∂ log w_o / ∂J_c, (n_orbits, c) (J without batch dimensions)."""
+        return (torch.tanh(self.row_fields(J))[:, None] * self.rows)[self.index].sum(1)
+
+    @cached_property
+    def sums(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Sparse (CSR) count matrices of the compression: A (n_orbits, n_rows) with A[o, r] = #{a: index[o, a] = r},
+        its transpose, and Q (n_rows², n_orbits) with Q[r·n_rows + r', o] = #{(a, b): index[o, a] = r,
+        index[o, b] = r'}. Σ_a f(h_oa) = (A f)_o, Σ_(o,a) w_o f_(index[o,a]) = (Aᵀ w)·f, and the covariance of the
+        per-orbit scores Σ_o q_o g_o g_oᵀ = trᵀ (Q q) tr with tr = tanh(h) · rows: nothing of size
+        n_orbits × c is formed."""
+        n, nh = self.index.shape
+        U = len(self.rows)
+        orbit = torch.arange(n).repeat_interleave(nh)
+        flat = self.index.reshape(-1)
+        A = torch.zeros(n, U, dtype=torch.float64).index_put_(
+            (orbit, flat), torch.ones(n * nh, dtype=torch.float64), True
+        )
+        pair = (self.index[:, :, None] * U + self.index[:, None, :]).reshape(n, -1)
+        key, counts = torch.unique(pair * n + torch.arange(n)[:, None], return_counts=True)
+        Q = torch.sparse_coo_tensor(
+            torch.stack([key // n, key % n]), counts.to(torch.float64), (U * U, n), check_invariants=True
+        )
+        with warnings.catch_warnings():  # "sparse CSR support is in beta": matrix-vector products are all we use
+            warnings.simplefilter("ignore", UserWarning)
+            return A.to_sparse_csr(), A.T.contiguous().to_sparse_csr(), Q.coalesce().to_sparse_csr()
 
 
 @lru_cache(maxsize=32)
@@ -80,33 +122,33 @@ def log_prob(block: Block, J: torch.Tensor) -> torch.Tensor:
 def cross_entropy_derivs(block: Block, p_mult: torch.Tensor, J: torch.Tensor):
     """F(J) = −Σ_o n_o p_o log q_o(J) with its exact gradient and Hessian (no autograd: Newton's inner loop).
 
-    The contractions are written as matrix products on the (n·h, c) layout of D: a three-operand torch.einsum asks
-    opt_einsum for a contraction path on every call, and this function runs ~10⁴ times per critical search (the
-    path search was 46 % of the time of `critical`, issue 20).
+    With h = (rows @ J)[index] (Design): log w_o = Σ_a L(h_oa), ∂/∂J = Σ_a t_oa r_oa (t = tanh h, r the row),
+    ∂² log w_o = Σ_a (1 − t²) r rᵀ. F's gradient Σ_o w_o ∂ log w_o and the first Hessian term Σ_o w_o ∂² log w_o
+    (w = q − n p) only need w summed onto the rows; the covariance term needs the per-orbit scores. Runs ~10⁴ times
+    per critical search (a three-operand einsum here re-planned its path every call: 46 % of `critical`, issue 20).
     """
-    Dt = design(block).flat  # (n, h, c)
-    n, nh, c = Dt.shape
+    des = design(block)
+    A, At, Q = des.sums
     _, mult = orbits(block.rep)
-    h = Dt @ J  # (n, h)
-    lw = logcosh2(h).sum(-1)
+    h = des.row_fields(J)  # (n_rows,)
+    lw = A @ logcosh2(h)
     logz = torch.logsumexp(lw + mult.log(), 0)
     q = torch.exp(lw - logz) * mult
     t = torch.tanh(h)
-    g_x = (t.unsqueeze(1) @ Dt).squeeze(1)  # ∂ lw / ∂J, (n, c)
-    s2 = 1.0 - t * t
+    tr = t[:, None] * des.rows  # ∂ L(h_r) / ∂J per row, (n_rows, c)
     F = -(p_mult * lw).sum() + logz
-    w = q - p_mult
-    grad = w @ g_x
-    mean_q = q @ g_x
-    D2 = Dt.reshape(n * nh, c)
-    hess = (D2 * (w[:, None] * s2).reshape(-1, 1)).T @ D2 + (g_x * q[:, None]).T @ g_x - torch.outer(mean_q, mean_q)
+    w_rows = At @ (q - p_mult)
+    grad = w_rows @ tr
+    mean_q = (At @ q) @ tr
+    P = (Q @ q).reshape(len(h), len(h))
+    hess = (des.rows * (w_rows * (1.0 - t * t))[:, None]).T @ des.rows
+    hess = hess + tr.T @ (P @ tr) - torch.outer(mean_q, mean_q)
     return F, grad, hess
 
 
 def field_scores(block: Block, J: torch.Tensor) -> torch.Tensor:
     """∂ log w_o / ∂J_c per orbit representative, (n_orbits, c): Σ_h tanh(h_oh) D_ohc (log w = Σ_h log 2cosh h)."""
-    Dt = design(block).flat
-    return (torch.tanh(Dt @ J).unsqueeze(1) @ Dt).squeeze(1)
+    return design(block).scores(J)
 
 
 def numpy_orbit_count(rep: Rep) -> int:

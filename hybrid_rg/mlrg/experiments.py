@@ -21,6 +21,7 @@ PAPER_J0 = {"A1": 0.8253, "A1+E": 0.7961, "2A1+E": 0.7700}  # Fig. 8 medians
 PAPER_DELTA1 = {"A1": 0.0848, "A1+E": 0.1176, "2A1+E": 0.1203}  # Fig. 12 medians (as published)
 FIGURES = ("fig5", "fig7", "fig8", "fig10", "critical")
 Geometry = Literal["authors", "consistent"]
+Scheme = Literal["full", "a1_coefficient", "a1_projection"]  # schemes.py
 
 
 class MLRGSpec(SpecModel):
@@ -52,6 +53,12 @@ class MLRGSpec(SpecModel):
     max_steps: int = Field(400, ge=1, description="a flow undecided after this many steps started next to J0*")
     bisect_tol: float = Field(1e-2, gt=0, description="critical: width of the fallback bisection")
     proj_tol: float = Field(1e-4, gt=0, lt=1, description="|λ_2|ⁿ for the projection flows' length n")
+    schemes: list[Scheme] = Field(
+        ["full"],
+        min_length=1,
+        description="critical: RG schemes (full: J' is the next teacher; a1_coefficient / a1_projection: closed on "
+        "the A1 axis, schemes.py)",
+    )
 
     @field_validator("reps")
     @classmethod
@@ -74,6 +81,10 @@ class MLRGSpec(SpecModel):
             raise ValueError(f"scan = {self.scan}: must be [lo, hi] with 0 < lo < hi")
         if self.geometries is not None and self.figure != "critical":
             raise ValueError(f"geometries is read by figure = 'critical' only; use geometry = '...' for {self.figure}")
+        if self.schemes != ["full"] and self.figure != "critical":
+            raise ValueError(f"schemes is read by figure = 'critical' only; remove it for {self.figure}")
+        if len(set(self.schemes)) != len(self.schemes):
+            raise ValueError(f"schemes = {self.schemes} lists a scheme twice; list each once")
         return self
 
     @property

@@ -100,12 +100,14 @@ def run_critical(spec, log=None) -> tuple[dict, dict]:
     from .irreps import Rep
     from .kl import Pair
     from .rgmap import ExactRG
+    from .schemes import find_axis_critical
 
     rule = FlowRule(r_trivial=spec.r_trivial, j_cap=spec.j_cap, max_steps=spec.max_steps)
     rows = {
         k: []
         for k in (
             "geometry",
+            "scheme",
             "rep",
             "J0_star",
             "J0_star_uncertainty",
@@ -128,12 +130,18 @@ def run_critical(spec, log=None) -> tuple[dict, dict]:
         )
     }
     notes = {}
-    for geometry in spec.geometry_list:
-        for text in spec.reps:
-            t0, c0 = time.perf_counter(), time.process_time()
-            pair = Pair(Rep.parse(text), geometry)
-            say = (lambda m, g=geometry, r=text: log(f"[{g} {r}] {m}")) if log else None
-            try:
+    cases = [(g, s, t) for s in spec.schemes for g in spec.geometry_list for t in spec.reps]
+    for geometry, scheme, text in cases:
+        t0, c0 = time.perf_counter(), time.process_time()
+        pair = Pair(Rep.parse(text), geometry)
+        label = geometry if scheme == "full" else f"{geometry} {scheme}"
+        say = (lambda m, g=label, r=text: log(f"[{g} {r}] {m}")) if log else None
+        try:
+            if scheme != "full":  # closed on the A1 axis (schemes.py): a map of one variable
+                out = find_axis_critical(
+                    ExactRG(pair, seed=spec.seed), scheme, scan=(spec.scan[0], spec.scan[1], spec.scan_points), log=say
+                )
+            else:
                 out = find_critical(
                     ExactRG(pair, seed=spec.seed),
                     scan=(spec.scan[0], spec.scan[1], spec.scan_points),
@@ -143,53 +151,54 @@ def run_critical(spec, log=None) -> tuple[dict, dict]:
                     proj_tol=spec.proj_tol,
                     log=say,
                 )
-            except ValueError as err:  # no phase change on the scanned axis: a result, reported as such
-                out = {
-                    "critical": False,
-                    "J0_star": float("nan"),
-                    "J0_uncertainty": float("nan"),
-                    "J0_star_from": "no phase change",
-                    "label_changes": 0,
-                    "message": str(err),
-                    "J": torch.full((pair.n_params,), float("nan"), dtype=torch.float64),
-                    "bracket": (float("nan"), float("nan")),
-                    "J0_bisection": float("nan"),
-                    "scan": [],
-                    "seeds_tried": 0,
-                }
-            crit = bool(out["critical"])
-            nan = float("nan")
-            vals = (
-                geometry,
-                text,
-                out["J0_star"],
-                out["J0_uncertainty"],
-                out["J0_star_from"],
-                J0C,
-                100 * (out["J0_star"] / J0C - 1),
-                PAPER_J0.get(text, nan),
-                int(crit),
-                out.get("lambda_t", nan),
-                out.get("nu", nan),
-                out.get("gsd", nan),
-                out.get("Delta1", nan),
-                PAPER_DELTA1.get(text, nan),
-                float(out["J"].norm()),
-                out.get("kl", nan),
-                out.get("lambda_2", nan),
-                out["label_changes"],
-                time.perf_counter() - t0,
-                time.process_time() - c0,
-            )
-            for k, v in zip(rows, vals):
-                rows[k].append(v)
-            notes[f"{geometry} {text}"] = {
-                "message": out["message"],
-                "J_fp": [round(float(x), 8) for x in out["J"]],
-                "eigenvalues": [str(np.round(x, 6)) for x in out.get("eigenvalues", [])],
-                "bisection_bracket": list(out["bracket"]),
-                "J0_bisection": out["J0_bisection"],
-                "scan": [f"{j:.4g}:{lab}:{n}" for j, lab, n in out["scan"]],
-                "seeds_tried": out["seeds_tried"],
+        except ValueError as err:  # no phase change on the scanned axis: a result, reported as such
+            out = {
+                "critical": False,
+                "J0_star": float("nan"),
+                "J0_uncertainty": float("nan"),
+                "J0_star_from": "no phase change",
+                "label_changes": 0,
+                "message": str(err),
+                "J": torch.full((pair.n_params,), float("nan"), dtype=torch.float64),
+                "bracket": (float("nan"), float("nan")),
+                "J0_bisection": float("nan"),
+                "scan": [],
+                "seeds_tried": 0,
             }
-    return rows, {"notes": notes, "geometries": spec.geometry_list, "J0c_exact": J0C}
+        crit = bool(out["critical"])
+        nan = float("nan")
+        vals = (
+            geometry,
+            scheme,
+            text,
+            out["J0_star"],
+            out["J0_uncertainty"],
+            out["J0_star_from"],
+            J0C,
+            100 * (out["J0_star"] / J0C - 1),
+            PAPER_J0.get(text, nan),
+            int(crit),
+            out.get("lambda_t", nan),
+            out.get("nu", nan),
+            out.get("gsd", nan),
+            out.get("Delta1", nan),
+            PAPER_DELTA1.get(text, nan),
+            float(out["J"].norm()),
+            out.get("kl", nan),
+            out.get("lambda_2", nan),
+            out["label_changes"],
+            time.perf_counter() - t0,
+            time.process_time() - c0,
+        )
+        for k, v in zip(rows, vals):
+            rows[k].append(v)
+        notes[f"{label} {text}"] = {
+            "message": out["message"],
+            "J_fp": [round(float(x), 8) for x in out["J"]],
+            "eigenvalues": [str(np.round(x, 6)) for x in out.get("eigenvalues", [])],
+            "bisection_bracket": list(out["bracket"]),
+            "J0_bisection": out["J0_bisection"],
+            "scan": [f"{j:.4g}:{lab}:{n}" for j, lab, n in out["scan"]],
+            "seeds_tried": out["seeds_tried"],
+        }
+    return rows, {"notes": notes, "geometries": spec.geometry_list, "schemes": spec.schemes, "J0c_exact": J0C}

@@ -62,8 +62,9 @@ def plot(path, spec: dict, cols: dict, summary: dict) -> None:
     elif spec.figure == "critical":
         fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
         reps = list(dict.fromkeys(cols["rep"]))
-        for k, g in enumerate(dict.fromkeys(cols["geometry"])):
-            idx = [i for i, x in enumerate(cols["geometry"]) if x == g]
+        keys = [g if s == "full" else f"{g}, {s}" for g, s in zip(cols["geometry"], cols["scheme"])]
+        for k, g in enumerate(dict.fromkeys(keys)):
+            idx = [i for i, x in enumerate(keys) if x == g]
             x = [reps.index(cols["rep"][i]) + 0.1 * k for i in idx]
             a.plot(x, [cols["J0_star"][i] for i in idx], "o", label=f"J0* exact map, {g}")
             b.plot(x, [cols["nu"][i] for i in idx], "o", label=f"ν exact map, {g}")

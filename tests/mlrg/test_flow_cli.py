@@ -48,6 +48,9 @@ def test_import_of_the_cli_does_not_pull_in_torch():
         ('figure = "fig5"\nmodles = 3\n', "unknown field 'modles'"),
         ('figure = = "fig5"\n', "not valid TOML"),
         ('figure = "fig5"\ngeometry = "rotated"\n', "geometry"),
+        ('figure = "critical"\nschemes = ["a1_only"]\n', "schemes"),
+        ('figure = "fig10"\nschemes = ["a1_projection"]\n', "schemes is read by figure = 'critical' only"),
+        ('figure = "critical"\nschemes = ["full", "full"]\n', "lists a scheme twice"),
     ],
 )
 def test_bad_specs_exit_2_with_one_line_and_write_nothing(tmp_path, capsys, content, needle):
