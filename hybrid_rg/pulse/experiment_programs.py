@@ -12,7 +12,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import SpecError, UnusableFile
-from ..olrg.experiment import _key, _load_into, first_block, make_map, run_experiment, site_model
+from ..olrg.experiment import (
+    ANY_INIT,
+    _key,
+    _load_into,
+    check_points,
+    first_block,
+    make_map,
+    run_experiment,
+    site_model,
+)
 from ..olrg.spec import ExperimentSpec, load_spec
 from ..utils.checkpoints import load_checkpoint
 from .program import RydbergProgram
@@ -35,6 +44,7 @@ def check_compilable(spec: ExperimentSpec) -> None:
 
 def programs_for_run(spec: ExperimentSpec, run_dir: Path) -> list[tuple[int, float, RydbergProgram]]:
     check_compilable(spec)
+    check_points(spec, run_dir, ANY_INIT)  # every map was trained from this spec (not an earlier one)
     site = site_model(spec)
     first = first_block(spec, site)
     out = []
@@ -71,6 +81,10 @@ def programs_from_spec(path: str | Path, run_dir: str | Path | None = None) -> l
     """The compiled programs of a spec, training (or resuming) its run in run_dir (default out/<name>) first."""
     spec = load_spec(path)
     check_compilable(spec)
+    from ..utils.locks import hold_lock
+
     run_dir = Path(run_dir or Path("out") / spec.name)
-    run_experiment(spec, run_dir)  # resumes: finished points are loaded, not retrained
-    return [p for _, _, p in programs_for_run(spec, run_dir)]
+    lock = hold_lock(run_dir / ".hybrid-rg.lock", f"the run folder {run_dir}", hint="wait for it to finish")
+    with lock:  # the same lock as `hybrid-rg run` (workflows.RUN_LOCK): one process trains into a folder
+        run_experiment(spec, run_dir, spec_file=str(path))  # resumes: finished points are loaded, not retrained
+        return [p for _, _, p in programs_for_run(spec, run_dir)]
