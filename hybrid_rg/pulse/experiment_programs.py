@@ -58,7 +58,12 @@ def programs_for_run(spec: ExperimentSpec, run_dir: Path) -> list[tuple[int, flo
             hem = make_map(spec, site, T)
             _load_into(hem, first, site, spec.target.N, load_checkpoint(state))
             prog = compile_hem(hem, spec.target.N, spec.device.spacing_um)
-            meta = dict(prog.metadata) | {"experiment": spec.name, "order": str(K), "T": repr(T)}
+            meta = dict(prog.metadata) | {
+                "experiment": spec.name,
+                "order": str(K),
+                "T": repr(T),
+                "spec_digest": spec.result_digest(),  # the spec fields the map was trained from (utils.specs)
+            }
             out.append(
                 (
                     K,
