@@ -130,3 +130,17 @@ def test_a_write_killed_by_sigkill_leaves_temporaries_that_the_next_write_remove
     with atomic_file(target) as tmp:
         tmp.write_text("{}")
     assert [p.name for p in tmp_path.glob(".state.tmp-*")] == [] and target.read_text() == "{}"
+
+
+def test_dry_run_and_rerun_leave_no_folder_in_the_temp_dir(tmp_path, monkeypatch, capsys):
+    import tempfile
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    progs = write_programs(tmp_path / "p.json", [program(2)])
+    assert cli(["dry-run", progs, "--device", "emulator", "--shots", "10", "--out", str(tmp_path / "dry")]) == 0
+    ledger = str(tmp_path / "l.sqlite")
+    assert cli(["submit", progs, "--device", "emulator", "--shots", "10", "--ledger", ledger]) == 0
+    assert cli(["rerun", "1", "--ledger", ledger]) == 0
+    assert list(temp.iterdir()) == []  # each used to leave a hybrid-rg-emulator-* folder per process
