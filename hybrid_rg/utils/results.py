@@ -75,7 +75,8 @@ def remove_stale_temporaries(folder: Path, prefix: str) -> list[Path]:
 
 @contextmanager
 def atomic_dir(target: str | os.PathLike):
-    """Yield a temporary folder; on success its files replace/join `target`, on error nothing is left."""
+    """Yield a temporary folder; on success its entries replace/join those of `target` (a subfolder replaces the
+    one of the same name as a whole, so no file of an earlier write survives in it), on error nothing is left."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(target.parent, f".{target.name}.tmp-")
@@ -83,8 +84,12 @@ def atomic_dir(target: str | os.PathLike):
     try:
         yield tmp
         target.mkdir(exist_ok=True)
-        for f in tmp.iterdir():
-            os.replace(f, target / f.name)
+        new = list(tmp.iterdir())
+        for f in new:
+            dest = target / f.name
+            if f.is_dir() and dest.is_dir() and not dest.is_symlink():
+                os.replace(dest, tmp / f".old-{f.name}")  # a folder cannot replace a non-empty one: set it aside
+            os.replace(f, dest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
