@@ -115,6 +115,18 @@ def test_an_interrupted_point_or_an_unrecorded_one_is_stale_too(tmp_path, capsys
         check_points(load_spec(_spec(tmp_path)), out, ANY_INIT)
 
 
+def test_a_warm_started_run_resumes_only_from_the_same_run(tmp_path, capsys):
+    spec = _spec(tmp_path, times="[0.3]")
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert main(["run", str(spec), "--out", str(a)]) == 0
+    assert main(["run", str(spec), "--out", str(b), "--init-from", str(a)]) == 0
+    capsys.readouterr()
+    assert main(["run", str(spec), "--out", str(b)]) == 2  # the points started from a, this run would not
+    assert f'init_from "{a.resolve()}" -> null' in capsys.readouterr().err
+    assert main(["run", str(spec), "--out", str(b), "--init-from", str(a)]) == 0
+    assert check_points(load_spec(spec), b, ANY_INIT) == 0  # readers (pulse programs) accept the recorded start
+
+
 def test_changed_fields_names_nested_paths():
     old = {"target": {"h": 1.0, "N": 5}, "map": {"chi": 2}, "seed": 0}
     new = {"target": {"h": 0.5, "N": 5}, "map": {"chi": 4, "init": "rdm"}, "seed": 0}

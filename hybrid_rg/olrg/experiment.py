@@ -346,9 +346,13 @@ def run_experiment(
     spec_file: str | None = None,
 ) -> tuple[list[Point], str]:
     """All (K, T) points of the spec, resuming from `out/checkpoints`; returns the points and the reference method.
-    init_from: a previous run whose trained maps start each point (nearest T), instead of a cold start.
+    init_from: a previous run whose trained maps start each point (nearest T), instead of a cold start
+    (ANY_INIT: accept whatever the finished points started from).
     A point made from other spec fields is refused (UnusableFile naming them), or recomputed with `recompute`."""
     check_points(spec, out, init_from, recompute, spec_file)
+    any_init = init_from is ANY_INIT
+    if any_init:  # a reader finishing a run: started points keep their start (and its record), new ones start cold
+        init_from = None
     site = site_model(spec)
     first = first_block(spec, site)
     exact, method = reference(spec)
@@ -368,6 +372,9 @@ def run_experiment(
         T = spec.times.T[j]
         ex = None if exact is None else float(exact[j])
         inputs = point_inputs(spec, K, j, init_from)
+        recorded = _recorded(folder / f"{_key(K, T)}.spec.json") if any_init else None
+        if recorded is not None:
+            inputs["init_from"] = recorded["fields"].get("init_from")
         point, warm = run_point(spec, site, first, K, T, ex, folder, warm, inputs)
         points.append(point)
         if point.error is not None:

@@ -91,5 +91,6 @@ def programs_from_spec(path: str | Path, run_dir: str | Path | None = None) -> l
     run_dir = Path(run_dir or Path("out") / spec.name)
     lock = hold_lock(run_dir / ".hybrid-rg.lock", f"the run folder {run_dir}", hint="wait for it to finish")
     with lock:  # the same lock as `hybrid-rg run` (workflows.RUN_LOCK): one process trains into a folder
-        run_experiment(spec, run_dir, spec_file=str(path))  # resumes: finished points are loaded, not retrained
+        # resumes: finished points are loaded (whatever --init-from they were trained with), not retrained
+        run_experiment(spec, run_dir, ANY_INIT, spec_file=str(path))
         return [p for _, _, p in programs_for_run(spec, run_dir)]

@@ -92,7 +92,7 @@ _NONE = object()
 
 def _short(value: Any) -> str:
     text = "(none)" if value is _NONE else json.dumps(value, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return text if len(text) <= 160 else text[:157] + "..."  # a path is shown whole, a long list is cut
 
 
 def read_toml_text(path: str | Path, example: str = "") -> tuple[dict, str]:
