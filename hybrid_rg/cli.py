@@ -136,7 +136,7 @@ def cmd_run(args) -> int:
         + f", orders {list(spec.training.orders)}, {len(spec.times.T)} times (resumes from {out}/checkpoints)"
     )
     try:
-        run = run_spec(spec, out, args.init_from, spec_file=args.spec)
+        run = run_spec(spec, out, args.init_from, spec_file=args.spec, recompute=args.recompute)
     except ValueError as err:
         return _fail(str(err))
     print(f"{'K':>2} {'T':>6} {'prediction':>12} {'exact':>12} {'rel.error':>10} {'bound':>10}")
@@ -209,6 +209,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="RUN_DIR",
         help="warm start: each point starts from the trained map of RUN_DIR nearest in T (default: the "
         "map's own initialisation)",
+    )
+    r.add_argument(
+        "--recompute",
+        action="store_true",
+        help="recompute the points of --out that an earlier, different spec made (default: refuse to resume them, "
+        "naming the changed fields)",
     )
     r.set_defaults(func=cmd_run)
 

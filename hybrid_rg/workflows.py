@@ -34,14 +34,20 @@ class RunOutcome:
 
 
 def run_spec(
-    spec, out: str | Path | None = None, init_from: str | Path | None = None, spec_file: str | Path | None = None
+    spec,
+    out: str | Path | None = None,
+    init_from: str | Path | None = None,
+    spec_file: str | Path | None = None,
+    recompute: bool = False,
 ) -> RunOutcome:
     """Run an OLRG experiment (an ExperimentSpec, or the path of its TOML file) into `out` (default out/<name>).
 
     Rerunning resumes from out/checkpoints; the result files appear all at once at the end. `init_from`: a
-    finished run folder whose trained maps start each point (nearest T)."""
-    from .olrg.experiment import run_experiment
+    finished run folder whose trained maps start each point (nearest T). Points made from another spec are refused
+    (UnusableFile naming the changed fields), or computed again with `recompute`. One process at a time per
+    `out`: a second one is refused, naming the holder (utils.locks)."""
     from .olrg.spec import load_spec
+    from .utils.locks import hold_lock
 
     if isinstance(spec, (str, Path)):
         spec_file, spec = spec, load_spec(spec)
@@ -49,8 +55,18 @@ def run_spec(
     init_from = Path(init_from) if init_from else None
     if init_from is not None and not (init_from / "checkpoints").is_dir():
         raise UnusableFile(f"--init-from {init_from}: not a finished run folder (no checkpoints/ inside)")
+    with hold_lock(out / RUN_LOCK, f"the run folder {out}", hint="wait for it to finish, or pass another --out"):
+        return _run_locked(spec, out, init_from, spec_file, recompute)
+
+
+RUN_LOCK = ".hybrid-rg.lock"  # in the run folder: held by the one process training or writing into it
+
+
+def _run_locked(spec, out: Path, init_from, spec_file, recompute: bool) -> RunOutcome:
+    from .olrg.experiment import run_experiment
+
     t0 = time.perf_counter()
-    points, method = run_experiment(spec, out, init_from)
+    points, method = run_experiment(spec, out, init_from, recompute, str(spec_file) if spec_file else None)
     seconds = time.perf_counter() - t0
     programs = hem_programs(spec, out, points)
     _write_run(spec, out, points, method, programs, seconds, spec_file)
@@ -115,6 +131,7 @@ def _write_run(spec, out: Path, points, method: str, programs, seconds: float, s
         inputs = {
             "spec_file": str(Path(spec_file).resolve()) if spec_file else None,
             "spec": spec.model_dump(mode="json"),
+            "spec_result_digest": spec.result_digest(),
             "reference": method,
         }
         write_json(

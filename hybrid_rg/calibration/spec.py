@@ -155,17 +155,31 @@ class CampaignSpec(SpecModel):
     def source(self) -> Path | None:
         return self._source
 
+    # what defines the campaign's problem is everything but these: a resumed campaign must match the rest
+    non_result_fields = frozenset({"name", "description", "budget", "storage"})
+
+    def result_fields(self) -> dict[str, Any]:
+        """The fields a resumed campaign must keep (utils.specs), with `experiment` as the HEM experiment's own
+        result fields (so its name, description or comments may change, its physics may not)."""
+        from ..olrg.spec import load_spec
+
+        fields = super().result_fields()
+        fields["experiment"] = load_spec(self.experiment).result_fields()
+        return fields
+
     def digest(self) -> str:
-        """What defines the campaign's problem (not its budget or storage): a resumed campaign must match it."""
+        """The campaign's result digest (utils.specs.SpecModel.result_digest)."""
+        return self.result_digest()
+
+    def legacy_digest(self) -> str:
+        """The digest campaigns started before result_fields existed recorded (experiment file text, same fields):
+        accepted on resume so that those campaigns still resume."""
         core = {
             # a run folder stands for the spec its provenance recorded (olrg.spec.spec_of_run)
             "experiment": _experiment_text(Path(self.experiment)),
+            **{k: getattr(self, k).model_dump() for k in ("device", "objective", "sampler", "warm_start")},
             "T": self.T,
-            "device": self.device.model_dump(),
             "search": self.search,
-            "objective": self.objective.model_dump(),
-            "sampler": self.sampler.model_dump(),
-            "warm_start": self.warm_start.model_dump(),
         }
         return hashlib.sha256(json.dumps(core, sort_keys=True, default=str).encode()).hexdigest()[:16]
 

@@ -16,11 +16,10 @@ JSON numbers): seeds are explicit and recorded, never silently changed.
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 from pathlib import Path
 
+from ..utils import locks
 from ..utils.filesystems import NETWORK_FILESYSTEMS, filesystem_type
 from .spec import CampaignSpec, CampaignSpecError
 
@@ -75,29 +74,18 @@ def check_policy(url: str, workers: int) -> None:
 
 
 def hold_lock(url: str):
-    """An exclusive lock beside a file storage, held for the life of the returned file object: a second process
-    on the same SQLite or journal campaign is refused instead of corrupting it."""
+    """An exclusive lock beside a file storage, held for the life of the returned lock (utils.locks): a second
+    process on the same SQLite or journal campaign is refused, naming the holder, instead of corrupting it."""
     path = file_of(url)
     if path is None:
         return None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fh = open(str(path) + ".hybrid-rg.lock", "a+")  # not ".lock": optuna's journal lock uses that
-    try:
-        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        fh.seek(0)
-        holder = fh.read().strip() or "another process"
-        fh.close()
-        raise StorageRefused(
-            f"the campaign at {path} is in use by {holder}; a SQLite or journal campaign runs in "
-            f"one process. Wait for it to finish, or use a postgresql:// storage for several "
-            f"workers"
-        ) from None
-    fh.seek(0)
-    fh.truncate()
-    fh.write(f"pid {os.getpid()}\n")
-    fh.flush()
-    return fh
+    return locks.hold_lock(
+        str(path) + ".hybrid-rg.lock",  # not ".lock": optuna's journal lock uses that
+        f"the campaign at {path}",
+        hint="a SQLite or journal campaign runs in one process. Wait for it to finish, or use a postgresql:// "
+        "storage for several workers",
+        error=StorageRefused,
+    )
 
 
 def make_storage(cspec: CampaignSpec, url: str, *, readonly: bool = False):

@@ -122,13 +122,8 @@ def open_campaign(
         camp = Campaign(cspec, study, url, parse_space(cspec.search), worker, seed, lock)
         attrs = study.user_attrs
         if "space" in attrs:
-            if attrs.get("spec_digest") != cspec.digest() and not readonly:
-                raise CampaignSpecError(
-                    f"campaign {cspec.name!r} in {url} was started from a different spec "
-                    f"(digest {attrs.get('spec_digest')}, this one {cspec.digest()}); only "
-                    f"[budget] and [storage] may change between runs. Give the new campaign "
-                    f"another name"
-                )
+            if not readonly:
+                _check_same_spec(cspec, attrs, url)
             camp.space = space_from_dicts(attrs["space"])
         elif readonly:
             raise CampaignSpecError(f"campaign {cspec.name!r} in {url} has not finished starting; run it first")
@@ -144,6 +139,24 @@ def open_campaign(
         raise
 
 
+def _check_same_spec(cspec: CampaignSpec, attrs: dict, url: str) -> None:
+    """Refuse to resume a campaign under a spec whose result fields differ from the ones it was started with
+    (utils.specs): one history never mixes two problems."""
+    from ..utils.specs import changed_fields
+
+    recorded = attrs.get("spec_digest")
+    if recorded == cspec.digest() or ("spec_fields" not in attrs and recorded == cspec.legacy_digest()):
+        return
+    if "spec_fields" in attrs:
+        what = "; ".join(changed_fields(attrs["spec_fields"], cspec.result_fields())[:6])
+    else:
+        what = f"digest {recorded} -> {cspec.digest()}"
+    raise CampaignSpecError(
+        f"campaign {cspec.name!r} in {url}: spec changed since it started: {what}; only [budget] and [storage] "
+        f"(and names, descriptions) may change between runs. Give the new campaign another name"
+    )
+
+
 def _initialise(camp: Campaign) -> None:
     from .build import load_experiment
     from .warm import warm_start
@@ -154,6 +167,7 @@ def _initialise(camp: Campaign) -> None:
         "target": camp.exp.target,
         "target_method": camp.exp.target_method,
         "spec_digest": cspec.digest(),
+        "spec_fields": cspec.result_fields(),  # names what changed, if a later run brings another spec
         "spec": str(cspec.source or ""),
         "T": cspec.T,
         "original_space": space_to_dicts(camp.space),

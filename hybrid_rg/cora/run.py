@@ -113,7 +113,8 @@ def write_run(
 
     torch.save({"config": model.config(), "state": model.state_dict()}, tmp / "model.pt")
     (tmp / "spec.toml").write_text(spec_text)
-    summary = {"spec": spec.model_dump(mode="json"), "metrics": metrics, **info}
+    # spec_digest: the result fields' digest (utils.specs), the same record every other run folder carries
+    summary = {"spec": spec.model_dump(mode="json"), "spec_digest": spec.result_digest(), "metrics": metrics, **info}
     (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     with open(tmp / "correlations.csv", "w", newline="") as fh:
         w = csv.writer(fh)

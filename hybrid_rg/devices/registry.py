@@ -9,6 +9,7 @@ adapter's constructor (e.g. `directory=` for local adapters, which keeps tasks o
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 from ..errors import BadInput
 from .spec import DeviceSpec, load_device_spec
@@ -30,6 +31,18 @@ _DEVICES |= {
     "fake_local": ("hybrid_rg.testing.fake_provider", "FakeLocalDevice", "fake_local"),
 }
 ADAPTER_NAMES = tuple(_DEVICES)
+# Local simulators that keep their tasks on disk when given a folder (the option that names it): without one a
+# task lives only in the process that ran it, so another process (status, collect) could not read it back.
+TASK_FOLDER_OPTION = {name: "directory" for name in ("emulator", "braket_local", "pennylane", "dynamics", "ibm_aer")}
+
+
+def with_task_folder(name: str, options: dict, folder) -> dict:
+    """`options` for adapter `name`, with `folder` (joined with the adapter's name) as the folder its tasks are
+    kept in, unless the adapter keeps no tasks on disk or the options already name a folder."""
+    key = TASK_FOLDER_OPTION.get(name)
+    if key is None or key in options or folder is None:
+        return dict(options)
+    return {**options, key: str(Path(folder) / name)}
 
 
 class SpecValidated:
@@ -108,6 +121,8 @@ __all__ = [
     "device_spec",
     "default_adapter",
     "estimate_cost_usd",
+    "with_task_folder",
     "DEVICE_NAMES",
     "ADAPTER_NAMES",
+    "TASK_FOLDER_OPTION",
 ]

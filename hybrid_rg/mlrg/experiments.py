@@ -270,6 +270,10 @@ def write(out: str | Path, spec: MLRGSpec, cols: dict, summary: dict, seconds: f
             for row in zip(*cols.values()):
                 w.writerow([v if isinstance(v, str) else f"{float(v):.10g}" for v in row])
         (tmp / "summary.json").write_text(
-            json.dumps({"spec": spec.model_dump(), "seconds": seconds, **summary}, indent=2, default=float)
+            json.dumps(
+                {"spec": spec.model_dump(), "spec_digest": spec.result_digest(), "seconds": seconds, **summary},
+                indent=2,
+                default=float,
+            )
         )
         plot(tmp / "result.png", spec, cols, summary)

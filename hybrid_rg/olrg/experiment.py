@@ -4,6 +4,13 @@ Resumable: every finished (K, T) point leaves `checkpoints/K{K}_T{T}.json` (its 
 the output folder, and the trainer checkpoints while it runs; a rerun after a crash skips finished points and
 resumes the interrupted one. result.csv, result.png and provenance.json are written all at once at the end.
 
+Never two specs in one folder: before a point's first file is written, `K{K}_T{T}.spec.json` records the spec
+fields that determine it (utils.specs.result_fields: the spec without its name, description, [paper] and
+[reference], without the other times and orders, plus the chain of earlier times under warm_start and the
+--init-from run). A rerun whose spec differs for a point that has files is refused before any computation, naming
+the fields that changed; with `recompute=True` (`hybrid-rg run --recompute`) the stale points are deleted and
+computed again. The exact column is computed afresh on every run, never read back from a checkpoint.
+
 Warm start (training.warm_start): the map for time T starts from the trained map of the previous T of the same
 order (the authors' `--sweep` curriculum); the first T, and every T when iterations = 0, starts from the map's own
 initialisation.
@@ -25,6 +32,8 @@ from ..limits import RydbergLimits
 from ..operators import parse_observables
 from ..utils.checkpoints import load_checkpoint
 from ..utils.progress import progress
+from ..utils.results import atomic_file
+from ..utils.specs import changed_fields, fields_digest
 from .block import SiteModel, exact_block
 from .flow import IdentityMap, run_flow
 from .generative import GenerativeMap
@@ -145,6 +154,79 @@ def _key(order: int, T: float) -> str:
     return f"K{order}_T{T:.6g}"
 
 
+POINT_FILES = (".json", ".pt", ".train.pt")  # a finished point (numbers, map) and its training checkpoint
+ANY_INIT = object()  # check_points: accept whatever --init-from the points were made with
+
+
+def point_inputs(spec: ExperimentSpec, order: int, j: int, init_from: Path | None) -> dict:
+    """The spec fields that determine point (order, times.T[j]) of a run: recorded beside its checkpoints."""
+    fields = spec.result_fields()
+    del fields["times"]  # the other times and orders are other points ...
+    del fields["training"]["orders"]
+    point = {"K": order, "T": spec.times.T[j]}
+    if spec.training.warm_start and spec.training.iterations > 0 and j > 0:
+        point["warm_from_T"] = list(spec.times.T[:j])  # ... unless this one starts from the one before
+    return fields | {"point": point, "init_from": str(Path(init_from).resolve()) if init_from else None}
+
+
+def _recorded(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text())
+        return data if isinstance(data, dict) and isinstance(data.get("fields"), dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def check_points(
+    spec: ExperimentSpec, out: Path, init_from=None, recompute: bool = False, spec_file: str | None = None
+) -> int:
+    """Refuse (UnusableFile, naming the changed fields) when a point of `out` was made from other spec fields than
+    `spec`'s, or, with `recompute`, delete those stale points so that they are computed again. Returns how many
+    points were stale. `init_from=ANY_INIT` accepts each point's recorded --init-from (for readers of a run)."""
+    folder = Path(out) / "checkpoints"
+    stale, changes = [], []
+    for K in spec.training.orders:
+        for j, T in enumerate(spec.times.T):
+            key = _key(K, T)
+            files = [folder / f"{key}{suffix}" for suffix in POINT_FILES]
+            if not any(f.exists() for f in files):
+                continue
+            recorded = _recorded(folder / f"{key}.spec.json")
+            if recorded is None:
+                stale.append(files)
+                changes.append(f"{key} has no spec record (written by an older hybrid-rg)")
+                continue
+            fields = point_inputs(spec, K, j, None if init_from is ANY_INIT else init_from)
+            if init_from is ANY_INIT:
+                fields["init_from"] = recorded["fields"].get("init_from")
+            if fields_digest(fields) != recorded.get("digest"):
+                stale.append(files)
+                changes += [c for c in changed_fields(recorded["fields"], fields) if c not in changes]
+    if not stale:
+        return 0
+    if recompute:
+        for files in stale:
+            for f in files:
+                f.unlink(missing_ok=True)
+        return len(stale)
+    shown = "; ".join(changes[:6]) + (f"; and {len(changes) - 6} more" if len(changes) > 6 else "")
+    why = "spec changed since this run" if any(" -> " in c for c in changes) else "cannot check the spec of its points"
+    raise UnusableFile(
+        f"{out}: {why}: {shown} ({len(stale)} point(s) stale); use another --out, or recompute the stale points "
+        f"with 'hybrid-rg run {spec_file or 'SPEC'} --out {out} --recompute'"
+    )
+
+
+def _record_inputs(folder: Path, key: str, fields: dict) -> None:
+    """Write the point's spec record before any of its files (a crash leaves a record without files: harmless)."""
+    path = folder / f"{key}.spec.json"
+    digest = fields_digest(fields)
+    recorded = _recorded(path)
+    if recorded is None or recorded.get("digest") != digest:
+        with atomic_file(path) as tmp:
+            tmp.write_text(json.dumps({"digest": digest, "fields": fields}, indent=1, sort_keys=True))
+
+
 def _load_into(opmap, first, site, N: int, state: dict) -> None:
     """Per-scale parameters are created on the first pass through the flow; create them, then load `state`."""
     with torch.no_grad():
@@ -166,15 +248,29 @@ def init_state(init_from: Path, order: int, T: float) -> dict:
     return load_checkpoint(min(found)[2])
 
 
-def run_point(spec, site, first, order: int, T: float, exact: float | None, folder: Path, warm: dict | None):
-    """Train (or resume) one (K, T) point; returns the Point and the trained map's state for the next warm start."""
+def run_point(
+    spec,
+    site,
+    first,
+    order: int,
+    T: float,
+    exact: float | None,
+    folder: Path,
+    warm: dict | None,
+    inputs: dict | None = None,
+):
+    """Train (or resume) one (K, T) point; returns the Point and the trained map's state for the next warm start.
+    `inputs`: the spec fields that determine the point (point_inputs), recorded before its first file."""
     done = folder / f"{_key(order, T)}.json"
     state_file = folder / f"{_key(order, T)}.pt"
     opmap = make_map(spec, site, T)
     tr = spec.training
     if done.exists() and state_file.exists():
         _load_into(opmap, first, site, spec.target.N, load_checkpoint(state_file))
-        return Point(**json.loads(done.read_text())), opmap.state_dict()
+        # the exact value is this run's reference, not the one stored with the point
+        return Point(**{**json.loads(done.read_text()), "exact": exact}), opmap.state_dict()
+    if inputs is not None:
+        _record_inputs(folder, _key(order, T), inputs)
     t0 = time.perf_counter()
     losses = []
     if spec.map.kind != "identity":
@@ -242,9 +338,21 @@ def run_point(spec, site, first, order: int, T: float, exact: float | None, fold
     return point, opmap.state_dict()
 
 
-def run_experiment(spec: ExperimentSpec, out: Path, init_from: Path | None = None) -> tuple[list[Point], str]:
+def run_experiment(
+    spec: ExperimentSpec,
+    out: Path,
+    init_from: Path | None = None,
+    recompute: bool = False,
+    spec_file: str | None = None,
+) -> tuple[list[Point], str]:
     """All (K, T) points of the spec, resuming from `out/checkpoints`; returns the points and the reference method.
-    init_from: a previous run whose trained maps start each point (nearest T), instead of a cold start."""
+    init_from: a previous run whose trained maps start each point (nearest T), instead of a cold start
+    (ANY_INIT: accept whatever the finished points started from).
+    A point made from other spec fields is refused (UnusableFile naming them), or recomputed with `recompute`."""
+    check_points(spec, out, init_from, recompute, spec_file)
+    any_init = init_from is ANY_INIT
+    if any_init:  # a reader finishing a run: started points keep their start (and its record), new ones start cold
+        init_from = None
     site = site_model(spec)
     first = first_block(spec, site)
     exact, method = reference(spec)
@@ -262,7 +370,12 @@ def run_experiment(spec: ExperimentSpec, out: Path, init_from: Path | None = Non
         if init_from is not None and warm is None:
             warm = init_state(init_from, K, spec.times.T[j])
         T = spec.times.T[j]
-        point, warm = run_point(spec, site, first, K, T, None if exact is None else float(exact[j]), folder, warm)
+        ex = None if exact is None else float(exact[j])
+        inputs = point_inputs(spec, K, j, init_from)
+        recorded = _recorded(folder / f"{_key(K, T)}.spec.json") if any_init else None
+        if recorded is not None:
+            inputs["init_from"] = recorded["fields"].get("init_from")
+        point, warm = run_point(spec, site, first, K, T, ex, folder, warm, inputs)
         points.append(point)
         if point.error is not None:
             bar.set_postfix(K=K, T=f"{T:.2f}", err=f"{point.error:.1e}")

@@ -90,6 +90,11 @@ class TargetSpec(SpecModel):
             )
         return self
 
+    def result_fields(self) -> dict[str, Any]:
+        # the couplings with their defaults filled in: `h` left out and `h = 1.0` are the same target
+        fields = {k: v for k, v in super().result_fields().items() if k not in ("J", "h", "g", "delta", "hz")}
+        return fields | self.couplings
+
     @property
     def couplings(self) -> dict[str, float]:
         """The model's couplings, defaults filled in: tfim {J, h, g}, xxz {J, delta, hz}."""
@@ -240,6 +245,10 @@ class PaperSpec(SpecModel):
 
 class ExperimentSpec(SpecModel):
     """A whole OLRG experiment spec."""
+
+    # Changing these never changes a trained point: the name and description label the run, [paper] is drawn
+    # beside the results, and [reference] gives the exact column, which every run computes afresh.
+    non_result_fields = frozenset({"name", "description", "paper", "reference"})
 
     name: str
     description: str = ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import SpecError, UnusableFile
-from ..olrg.experiment import _key, _load_into, first_block, make_map, site_model
+from ..olrg.experiment import ANY_INIT, _key, _load_into, check_points, first_block, make_map, site_model
 from ..olrg.spec import ExperimentSpec
 from ..utils.checkpoints import load_checkpoint
 from .program import RydbergProgram
@@ -34,6 +34,7 @@ def check_compilable(spec: ExperimentSpec) -> None:
 
 def programs_for_run(spec: ExperimentSpec, run_dir: Path) -> list[tuple[int, float, RydbergProgram]]:
     check_compilable(spec)
+    check_points(spec, run_dir, ANY_INIT)  # every map was trained from this spec (not an earlier one)
     site = site_model(spec)
     first = first_block(spec, site)
     out = []
@@ -47,5 +48,7 @@ def programs_for_run(spec: ExperimentSpec, run_dir: Path) -> list[tuple[int, flo
             hem = make_map(spec, site, T)
             _load_into(hem, first, site, spec.target.N, load_checkpoint(state))
             prog = compile_hem(hem, spec.target.N, spec.device.spacing_um)
-            out.append((K, T, prog.with_metadata(experiment=spec.name, order=str(K), T=repr(T))))
+            # the spec digest names the spec fields the map was trained from (utils.specs)
+            meta = {"experiment": spec.name, "order": str(K), "T": repr(T), "spec_digest": spec.result_digest()}
+            out.append((K, T, prog.with_metadata(**meta)))
     return out

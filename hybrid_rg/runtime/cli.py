@@ -64,14 +64,19 @@ def _selected(args, ledger, pending_only=False):
     )
 
 
-def _table(entries) -> None:
+def _table(entries, errors=None) -> None:
+    """One row per entry; an entry in `errors` (id -> reason: it could not be polled) shows as ERROR with why."""
+    errors = errors or {}
     print(f"{'id':>4} {'state':10} {'device':14} {'campaign':10} {'batch':15} {'tags':12} {'cost$':>7} task / reason")
     for e in entries:
         tail = e.task_id or "-"
-        if e.failure_reason:
+        state = e.state
+        if e.id in errors:
+            state, tail = "ERROR", f"{tail}  (could not poll, ledger state {e.state}: {errors[e.id][:160]})"
+        elif e.failure_reason:
             tail += f"  ({e.failure_reason[:80]})"
         print(
-            f"{e.id:>4} {e.state:10} {e.device[:14]:14} {e.campaign[:10]:10} {e.batch[:15]:15} "
+            f"{e.id:>4} {state:10} {e.device[:14]:14} {e.campaign[:10]:10} {e.batch[:15]:15} "
             f"{','.join(e.tags)[:12]:12} {e.cost_estimate_usd:7.2f} {tail}"
         )
 
@@ -154,8 +159,8 @@ def _poll(args, timeout_s: float, interval_s: float) -> int:
                 f"the ledger {ledger.where} ('hybrid-rg ls' lists what it holds)"
             )
             return 0
-    _table(out.entries)
-    waiting = [e for e in out.entries if not e.final]
+    _table(out.entries, out.errors)
+    waiting = [e for e in out.entries if not e.final and e.id not in out.errors]
     for e in out.entries:
         if e.state == "COMPLETED" and e.result and args.command == "collect":
             from .observables import summary
@@ -170,6 +175,16 @@ def _poll(args, timeout_s: float, interval_s: float) -> int:
             f"{len(waiting)} entr{'y' if len(waiting) == 1 else 'ies'} not finished; run 'hybrid-rg collect' "
             f"again later (nothing is lost)"
         )
+    if out.errors:
+        # after every other entry was polled and stored: exit 1, as a device failure does
+        ids = " ".join(str(i) for i in out.errors)
+        print(
+            f"{len(out.errors)} entr{'y' if len(out.errors) == 1 else 'ies'} could not be polled (ERROR rows: "
+            f"{ids}); the others were polled and stored. Their ledger state is unchanged: fix the cause and run "
+            f"'hybrid-rg {args.command} {ids}' again"
+        )
+        return 1
+    if waiting:
         return 4 if args.command == "collect" else 0
     return 0
 

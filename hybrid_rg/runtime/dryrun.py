@@ -21,10 +21,11 @@ simulated estimate of the experiment's observable from the shots, ± its shot-no
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..devices.registry import estimate_cost_usd, get_device
+from ..devices.registry import estimate_cost_usd, get_device, with_task_folder
 from ..devices.spec import load_device_spec
 from ..devices.validation import validate_batch
 from ..errors import BadInput
@@ -134,7 +135,14 @@ def dry_run(
     reports = validate_batch(programs, spec, shots)
     per_task = estimate_cost_usd(spec, 1, shots)
     seeds = [task_seed(seed, k) for k in range(len(programs))]
-    sim = get_device(spec.simulator)
+    # the simulator's tasks are throwaways (the counts go into the report): a folder removed at the end, not a
+    # new temporary folder left behind by every dry run
+    with tempfile.TemporaryDirectory(prefix="hybrid-rg-dry-run-") as folder:
+        sim = get_device(spec.simulator, **with_task_folder(spec.simulator, {}, folder))
+        return _simulate(programs, spec, reports, shots, seed, seeds, per_task, model, realisations, sim, out)
+
+
+def _simulate(programs, spec, reports, shots, seed, seeds, per_task, model, realisations, sim, out) -> DryRunResult:
     result = DryRunResult(
         list(programs),
         spec,

@@ -186,6 +186,15 @@ class Ledger:
     def where(self) -> str:
         return str(self.path)
 
+    @property
+    def tasks_dir(self) -> Path:
+        """Where local simulators keep their tasks for this ledger (beside a SQLite file: `ledger.sqlite.tasks/`),
+        so that status, collect and rerun in any later process find them. Results are stored in the ledger too;
+        the folder is what a task needs when its result was not (yet) recorded."""
+        if self.path is None:  # a server ledger: one folder per user on this host
+            return Path.home() / ".local" / "share" / "hybrid-rg" / "local-tasks"
+        return self.path.with_name(self.path.name + ".tasks")
+
     def check_free_space(self) -> None:
         check_free_space(self.path)
 

@@ -8,9 +8,10 @@ versions or in the device snapshot since the entry was written: that is where to
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import dataclass
 
-from ..devices.registry import get_device
+from ..devices.registry import get_device, with_task_folder
 from ..devices.spec import load_device_spec
 from ..errors import BadInput
 from ..pulse.program import RydbergProgram
@@ -48,8 +49,10 @@ def rerun(ledger: Ledger, entry_id: int) -> RerunOutcome:
             f"entry {entry_id} has no stored result yet (state {entry.state}); run 'hybrid-rg collect {entry_id}' first"
         )
     program = RydbergProgram.from_json(entry.program_json)
-    device = get_device(entry.adapter, **entry.adapter_options)
-    counts = dict(device.run([program], shots=entry.shots, seed=entry.seed)[0].result().counts)
+    # the repeat's task is a throwaway: kept in a folder removed afterwards, never left in the temp dir
+    with tempfile.TemporaryDirectory(prefix="hybrid-rg-rerun-") as folder:
+        device = get_device(entry.adapter, **with_task_folder(entry.adapter, entry.adapter_options, folder))
+        counts = dict(device.run([program], shots=entry.shots, seed=entry.seed)[0].result().counts)
     now = provenance({}, {})["packages"]
     drift = [
         f"{name}: {old} -> {now.get(name)}"

@@ -8,7 +8,9 @@ Order of events for every program, each step durable before the next starts:
   2. one transaction checks the budget caps and writes every intent of the batch (all or none);
   3. the adapter submits with the intent key as client token; 4. the task id is recorded.
 A local simulator (the emulator, Braket's local simulator) computes its task at once: its result is stored with the
-task id in step 4, in the ledger itself, so any worker can read it, on any host, without the simulator's folder.
+task id in step 4, in the ledger itself, so any worker can read it, on any host, without the simulator's folder. Its
+task folder is `ledger.tasks_dir` (beside the ledger file) unless the adapter options name one, never a new temporary
+folder per process, so that `status` and `collect` in a later process find a task whose result was not recorded.
 Running the same request again (after success, a refusal or a SIGKILL anywhere) reattaches: intents with a task id
 are left alone, intents without one are looked up on the device by their key and resubmitted only if the device
 has never seen them.
@@ -20,7 +22,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
-from ..devices.registry import default_adapter, estimate_cost_usd, get_device
+from ..devices.registry import default_adapter, estimate_cost_usd, get_device, with_task_folder
 from ..devices.spec import load_device_spec
 from ..devices.validation import ValidationError, validate_batch
 from ..errors import BadInput, NotFinished
@@ -96,7 +98,8 @@ def submit(ledger: Ledger, req: SubmitRequest, device=None) -> SubmitOutcome:
             f"submitted): " + " | ".join(bad),
         )
     adapter = req.adapter or default_adapter(spec)
-    device = device if device is not None else get_device(adapter, **req.adapter_options)
+    if device is None:  # a local simulator keeps its tasks beside the ledger (not recorded: they move with it)
+        device = get_device(adapter, **with_task_folder(adapter, req.adapter_options, ledger.tasks_dir))
     digests = [p.digest() for p in req.programs]
     batch = req.batch or batch_id(req.campaign, spec.name, adapter, req.shots, req.seed, digests)
     per_task_usd = estimate_cost_usd(spec, 1, req.shots)

@@ -2,6 +2,9 @@
 
 Files are written into a temporary folder (`atomic_dir`) or under a temporary name (`atomic_file`) beside the
 target and moved into place at the end, so an error half-way (or Ctrl-C) never leaves a partial result behind.
+A SIGKILL cannot be caught, so a temporary can survive its writer: its name carries the writer's host and pid
+(`.result.tmp-HOST-PID-…`), and the next write to the same target removes the ones whose writer is dead on this
+host (a live writer's, or another host's, are left alone).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import csv
 import os
 import secrets
 import shutil
+import socket
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,17 +35,61 @@ def real_columns(values: Mapping[str, np.ndarray], atol: float = 1e-10) -> dict[
     return out
 
 
+def _writer() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: Path, prefix: str) -> list[Path]:
+    """Remove the entries of `folder` named `prefix` + 'HOST-PID-…' whose writer (this host, that pid) no longer
+    runs: what a SIGKILL during an atomic write left behind. Returns what was removed."""
+    removed = []
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix)]
+    except OSError:
+        return removed
+    host = socket.gethostname()
+    for name in names:
+        parts = name[len(prefix) :].rsplit("-", 2)
+        if len(parts) != 3 or parts[0] != host or not parts[1].isdigit() or _pid_alive(int(parts[1])):
+            continue
+        path = folder / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
 @contextmanager
 def atomic_dir(target: str | os.PathLike):
-    """Yield a temporary folder; on success its files replace/join `target`, on error nothing is left."""
+    """Yield a temporary folder; on success its entries replace/join those of `target` (a subfolder replaces the
+    one of the same name as a whole, so no file of an earlier write survives in it), on error nothing is left."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    remove_stale_temporaries(target.parent, f".{target.name}.tmp-")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{_writer()}-", dir=target.parent))
     try:
         yield tmp
         target.mkdir(exist_ok=True)
-        for f in tmp.iterdir():
-            os.replace(f, target / f.name)
+        new = list(tmp.iterdir())
+        for f in new:
+            dest = target / f.name
+            if f.is_dir() and dest.is_dir() and not dest.is_symlink():
+                os.replace(dest, tmp / f".old-{f.name}")  # a folder cannot replace a non-empty one: set it aside
+            os.replace(f, dest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -59,7 +107,8 @@ def atomic_file(target: str | os.PathLike):
     so the file gets the writer's usual permissions.
     """
     target = Path(target)
-    tmp = target.with_name(f".{target.stem}.tmp-{os.getpid()}-{secrets.token_hex(4)}{target.suffix}")
+    remove_stale_temporaries(target.parent, f".{target.stem}.tmp-")
+    tmp = target.with_name(f".{target.stem}.tmp-{_writer()}-{secrets.token_hex(4)}{target.suffix}")
     try:
         yield tmp
         os.replace(tmp, target)

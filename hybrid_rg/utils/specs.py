@@ -10,13 +10,20 @@ cross-checks only (n0 < N, χ ≤ 2^(N−1), …).
     experiments/olrg/order.toml: map.chi = 0: must be >= 1 (fix the value in [map])
 
 Code then reads attributes (`spec.map.chi`), never `spec.section["key"]`.
+
+Resume safety: `spec.result_fields()` is the spec without the fields that change no stored result (each model lists
+its own in `non_result_fields`: names, descriptions, plot labels, budgets, storage), `result_digest()` hashes it,
+and `changed_fields(old, new)` names what differs ("target.h 1.0 -> 0.5"). Every checkpoint or resumable artefact
+records the fields it was made from, so a resume under a changed spec is refused instead of mixing two specs.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import tomllib
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -29,6 +36,63 @@ class SpecModel(BaseModel):
     """Base of every spec section: strict, closed, immutable."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False, validate_default=True)
+
+    # The fields of this model that change no stored result (a name, a description, a plot label, an output or
+    # progress setting, a budget, a storage location): left out of `result_fields`, so changing them never makes
+    # a resume stale. Each model decides for its own fields; nested sections decide for theirs.
+    non_result_fields: ClassVar[frozenset[str]] = frozenset()
+
+    def result_fields(self) -> dict[str, Any]:
+        """The fields that determine what a run of this spec computes, as JSON values (sections as nested dicts),
+        without each section's `non_result_fields`."""
+        return {
+            name: _plain(getattr(self, name)) for name in type(self).model_fields if name not in self.non_result_fields
+        }
+
+    def result_digest(self) -> str:
+        """A short hash of `result_fields()`: equal digests, equal results (for the same code)."""
+        return fields_digest(self.result_fields())
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, SpecModel):
+        return value.result_fields()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def fields_digest(fields: dict) -> str:
+    """sha256 of the fields as canonical JSON (sorted keys), first 16 hex digits."""
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def changed_fields(old: dict, new: dict, prefix: str = "") -> list[str]:
+    """What differs between two `result_fields()` dicts, one 'path old -> new' per field, e.g.
+    ['target.h 1.0 -> 0.5', 'map.chi 4 -> 8'] (a field one side lacks shows as '(none)')."""
+    out = []
+    for key in sorted(set(old) | set(new), key=str):
+        a, b = old.get(key, _NONE), new.get(key, _NONE)
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += changed_fields(a, b, path)
+        elif a != b:
+            out.append(f"{path} {_short(a)} -> {_short(b)}")
+    return out
+
+
+_NONE = object()
+
+
+def _short(value: Any) -> str:
+    text = "(none)" if value is _NONE else json.dumps(value, default=str)
+    return text if len(text) <= 160 else text[:157] + "..."  # a path is shown whole, a long list is cut
 
 
 def read_toml_text(path: str | Path, example: str = "") -> tuple[dict, str]:

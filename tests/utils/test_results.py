@@ -34,3 +34,23 @@ def test_keeps_the_suffix_so_numpy_writes_where_it_is_told(tmp_path):
         np.save(tmp, np.arange(3))
     assert np.load(target).tolist() == [0, 1, 2]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["samples.npy"]
+
+
+def test_atomic_dir_replaces_a_subfolder_as_a_whole(tmp_path):
+    from hybrid_rg.utils.results import atomic_dir
+
+    out = tmp_path / "run"
+    with atomic_dir(out) as tmp:
+        (tmp / "programs").mkdir()
+        (tmp / "programs" / "K2_T0.5.json").write_text("old")
+        (tmp / "programs" / "K2_T1.json").write_text("old")
+        (tmp / "result.csv").write_text("old")
+    (out / "checkpoints").mkdir()  # written by others: left alone
+    with atomic_dir(out) as tmp:  # a rerun with one time less (before: "Directory not empty")
+        (tmp / "programs").mkdir()
+        (tmp / "programs" / "K2_T0.5.json").write_text("new")
+        (tmp / "result.csv").write_text("new")
+    assert sorted(p.name for p in out.iterdir()) == ["checkpoints", "programs", "result.csv"]
+    assert [p.name for p in (out / "programs").iterdir()] == ["K2_T0.5.json"]
+    assert (out / "programs" / "K2_T0.5.json").read_text() == "new" and (out / "result.csv").read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]

@@ -18,6 +18,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ...utils.results import atomic_file
 from ..protocol import TaskFailed, TaskResult, TaskState
 from ..spec import DeviceSpec, load_device_spec
 from ..validation import require_valid
@@ -95,9 +96,8 @@ class LocalDevice:
     def _store(self, task_id: str, record: dict) -> None:
         _MEMORY[task_id] = record
         if self.directory is not None:
-            tmp = self.directory / f".{task_id}.json.tmp"
-            tmp.write_text(json.dumps(record))
-            tmp.replace(self.directory / f"{task_id}.json")
+            with atomic_file(self.directory / f"{task_id}.json") as tmp:  # no stray temporary, even after SIGKILL
+                tmp.write_text(json.dumps(record))
 
     def task(self, task_id: str) -> LocalTask:
         if self.directory is not None and (self.directory / f"{task_id}.json").is_file():
