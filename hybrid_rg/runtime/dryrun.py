@@ -139,10 +139,12 @@ def dry_run(
     # new temporary folder left behind by every dry run
     with tempfile.TemporaryDirectory(prefix="hybrid-rg-dry-run-") as folder:
         sim = get_device(spec.simulator, **with_task_folder(spec.simulator, {}, folder))
-        return _simulate(programs, spec, reports, shots, seed, seeds, per_task, model, realisations, sim, out)
+        return _simulate(programs, spec, reports, shots, seed, seeds, per_task, model, note, realisations, sim, out)
 
 
-def _simulate(programs, spec, reports, shots, seed, seeds, per_task, model, realisations, sim, out) -> DryRunResult:
+def _simulate(
+    programs, spec, reports, shots, seed, seeds, per_task, model, note, realisations, sim, out
+) -> DryRunResult:
     result = DryRunResult(
         list(programs),
         spec,
