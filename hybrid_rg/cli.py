@@ -82,7 +82,9 @@ def cmd_exact(args) -> int:
                 tmp / "result.png",
                 times,
                 columns,
-                title=f"{req.model.upper()} N={req.n}, J={req.J}, h={req.h}, initial {req.initial} ({req.method})",
+                title=f"{req.model.upper()} N={req.n}, J={req.J:g}, "
+                + (f"h={req.h:g}, g={req.g:g}" if req.model == "tfim" else f"Δ={req.delta:g}, hz={req.hz:g}")
+                + f", {req.boundary} chain, initial state {req.initial} ({req.method})",
             )
         print(f"wrote {args.out}/result.csv and {args.out}/result.png")
     return 0

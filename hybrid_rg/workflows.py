@@ -69,8 +69,18 @@ def hem_programs(spec, run_dir: Path) -> list:
     return [(K, T, discretize(p, device)) for K, T, p in programs_for_run(spec, run_dir)]
 
 
+def waveform_limits(profile: str) -> dict:
+    """{channel: max |value| in rad/µs} of a Rydberg device snapshot, for the waveform plots' reference lines."""
+    from .limits import RydbergLimits
+
+    lim = RydbergLimits.from_snapshot(profile)
+    pairs = {"amplitude": lim.rabi_max_rad_per_us, "detuning": lim.detuning_max_rad_per_us}
+    return {k: float(v) for k, v in pairs.items() if v is not None}
+
+
 def _write_run(spec, out: Path, points, method: str, programs, seconds: float, spec_file) -> None:
     from .olrg.report import plot_points, read_paper, write_points
+    from .utils.plotting import observable_label
     from .utils.provenance import provenance, write_json
     from .utils.results import atomic_dir
 
@@ -83,6 +93,7 @@ def _write_run(spec, out: Path, points, method: str, programs, seconds: float, s
             f"{spec.name}: {spec.description or spec.target.model} (reference: {method})",
             paper,
             spec.paper.label,
+            ylabel=observable_label(spec.target.observable, spec.target.observable_scale, "T"),
         )
         if programs:
             from .pulse.plot import plot_programs
@@ -90,7 +101,11 @@ def _write_run(spec, out: Path, points, method: str, programs, seconds: float, s
             (tmp / "programs").mkdir()
             for K, T, prog in programs:
                 (tmp / "programs" / f"K{K}_T{T:.6g}.json").write_text(prog.to_json())
-            plot_programs(tmp / "programs" / "waveforms.png", [(f"K={K} T={T:.3g}", p) for K, T, p in programs])
+            plot_programs(
+                tmp / "programs" / "waveforms.png",
+                [(f"K={K} T={T:.3g}", p) for K, T, p in programs],
+                device_limits=waveform_limits(spec.device.profile),
+            )
         inputs = {
             "spec_file": str(Path(spec_file).resolve()) if spec_file else None,
             "spec": spec.model_dump(mode="json"),
@@ -124,6 +139,7 @@ def run_demo(out: str | Path = "out/demo") -> DemoOutcome:
 
     from .exact.olrg_benchmark import TIMES, benchmark_table
     from .olrg.demo import olrg_demo
+    from .utils.plotting import observable_label
     from .utils.results import atomic_dir, plot_time_series, write_csv
     from .utils.threads import limit_torch_threads
 
@@ -140,7 +156,7 @@ def run_demo(out: str | Path = "out/demo") -> DemoOutcome:
             tmp / "result.png",
             TIMES,
             curves,
-            ylabel="⟨S^z_1 S^z_2⟩",
+            ylabel=observable_label("zz:0,1", 0.25),  # the first two sites of the chain, S = σ/2
             title="OLRG benchmark: TFIM J=h=1, |0…0⟩ quench (exact)",
         )
     bound_ok = bool(np.all(olrg["bound"] >= np.abs(olrg["olrg"] - olrg["exact"])))

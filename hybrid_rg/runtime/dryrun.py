@@ -16,6 +16,7 @@ flag for it, `hybrid-rg dry-run` takes it from $HYBRID_RG_NOISE.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,10 +96,16 @@ def dry_run(
         estimate_cost_usd(spec, len(programs), shots),
         spec.simulator,
     )
-    for program, report, s in zip(programs, reports, seeds):
+    from ..utils.progress import note, progress
+
+    for k, (program, report, s) in enumerate(
+        progress(list(zip(programs, reports, seeds)), desc="dry run", unit="program")
+    ):
         if not report.ok:
             result.runs.append(None)
+            note(f"[{k + 1}/{len(programs)}] program {program.digest()[:12]}: invalid on {spec.name}, not run")
             continue
+        t0 = time.perf_counter()
         counts = sim.run([program], shots=shots, seed=s)[0].result().counts
         run = {"counts": dict(counts), "observables": summary(counts)}
         if model is not None:
@@ -122,6 +129,11 @@ def dry_run(
                 "realisations": realisations,
             }
         result.runs.append(run)
+        note(
+            f"[{k + 1}/{len(programs)}] program {program.digest()[:12]}: {shots} shots on {spec.simulator}"
+            + (" + noise model" if model is not None else "")
+            + f" ({time.perf_counter() - t0:.1f} s)"
+        )
     if out is not None:
         write(result, Path(out))
     return result
