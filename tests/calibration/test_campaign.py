@@ -186,7 +186,10 @@ def test_cli_start_status_report_best(tmp_path, capsys):
 
     assert run(str(spec)) == 0
     assert run("status", str(spec)) == 0
-    status = json.loads(capsys.readouterr().out.split("\n", 1)[1])
+    out = capsys.readouterr().out
+    assert out.splitlines()[1].startswith("best: ")  # the verdict on shot noise, after the trial count
+    status = json.loads(out[out.index("\n{") + 1 :])
+    assert status["indistinguishable_from_best"][0] == status["best"]["trial"] and status["shot_noise_floor"] > 0
     assert status["states"] == {"COMPLETE": 2}
     assert run("report", str(spec), "--out", str(tmp_path / "rep")) == 0
     assert (tmp_path / "rep" / "history.png").stat().st_size > 0
