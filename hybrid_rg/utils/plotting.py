@@ -58,7 +58,11 @@ def save(fig, path, dpi: int = 120) -> None:
         {
             "path": str(path),
             "axes": [
-                {"xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel(), "title": ax.get_title()}
+                {
+                    "xlabel": ax.get_xlabel(),
+                    "ylabel": ax.get_ylabel(),
+                    "title": " ".join(filter(None, (ax.get_title(loc) for loc in ("left", "center", "right")))),
+                }
                 for ax in fig.axes
                 if ax.get_visible() and ax.axison and not getattr(ax, "_colorbar", None)
             ],
