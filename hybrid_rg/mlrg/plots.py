@@ -32,19 +32,24 @@ def plot(path, spec: dict, cols: dict, summary: dict) -> None:
     elif spec.figure in ("fig7", "fig10"):
         fig, ax = figure(1, 1, size=(8.5, 4.5))
         key = "C_learned" if spec.figure == "fig7" else "gsd"
-        groups = sorted({(r, j) for r, j in zip(cols.get("rep", ["A1"] * len(cols["J0"])), cols["J0"])})
         reps = cols.get("rep", ["A1"] * len(cols["J0"]))
-        for i, (r, j) in enumerate(groups):
+        groups = sorted({(r, j) for r, j in zip(reps, cols["J0"])})
+        rep_names = sorted({g[0] for g in groups})
+        j0s = sorted({g[1] for g in groups})
+        styles = ["-", "--", ":", "-."]
+        for r, j in groups:  # colour = starting coupling, line style = representation (one legend for each)
             sel = [k for k in range(len(cols["J0"])) if cols["J0"][k] == j and reps[k] == r]
-            ls = ["-", "--", ":"][sorted({g[0] for g in groups}).index(r) % 3]
             ax.plot(
                 [cols["ell"][k] for k in sel],
                 [cols[key][k] for k in sel],
-                ls,
+                styles[rep_names.index(r) % 4],
                 marker=".",
-                color=f"C{i % 10}",
-                label=f"{r}, $J_0$ = {j:g}",
+                color=f"C{j0s.index(j) % 10}",
             )
+        from matplotlib.lines import Line2D
+
+        handles = [Line2D([], [], color=f"C{k % 10}", marker=".", label=f"$J_0$ = {j:g}") for k, j in enumerate(j0s)]
+        handles += [Line2D([], [], color="k", ls=styles[k % 4], label=r) for k, r in enumerate(rep_names)]
         if spec.figure == "fig7":
             ax.set_ylabel(r"learned monotone $C(J(\ell))$ (dimensionless)")
             ax.set_title(
@@ -57,7 +62,8 @@ def plot(path, spec: dict, cols: dict, summary: dict) -> None:
             ax.set_ylabel("ground-state degeneracy (GSD, dimensionless)")
             ax.set_title(f"Fig. 10: GSD flow of the exact map ({spec.geometry})")
         ax.set_xlabel(r"RG step $\ell$ (lattice spacing $\times 2^{\ell/2}$)")
-        legend(ax, ncol=1)
+        handles += [h for h in ax.get_lines() if not h.get_label().startswith("_")]
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     elif spec.figure == "critical":
         fig, (a, b) = figure(1, 2, size=(11, 4.2))
         reps = list(dict.fromkeys(cols["rep"]))
