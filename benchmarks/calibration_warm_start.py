@@ -92,8 +92,8 @@ def main() -> None:
             label=key,
         )
     ax.axhline(a.target, color="k", lw=0.8, ls=":", label="target")
-    ax.set_xlabel("trial")
-    ax.set_ylabel("best loss so far")
+    ax.set_xlabel("trial number")
+    ax.set_ylabel("lowest loss so far (dimensionless)")
     ax.set_title("calibration on the emulator: warm (surrogate) vs cold")
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()

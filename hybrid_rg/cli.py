@@ -92,7 +92,9 @@ def cmd_exact(args) -> int:
                 tmp / "result.png",
                 times,
                 columns,
-                title=f"{req.model.upper()} N={req.n}, J={req.J}, h={req.h}, initial {req.initial} ({req.method})",
+                title=f"{req.model.upper()} N={req.n}, J={req.J:g}, "
+                + (f"h={req.h:g}, g={req.g:g}" if req.model == "tfim" else f"Δ={req.delta:g}, hz={req.hz:g}")
+                + f", {req.boundary} chain, initial state {req.initial} ({req.method})",
             )
         print(f"wrote {args.out}/result.csv and {args.out}/result.png")
     return 0
@@ -133,7 +135,8 @@ def cmd_run(args) -> int:
         f"# {spec.name}: {t.model} {t.couplings} N={t.N}, ⟨{t.observable}⟩×{t.observable_scale}, "
         f"map {m.kind} n0={m.n0}"
         + ("" if m.kind == "hem" else f" χ={m.chi}")
-        + f", orders {list(spec.training.orders)}, {len(spec.times.T)} times (resumes from {out}/checkpoints)"
+        + f", orders {list(spec.training.orders)}, {len(spec.times.T)} times (resumes from {out}/checkpoints)",
+        flush=True,  # before the progress lines on stderr, also when stdout is a pipe
     )
     try:
         run = run_spec(spec, out, args.init_from, spec_file=args.spec, recompute=args.recompute)
@@ -249,14 +252,29 @@ def main(argv=None) -> int:
     # Global, before the subcommand: `hybrid-rg --debug submit ...`. Added here rather than in build_parser
     # because it belongs to the error handling below.
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an error instead of one line")
+    parser.add_argument(
+        "--progress",
+        choices=("auto", "bar", "lines", "off"),
+        default=None,
+        help="progress of long commands on stderr: a bar with ETA (bar), a line per finished point and a "
+        "heartbeat every 10 s (lines), or nothing (off); auto: bar on a terminal, else lines (default: "
+        "$HYBRID_RG_PROGRESS, else auto)",
+    )
     args = parser.parse_args(argv)
+    if args.progress is not None:  # the env variable reaches library code and worker processes alike
+        import os
+
+        os.environ["HYBRID_RG_PROGRESS"] = args.progress
     # Before any numerics is imported, so that OpenBLAS and torch start with the thread count the commands want
     # (one by default: hybrid_rg/utils/threads.py says why); cheap, imports nothing heavy.
     from .utils.threads import limit_threads
 
     limit_threads()
+    from .utils.progress import activity
+
     try:
-        return args.func(args)
+        with activity(f"hybrid-rg {args.command}"):  # a heartbeat line in logs while any command runs long
+            return args.func(args)
     except KeyboardInterrupt:
         return _fail("interrupted; nothing was written")
     except BrokenPipeError:  # output piped into `head` and closed: not an error of ours

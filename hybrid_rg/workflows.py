@@ -80,8 +80,6 @@ def hem_programs(spec, run_dir: Path, points=()) -> list:
     m = spec.map
     if m.kind != "hem" or not m.terminal or m.interaction != "vdw" or spec.device is None:
         return []
-    from dataclasses import replace
-
     from .devices.discretize import discretize
     from .devices.spec import load_device_spec
     from .pulse.experiment_programs import programs_for_run
@@ -90,22 +88,29 @@ def hem_programs(spec, run_dir: Path, points=()) -> list:
     known = {(p.order, float(p.T)): p for p in points}
     out = []
     for K, T, prog in programs_for_run(spec, run_dir):
-        meta = dict(prog.metadata) | {
-            "observable": spec.target.observable,
-            "observable_scale": repr(float(spec.target.observable_scale)),
-        }
+        meta = {"observable": spec.target.observable, "observable_scale": repr(float(spec.target.observable_scale))}
         point = known.get((K, float(T)))
         if point is not None:
             meta |= {"prediction": repr(float(point.prediction)), "bound": repr(float(point.bound))}
             if point.exact is not None:
                 meta["exact"] = repr(float(point.exact))
-        prog = replace(prog, metadata=tuple(sorted(meta.items())))
+        prog = prog.with_metadata(**meta)
         out.append((K, T, discretize(prog, device)))
     return out
 
 
+def waveform_limits(profile: str) -> dict:
+    """{channel: max |value| in rad/µs} of a Rydberg device snapshot, for the waveform plots' reference lines."""
+    from .limits import RydbergLimits
+
+    lim = RydbergLimits.from_snapshot(profile)
+    pairs = {"amplitude": lim.rabi_max_rad_per_us, "detuning": lim.detuning_max_rad_per_us}
+    return {k: float(v) for k, v in pairs.items() if v is not None}
+
+
 def _write_run(spec, out: Path, points, method: str, programs, seconds: float, spec_file) -> None:
     from .olrg.report import plot_points, read_paper, write_points
+    from .utils.plotting import observable_label
     from .utils.provenance import provenance, write_json
     from .utils.results import atomic_dir
 
@@ -118,6 +123,7 @@ def _write_run(spec, out: Path, points, method: str, programs, seconds: float, s
             f"{spec.name}: {spec.description or spec.target.model} (reference: {method})",
             paper,
             spec.paper.label,
+            ylabel=observable_label(spec.target.observable, spec.target.observable_scale, "T"),
         )
         if programs:
             from .pulse.plot import plot_programs
@@ -127,7 +133,11 @@ def _write_run(spec, out: Path, points, method: str, programs, seconds: float, s
                 (tmp / "programs" / f"K{K}_T{T:.6g}.json").write_text(prog.to_json())
             # the whole batch in one file, what validate, dry-run and submit take (or the run folder itself)
             (tmp / "programs" / "programs.json").write_text(json.dumps([p.to_dict() for _, _, p in programs], indent=1))
-            plot_programs(tmp / "programs" / "waveforms.png", [(f"K={K} T={T:.3g}", p) for K, T, p in programs])
+            plot_programs(
+                tmp / "programs" / "waveforms.png",
+                [(f"K={K} T={T:.3g}", p) for K, T, p in programs],
+                device_limits=waveform_limits(spec.device.profile),
+            )
         inputs = {
             "spec_file": str(Path(spec_file).resolve()) if spec_file else None,
             "spec": spec.model_dump(mode="json"),
@@ -162,6 +172,7 @@ def run_demo(out: str | Path = "out/demo") -> DemoOutcome:
 
     from .exact.olrg_benchmark import TIMES, benchmark_table
     from .olrg.demo import olrg_demo
+    from .utils.plotting import observable_label
     from .utils.results import atomic_dir, plot_time_series, write_csv
     from .utils.threads import limit_torch_threads
 
@@ -178,7 +189,7 @@ def run_demo(out: str | Path = "out/demo") -> DemoOutcome:
             tmp / "result.png",
             TIMES,
             curves,
-            ylabel="⟨S^z_1 S^z_2⟩",
+            ylabel=observable_label("zz:0,1", 0.25),  # the first two sites of the chain, S = σ/2
             title="OLRG benchmark: TFIM J=h=1, |0…0⟩ quench (exact)",
         )
     bound_ok = bool(np.all(olrg["bound"] >= np.abs(olrg["olrg"] - olrg["exact"])))

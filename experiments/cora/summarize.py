@@ -63,12 +63,9 @@ def main(root: str = "out/cora") -> int:
 
 
 def _plot(path: Path, rows: list) -> None:
-    import matplotlib
+    from hybrid_rg.utils.plotting import figure, legend, save
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, axes = figure(1, 2, size=(11, 4.2))
     two_d = [r for r in rows if r["model"] == "ising2d"]
     for side, mk in ((32, "o"), (64, "s")):
         rs = sorted((r for r in two_d if r["side"] == side), key=lambda r: r["T"])
@@ -85,20 +82,17 @@ def _plot(path: Path, rows: list) -> None:
 
         Ts = np.linspace(1.9, 2.7, 60)
         axes[0].plot(Ts, [energy_onsager(1 / t) for t in Ts], "k-", lw=0.8, label="Onsager ∞")
-    axes[0].set_xlabel("T")
-    axes[0].set_ylabel("energy per site")
-    axes[0].legend(fontsize=7)
-    axes[0].grid(alpha=0.3)
+    axes[0].set_xlabel("temperature $T$ (J)")
+    axes[0].set_ylabel("energy per site (J)")
+    legend(axes[0])
     names = [r["run"] for r in rows]
     axes[1].barh(names, [r["heldout_kl"] for r in rows], color="C3", label="CORA held-out window KL")
     axes[1].barh(names, [r["kl_noise_floor"] for r in rows], color="C0", alpha=0.6, label="train-vs-test KL")
     axes[1].set_xscale("log")
-    axes[1].set_xlabel("KL (nats)")
-    axes[1].legend(fontsize=7)
+    axes[1].set_xlabel("KL divergence (nats)")
+    legend(axes[1])
     axes[1].tick_params(axis="y", labelsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save(fig, path)
 
 
 if __name__ == "__main__":

@@ -65,13 +65,10 @@ def main(argv=None) -> int:
 
 
 def _plot(path, out, devices, shots):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from hybrid_rg.utils.plotting import figure, legend, observable_label, save, time_label
 
     T = np.array(out["T"])
-    fig, ax = plt.subplots(figsize=(6.4, 4))
+    fig, ax = figure(size=(6.8, 4.2))
     ax.plot(T, out["exact"], "k--", label="exact (Krylov)")
     ax.plot(T, out["prediction"], "o-", label="HEM prediction (dimensionless, exact evolution)")
     for k, name in enumerate(devices):
@@ -84,12 +81,10 @@ def _plot(path, out, devices, shots):
             capsize=2,
             label=f"{name}, {shots} shots (±2σ)",
         )
-    ax.set_xlabel("T (units of 1/J)")
-    ax.set_ylabel("⟨S^z_1 S^z_2⟩(T)")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    ax.set_xlabel(time_label("J", "T"))
+    ax.set_ylabel(observable_label("zz:0,1", 0.25, "T"))
+    legend(ax)
+    save(fig, path)
 
 
 if __name__ == "__main__":

@@ -34,12 +34,9 @@ def main() -> int:
     ap.add_argument("--runs", type=Path, default=Path("out"))
     ap.add_argument("--out", type=Path, default=Path("out/hem_width_figure.png"))
     args = ap.parse_args()
-    import matplotlib
+    from hybrid_rg.utils.plotting import figure, legend, observable_label, save, time_label
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.5))
+    fig, (a, b) = figure(1, 2, size=(12, 4.5))
     paper = read(HERE / "paper_fig_width.csv")
     found = 0
     for name, label, style in RUNS:
@@ -61,17 +58,16 @@ def main() -> int:
         raise SystemExit(f"no width runs under {args.runs}; run experiments/olrg/hem_*width*.toml first")
     col = [k for k in paper if k != "T"][0]
     b.semilogy(paper["T"], paper[col], "s", mfc="none", color="gray", label="paper (digitised, all widths)")
-    b.axhline(1e-2, color="red", lw=0.8, ls=":", label="issue target 1e-2")
-    a.set_xlabel("T")
-    a.set_ylabel("⟨S^z_1 S^z_2⟩(T)")
-    b.set_xlabel("T")
-    b.set_ylabel("relative error")
-    a.legend(fontsize=7)
-    b.legend(fontsize=7)
+    b.axhline(1e-2, color="red", lw=0.8, ls=":", label="target 1e-2")
+    a.set_xlabel(time_label("J", "T"))
+    a.set_ylabel(observable_label("zz:0,1", 0.25, "T"))
+    b.set_xlabel(time_label("J", "T"))
+    b.set_ylabel(r"relative error $|\hat{O} - O| \,/\, |O|$")
+    legend(a)
+    legend(b)
     fig.suptitle("HEM, TFIM N = 6, n0 = 2, order 2 (width = hidden width of the pulse MLPs)")
-    fig.tight_layout()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(args.out, dpi=120)
+    save(fig, args.out)
     print(f"wrote {args.out}")
     return 0
 

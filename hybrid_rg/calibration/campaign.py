@@ -26,6 +26,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..utils.progress import note, progress
 from .build import build, for_device, load_experiment, observable_from_counts
 from .spec import CampaignSpec
 from .study import Campaign, me, open_campaign, owner_dead, trial_seed
@@ -269,9 +270,16 @@ def run_campaign(
     camp = open_campaign(cspec, root, worker=worker, workers=workers)
     b = cspec.budget
     out = Outcome(n_trials=b.n_trials)
+    bar = None
     try:
         with Ledger(ledger_path) as ledger, Heartbeats(camp.study._storage) as hb:
             run = _Run(camp, root, ledger, log)
+            bar = progress(
+                desc=f"calibrate {cspec.name}" + (f" (worker {worker})" if workers and workers > 1 else ""),
+                total=b.n_trials,
+                initial=run.counts()[0],
+                unit="trial",
+            )
             while True:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -315,12 +323,51 @@ def run_campaign(
                 for n in live:
                     verdict = run.tell(n, records.select(ledger.conn, batch=batches[n]))
                     {"told": out.told, "failed": out.failed, "pending": out.pending}[verdict].append(n)
+                    if verdict != "pending":
+                        bar.update(1)
+                        note(trial_line(run, n))
                 save_sampler(camp.study, worker, camp.study.sampler)
                 if out.pending or out.stopped:  # stopped: the cap refuses every new batch from now on
                     return _finish(out, run)
     finally:
+        if bar is not None:
+            bar.close()
         camp.close()
     return _finish(out, run)
+
+
+def trial_line(run: _Run, number: int) -> str:
+    """The progress line of a finished trial: its loss with the shot-noise error, the floor, and the trials noise
+    cannot tell apart from the lowest loss so far (floor.py)."""
+    from optuna.trial import TrialState
+
+    from .floor import floor, indistinguishable, loss_sd
+
+    t = run.trial(number)
+    ua = t.user_attrs
+    if t.state != TrialState.COMPLETE:
+        return f"trial {number}: {t.state.name.lower()}" + (
+            f" ({ua['fail_reason'][:200]})" if "fail_reason" in ua else ""
+        )
+    done = [
+        x
+        for x in run.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        if all(v <= 0 for k, v in x.system_attrs.items() if k.startswith("constraints:"))
+    ]
+    line = f"trial {number}: loss {t.values[0]:.2e}"
+    if ua.get("stderr") is not None:
+        line += (
+            f" ± {loss_sd(ua['loss0'], ua['stderr']):.1e}  (⟨O⟩ = {ua['estimate']:.4f} ± {ua['stderr']:.4f}, "
+            f"target {ua['target']:.4f})"
+        )
+    if done:
+        best = min(done, key=lambda x: x.values[0])
+        ties = indistinguishable(done, best)
+        fl = floor(done)
+        line += f"; lowest so far: trial {best.number} ({best.values[0]:.2e})"
+        line += f", {len(ties)} within shot noise of it" if len(ties) > 1 else ""
+        line += f"; floor σ² = {fl:.1e}" if fl else ""
+    return line
 
 
 def _finish(out: Outcome, run: _Run) -> Outcome:

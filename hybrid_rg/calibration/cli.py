@@ -84,6 +84,11 @@ def _start(cspec, args) -> int:
         f"{cspec.budget.n_trials} trials complete ({told} told by this run; taken over: "
         f"{sorted(n for o in outs for n in o.taken_over)})"
     )
+    if told:
+        from .report import status
+
+        st = status(cspec, args.root)
+        print(f"best: {st['verdict']}")
     if stopped:
         print(f"stopped: {stopped[0]}")
         return 3

@@ -58,6 +58,9 @@ def surrogate_loss(cspec: CampaignSpec, exp: Experiment, params: dict, seed: int
 def warm_start(cspec: CampaignSpec, exp: Experiment, space: dict[str, Param], seed: int) -> WarmStart:
     w = cspec.warm_start
     pts = candidates(space, int(w.n_candidates), seed)
-    scored = sorted(((p, surrogate_loss(cspec, exp, p, seed)) for p in pts), key=lambda x: x[1])
+    from ..utils.progress import progress
+
+    bar = progress(pts, desc="warm start: scoring candidates on the torch surrogate", unit="candidate")
+    scored = sorted(((p, surrogate_loss(cspec, exp, p, seed)) for p in bar), key=lambda x: x[1])
     top = [p for p, _ in scored[: int(w.narrow_top)]]
     return WarmStart(narrowed(space, top, float(w.margin)), scored[: int(w.n_enqueue)], scored)

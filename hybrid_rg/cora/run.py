@@ -136,12 +136,9 @@ def write_run(
 
 
 def _plot(path: Path, spec: CoraSpec, curves: dict, metrics: dict) -> None:
-    import matplotlib
+    from ..utils.plotting import figure, legend, save
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4.2))
+    fig, ax = figure(size=(6.4, 4.4))
     r = curves["r"]
     if "exact" in curves:
         ax.plot(r, curves["exact"], "k-", linewidth=2.5, label="exact (chain)")
@@ -160,21 +157,19 @@ def _plot(path: Path, spec: CoraSpec, curves: dict, metrics: dict) -> None:
             mfc="none",
             label="CORA (exact samples, ±1σ)",
         )
-    ax.set_xlabel("distance r")
-    ax.set_ylabel("⟨σ_0 σ_r⟩")
+    ax.set_xlabel("distance $r$ (lattice spacings)")
+    ax.set_ylabel(r"$\langle \sigma_0 \sigma_r \rangle$ (dimensionless)")
     lowest = min(float(np.min(v)) for k, v in curves.items() if k not in ("r", "model_sampled_err"))
     ax.set_yscale("log" if lowest > 0 else "symlog", **({} if lowest > 0 else {"linthresh": 1e-2}))
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    legend(ax)
     d = spec.data
     ax.set_title(
-        f"{d.model} side={d.side} T={1 / d.coupling:.4f}, {spec.fit.method}; E model "
-        f"{metrics['energy_model']:.4f} data {metrics['energy_test_data']:.4f}",
-        fontsize=9,
+        f"{d.model}, side {d.side}, $T/J$ = {1 / d.coupling:.4f}, {spec.fit.method}; energy per site (J): model "
+        f"{metrics['energy_model']:.4f}, data {metrics['energy_test_data']:.4f}",
+        fontsize=8.5,
     )
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save(fig, path)
 
 
 def replot(run_dir) -> None:

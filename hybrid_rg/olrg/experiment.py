@@ -31,7 +31,7 @@ from ..exact.runner import ExactRequest, RequestError, run_exact
 from ..limits import RydbergLimits
 from ..operators import parse_observables
 from ..utils.checkpoints import load_checkpoint
-from ..utils.progress import progress
+from ..utils.progress import fmt_seconds, note, progress
 from ..utils.results import atomic_file
 from ..utils.specs import changed_fields, fields_digest
 from .block import SiteModel, exact_block
@@ -362,6 +362,7 @@ def run_experiment(
     jobs = [(K, j) for K in spec.training.orders for j in range(len(spec.times.T))]
     bar = progress(jobs, desc=spec.name, unit="point")
     warm = None
+    t_start, computed = time.perf_counter(), 0
     for K, j in bar:
         # the curriculum only seeds training: a point that is not trained (iterations = 0) keeps its own
         # initialisation instead of silently inheriting the first T's map at every T
@@ -375,8 +376,25 @@ def run_experiment(
         recorded = _recorded(folder / f"{_key(K, T)}.spec.json") if any_init else None
         if recorded is not None:
             inputs["init_from"] = recorded["fields"].get("init_from")
+        t0 = time.perf_counter()
         point, warm = run_point(spec, site, first, K, T, ex, folder, warm, inputs)
+        resumed = time.perf_counter() - t0 < 0.5 * point.seconds  # read back from its checkpoint, not computed
+        computed += not resumed
         points.append(point)
+        left = len(jobs) - len(points)
+        eta = (time.perf_counter() - t_start) / computed * left if computed and left else 0.0
+        note(point_line(point, len(points), len(jobs), eta, resumed))
         if point.error is not None:
             bar.set_postfix(K=K, T=f"{T:.2f}", err=f"{point.error:.1e}")
     return points, method
+
+
+def point_line(p: Point, done: int, total: int, eta_s: float, resumed: bool = False) -> str:
+    """The progress line of one finished point: T, prediction, exact, error, bound, seconds (and the ETA)."""
+    exact = "" if p.exact is None else f"  exact {p.exact:.8f}  |error| {p.error:.1e}"
+    how = "resumed from its checkpoint" if resumed else fmt_seconds(p.seconds)
+    eta = f", ETA {fmt_seconds(eta_s)}" if eta_s > 0 else ""
+    return (
+        f"[{done}/{total}] K={p.order} T={p.T:.4g}  prediction {p.prediction:.8f}{exact}  bound {p.bound:.1e}"
+        f"  ({how}{eta})"
+    )

@@ -65,14 +65,22 @@ def read_paper(path: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def plot_points(path: Path, points, title: str, paper: dict | None = None, paper_label: str = "paper") -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def plot_points(
+    path: Path,
+    points,
+    title: str,
+    paper: dict | None = None,
+    paper_label: str = "paper",
+    ylabel: str = r"$\langle O(T) \rangle$",
+) -> None:
+    """(a) prediction per order beside the exact curve, (b) relative error and bound per order (log axis).
+    ylabel: the observable, typeset (utils.plotting.observable_label); T is in units of 1/J."""
+    from ..utils.plotting import figure, legend, save, tex, time_label
 
     orders = sorted({p.order for p in points})
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(12, 4.5))
+    fig, (ax, bx) = figure(1, 2, size=(11.5, 4.4))
+    import matplotlib.pyplot as plt
+
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     first = [p for p in points if p.order == orders[0]]
     if first and first[0].exact is not None:
@@ -80,7 +88,7 @@ def plot_points(path: Path, points, title: str, paper: dict | None = None, paper
     for i, K in enumerate(orders):
         pts = [p for p in points if p.order == K]
         c = colours[i % len(colours)]
-        ax.plot([p.T for p in pts], [p.prediction for p in pts], "o", color=c, ms=4, label=f"order {K}")
+        ax.plot([p.T for p in pts], [p.prediction for p in pts], "o", color=c, ms=4, label=f"OLRG, order {K}")
         if pts[0].exact is not None:
             T = np.array([p.T for p in pts])
             ex = np.abs([p.exact for p in pts])
@@ -89,17 +97,18 @@ def plot_points(path: Path, points, title: str, paper: dict | None = None, paper
         if paper and f"order {K}" in paper:
             Tp, vals = paper[f"order {K}"]
             bx.semilogy(Tp, vals, "s", mfc="none", color=c, ms=6, label=f"order {K} ({paper_label})")
-    ax.set_xlabel("T")
-    ax.set_ylabel("⟨O(T)⟩")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.set_xlabel(time_label("J", "T"))
+    ax.set_ylabel(ylabel)
+    legend(ax)
     ax.set_title("(a) prediction")
-    bx.set_xlabel("T")
-    bx.set_ylabel("relative error")
+    bx.set_xlabel(time_label("J", "T"))
+    bx.set_ylabel(r"relative error $|\hat{O} - O| \,/\, |O|$")
     bx.grid(alpha=0.3, which="both")
-    bx.legend(fontsize=7, ncol=2)
+    legend(bx, ncol=2 if len(orders) > 2 else 1)
     bx.set_title("(b) relative error; dashed: rigorous bound")
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    if not bx.lines:
+        bx.set_axis_off()
+        bx.set_title("")
+        bx.text(0.5, 0.5, "no exact reference:\nno error to show", ha="center", va="center", transform=bx.transAxes)
+    fig.suptitle(tex(title), fontsize=10)
+    save(fig, path)

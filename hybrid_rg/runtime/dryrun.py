@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,7 +132,7 @@ def dry_run(
 
     programs = list(as_programs(programs))  # Braket AHS programs are accepted as they are
     spec = load_device_spec(device)
-    model, note = _noise_model(spec, noise)
+    model, noise_note = _noise_model(spec, noise)
     reports = validate_batch(programs, spec, shots)
     per_task = estimate_cost_usd(spec, 1, shots)
     seeds = [task_seed(seed, k) for k in range(len(programs))]
@@ -139,11 +140,13 @@ def dry_run(
     # new temporary folder left behind by every dry run
     with tempfile.TemporaryDirectory(prefix="hybrid-rg-dry-run-") as folder:
         sim = get_device(spec.simulator, **with_task_folder(spec.simulator, {}, folder))
-        return _simulate(programs, spec, reports, shots, seed, seeds, per_task, model, note, realisations, sim, out)
+        return _simulate(
+            programs, spec, reports, shots, seed, seeds, per_task, model, noise_note, realisations, sim, out
+        )
 
 
 def _simulate(
-    programs, spec, reports, shots, seed, seeds, per_task, model, note, realisations, sim, out
+    programs, spec, reports, shots, seed, seeds, per_task, model, noise_note, realisations, sim, out
 ) -> DryRunResult:
     result = DryRunResult(
         list(programs),
@@ -155,13 +158,19 @@ def _simulate(
         per_task,
         estimate_cost_usd(spec, len(programs), shots),
         spec.simulator,
-        noise_note=note,
+        noise_note=noise_note,
         contexts=[program_context(p) for p in programs],
     )
-    for program, report, s, context in zip(programs, reports, seeds, result.contexts):
+    from ..utils.progress import note, progress
+
+    for k, (program, report, s, context) in enumerate(
+        progress(list(zip(programs, reports, seeds, result.contexts)), desc="dry run", unit="program")
+    ):
         if not report.ok:
             result.runs.append(None)
+            note(f"[{k + 1}/{len(programs)}] program {program.digest()[:12]}: invalid on {spec.name}, not run")
             continue
+        t0 = time.perf_counter()
         counts = sim.run([program], shots=shots, seed=s)[0].result().counts
         run = {
             "counts": dict(counts),
@@ -190,6 +199,11 @@ def _simulate(
                 "realisations": realisations,
             }
         result.runs.append(run)
+        note(
+            f"[{k + 1}/{len(programs)}] program {program.digest()[:12]}: {shots} shots on {spec.simulator}"
+            + (" + noise model" if model is not None else "")
+            + f" ({time.perf_counter() - t0:.1f} s)"
+        )
     if out is not None:
         write(result, Path(out))
     return result

@@ -135,31 +135,40 @@ def markdown(r) -> str:
 
 
 def plot(path, r) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from ..utils.plotting import figure, legend, limits, save, time_label
 
     shown = list(range(min(len(r.programs), MAX_PLOTTED)))
-    fig, axes = plt.subplots(len(shown), 2, figsize=(11, 3.2 * len(shown)), squeeze=False)
+    fig, axes = figure(len(shown), 2, size=(11, 3.3 * len(shown) + 0.3), squeeze=False)
     for row, k in enumerate(shown):
         p, rep, run = r.programs[k], r.reports[k], r.runs[k]
         ax = axes[row][0]
+        t = np.linspace(0, p.duration_us, 400)
+        values = []
         for name, wf in p.waveforms().items():
             if name == "phase":
                 continue
-            t = np.linspace(0, p.duration_us, 400)
-            ax.plot(t, wf(t), label=f"{name} (rad/µs)")
-        ax2 = ax.twinx()
-        t = np.linspace(0, p.duration_us, 400)
-        ax2.plot(t, p.phase(t), "k:", label="phase (rad)")
-        ax2.set_ylabel("phase (rad)")
-        ax.set_xlabel("t (µs)")
+            y = wf(t)
+            values.append(y)
+            label = {"amplitude": r"$\Omega(t)$", "detuning": r"$\Delta(t)$"}.get(name, r"$\Delta_\mathrm{loc}(t)$")
+            ax.plot(t, y, label=label)
+        limits(ax, np.concatenate(values), include=(0.0,), min_span=1.0)
+        phase = p.phase(t)
+        flat_phase = bool(np.allclose(phase, 0.0))
+        if not flat_phase:  # a phase panel only when there is a phase: an all-zero twin axis is noise
+            ax2 = ax.twinx()
+            ax2.plot(t, phase, "k:", label=r"$\phi(t)$")
+            ax2.set_ylabel(r"phase $\phi$ (rad)")
+            ax2.grid(False)
+        ax.set_xlim(0, p.duration_us)
+        ax.set_xlabel(time_label("us"))
+        ax.set_ylabel(r"$\Omega$, $\Delta$ (rad/µs)")
         ax.set_title(
-            f"program {k} `{p.digest()[:8]}`: {p.n_atoms} atoms, " + ("valid" if rep.ok else "INVALID"), fontsize=9
+            f"program {k} ({p.digest()[:8]}): {p.n_atoms} atoms, "
+            + ("valid" if rep.ok else "INVALID")
+            + (r", $\phi \equiv 0$" if flat_phase else ""),
+            fontsize=9,
         )
-        ax.legend(fontsize=7, loc="upper left")
-        ax.grid(alpha=0.3)
+        legend(ax)
         ax = axes[row][1]
         if run is None:
             ax.text(
@@ -181,7 +190,7 @@ def plot(path, r) -> None:
             yerr=obs["density_err"],
             fmt="o",
             capsize=3,
-            label="⟨n_i⟩" + (" with noise" if "noise_free" in run else ""),
+            label=r"$\langle n_i \rangle$" + (" with noise" if "noise_free" in run else ""),
         )
         if "noise_free" in run:
             free = run["noise_free"]["observables"]
@@ -191,7 +200,7 @@ def plot(path, r) -> None:
                 yerr=free["density_err"],
                 fmt="x",
                 capsize=3,
-                label="⟨n_i⟩ noise-free",
+                label=r"$\langle n_i \rangle$ noise-free",
             )
         if obs["zz"]:
             ax.errorbar(
@@ -200,15 +209,14 @@ def plot(path, r) -> None:
                 yerr=obs["zz_err"],
                 fmt="s",
                 capsize=3,
-                label="⟨Z_i Z_i+1⟩ (at i + ½)",
+                label=r"$\langle Z_i Z_{i+1} \rangle$ (at $i + ½$)",
             )
         ax.set_ylim(-1.1, 1.1)
-        ax.set_xlabel("atom i")
+        ax.set_xticks(range(p.n_atoms))
+        ax.set_xlabel("atom $i$")
+        ax.set_ylabel("expectation value (dimensionless)")
         ax.set_title(f"predicted by {r.simulator}, {r.shots} shots (±1 s.e.)", fontsize=9)
-        ax.legend(fontsize=7)
-        ax.grid(alpha=0.3)
+        legend(ax)
     if len(r.programs) > len(shown):
         fig.suptitle(f"first {len(shown)} of {len(r.programs)} programs (all are in report.md)", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save(fig, path, dpi=100)

@@ -124,19 +124,33 @@ def write_csv(path: Path, times: np.ndarray, columns: Mapping[str, np.ndarray]) 
             w.writerow([f"{t:.10g}", *(f"{columns[c][k]:.15g}" for c in columns)])
 
 
+def _series_label(name: str) -> str:
+    """Legend text for a result column: observables typeset, the demo's method columns in words."""
+    import re
+
+    from .plotting import observable_label
+
+    m = re.fullmatch(r"(krylov|free_fermion)_N(\d+)", name)
+    if m:
+        return f"{'Krylov' if m.group(1) == 'krylov' else 'free fermions'}, $N = {m.group(2)}$"
+    m = re.fullmatch(r"(re|im)\((.*)\)", name)
+    if m:
+        return ("Re " if m.group(1) == "re" else "Im ") + observable_label(m.group(2))
+    return observable_label(name)
+
+
 def plot_time_series(
     path: Path,
     times: np.ndarray,
     columns: Mapping[str, np.ndarray],
     title: str,
-    ylabel: str = "value",
+    ylabel: str | None = None,
     max_lines: int = 8,
+    time_unit: str = "J",
 ) -> None:
-    """Lines for a few observables; a space–time colour map when many one-site observables share a letter."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """Lines for a few observables; a space–time colour map when many one-site observables share a letter.
+    Time is in units of 1/time_unit (ħ = 1); ylabel defaults to the one observable plotted, typeset."""
+    from .plotting import figure, legend, observable_label, save, tex, time_label
 
     groups: dict[str, list[str]] = {}
     for name in columns:
@@ -146,7 +160,7 @@ def plot_time_series(
     maps = {k: v for k, v in groups.items() if len(v) > max_lines}
     lines = [c for c in columns if not any(c in v for v in maps.values())]
     n_panels = len(maps) + (1 if lines else 0)
-    fig, axes = plt.subplots(1, n_panels, figsize=(6 * n_panels, 4.2), squeeze=False)
+    fig, axes = figure(1, n_panels, size=(6 * n_panels, 4.2), squeeze=False)
     axes = list(axes[0])
     if lines:
         ax = axes.pop(0)
@@ -158,13 +172,13 @@ def plot_time_series(
                 columns[c],
                 styles[k % 4],
                 marker="." if len(times) < 60 else None,
-                label=c,
+                label=_series_label(c),
                 linewidth=2.2 - 0.4 * (k % 4),
             )
-        ax.set_xlabel("t")
-        ax.set_ylabel(ylabel)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, title=None if len(lines) <= max_lines else f"first {max_lines} of {len(lines)}")
+        ax.set_xlabel(time_label(time_unit))
+        ax.set_ylabel(ylabel or (_series_label(lines[0]) if len(lines) == 1 else "expectation value (dimensionless)"))
+        if len(lines) > 1 or ylabel:
+            legend(ax, title=None if len(lines) <= max_lines else f"first {max_lines} of {len(lines)}")
     for letter, names in maps.items():
         ax = axes.pop(0)
         data = np.array([columns[c] for c in names])
@@ -177,11 +191,11 @@ def plot_time_series(
             vmax=1,
             extent=(times[0], times[-1], -0.5, len(names) - 0.5),
         )
-        ax.set_xlabel("t")
-        ax.set_ylabel("site")
-        ax.set_title(f"⟨{letter.upper()}_i(t)⟩")
-        fig.colorbar(im, ax=ax)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+        ax.set_xlabel(time_label(time_unit))
+        ax.set_ylabel("site $i$")
+        ax.grid(False)
+        label = observable_label(f"{letter}:i")
+        ax.set_title(label)
+        fig.colorbar(im, ax=ax, label=label)
+    fig.suptitle(tex(title), fontsize=10)
+    save(fig, path)

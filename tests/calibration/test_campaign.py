@@ -171,7 +171,7 @@ def test_journal_storage(tmp_path):
     assert out.finished and (tmp_path / "j.log").stat().st_size > 0
 
 
-def test_cli_start_status_report_best(tmp_path, capsys):
+def test_cli_start_status_report_best(tmp_path, capsys, monkeypatch):
     from hybrid_rg.calibration.cli import register
     from hybrid_rg.devices.spec import load_device_spec
     from hybrid_rg.devices.validation import validate
@@ -186,9 +186,16 @@ def test_cli_start_status_report_best(tmp_path, capsys):
         args = parser.parse_args(["calibrate", *argv, *common])
         return args.func(args)
 
+    monkeypatch.setenv("HYBRID_RG_PROGRESS", "lines")
     assert run(str(spec)) == 0
+    monkeypatch.setenv("HYBRID_RG_PROGRESS", "off")
+    started = capsys.readouterr()
+    trial_lines = [ln for ln in started.err.splitlines() if ln.startswith("trial ")]  # one progress line per trial
+    assert len(trial_lines) == 2 and all(" loss " in ln and "floor σ² = " in ln for ln in trial_lines), trial_lines
+    assert started.out.splitlines()[1].startswith("best: ")  # the verdict on shot noise, after the trial count
     assert run("status", str(spec)) == 0
-    status = json.loads(capsys.readouterr().out.split("\n", 1)[1])
+    status = json.loads(capsys.readouterr().out)
+    assert status["indistinguishable_from_best"][0] == status["best"]["trial"] and status["shot_noise_floor"] > 0
     assert status["states"] == {"COMPLETE": 2}
     assert run("report", str(spec), "--out", str(tmp_path / "rep")) == 0
     assert (tmp_path / "rep" / "history.png").stat().st_size > 0
