@@ -40,19 +40,34 @@ def run_spec(
     finished run folder whose trained maps start each point (nearest T)."""
     from .olrg.experiment import run_experiment
     from .olrg.spec import load_spec
+    from .utils.results import check_output_dir
 
     if isinstance(spec, (str, Path)):
         spec_file, spec = spec, load_spec(spec)
     out = Path(out or Path("out") / spec.name)
+    check_output_dir(out)  # before the training: an existing file or an unwritable path fails now, not at the end
     init_from = Path(init_from) if init_from else None
-    if init_from is not None and not (init_from / "checkpoints").is_dir():
-        raise UnusableFile(f"--init-from {init_from}: not a finished run folder (no checkpoints/ inside)")
+    if init_from is not None:
+        _check_init_from(init_from)
     t0 = time.perf_counter()
     points, method = run_experiment(spec, out, init_from)
     seconds = time.perf_counter() - t0
     programs = hem_programs(spec, out)
     _write_run(spec, out, points, method, programs, seconds, spec_file)
     return RunOutcome(out, points, method, programs, seconds)
+
+
+def _check_init_from(init_from: Path) -> None:
+    """Before anything is written: every trained map of the warm-start run reads (a damaged or crafted file is
+    refused naming it); they are small, one per (K, T)."""
+    from .utils.checkpoints import load_checkpoint
+
+    folder = init_from / "checkpoints"
+    if not folder.is_dir():
+        raise UnusableFile(f"--init-from {init_from}: not a finished run folder (no checkpoints/ inside)")
+    for f in sorted(folder.glob("K*_T*.pt")):
+        if not f.name.endswith(".train.pt"):
+            load_checkpoint(f)
 
 
 def hem_programs(spec, run_dir: Path) -> list:

@@ -32,7 +32,7 @@ from ..errors import SpecError
 from ..exact.krylov import MAX_KRYLOV_SITES
 from ..operators import parse_observables
 from ..utils import specs
-from ..utils.specs import SpecModel
+from ..utils.specs import FileName, SpecModel
 from ..utils.timegrid import parse_time_grid
 
 __all__ = [
@@ -240,7 +240,7 @@ class PaperSpec(SpecModel):
 class ExperimentSpec(SpecModel):
     """A whole OLRG experiment spec."""
 
-    name: str
+    name: FileName  # out/<name>: no path separators
     description: str = ""
     target: TargetSpec
     times: TimesSpec = Field(default_factory=TimesSpec)

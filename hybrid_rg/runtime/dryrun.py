@@ -23,6 +23,7 @@ from ..devices.registry import estimate_cost_usd, get_device
 from ..devices.spec import load_device_spec
 from ..devices.validation import validate_batch
 from ..errors import BadInput
+from ..utils.memory import require_memory
 from .idempotency import task_seed
 from .observables import summary
 
@@ -80,6 +81,12 @@ def dry_run(
     programs = list(as_programs(programs))  # Braket AHS programs are accepted as they are
     spec = load_device_spec(device)
     model = _noise_model(spec, noise)
+    # the noise model draws three float64 numbers per atom and shot at once (devices.noise.simulate); a noise-free
+    # run still holds one byte per atom and shot where shots become bitstrings (a lower bound either way)
+    atoms = max((p.n_atoms for p in programs), default=0)
+    require_memory(
+        shots * atoms * (24 if model is not None else 1), f"--shots {shots} of {atoms} atoms", "lower --shots"
+    )
     reports = validate_batch(programs, spec, shots)
     per_task = estimate_cost_usd(spec, 1, shots)
     seeds = [task_seed(seed, k) for k in range(len(programs))]
