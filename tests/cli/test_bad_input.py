@@ -168,6 +168,8 @@ SUBMIT = [
         "dir=prov",
         "--adapter-opt",
         "delay_s=nan",
+        "--budget-usd",
+        "5",
         device="fake_aquila",
         says=("delay_s",),
         id_="submit-adapter-opt-nan",
