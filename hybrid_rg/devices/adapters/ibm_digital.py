@@ -179,8 +179,9 @@ class IbmRuntimeDevice:
             except Exception as err:  # noqa: BLE001 (requests, qiskit-ibm-runtime and HTTP errors alike)
                 from ...errors import DeviceError
 
+                first = str(err).splitlines()[0][:160] if str(err) else ""
                 raise DeviceError(
-                    f"cannot reach IBM Quantum ({type(err).__name__}: {str(err).splitlines()[0][:160] if str(err) else ''}"
+                    f"cannot reach IBM Quantum ({type(err).__name__}: {first}"
                     f"); check the network, QISKIT_IBM_TOKEN and QISKIT_IBM_INSTANCE, and run the same command again "
                     f"(nothing was submitted or written)"
                 ) from None
