@@ -31,7 +31,8 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message):  # one line, status 2 (argparse would print the whole usage)
-        self.exit(2, f"hybrid-rg: error: {message} (see 'hybrid-rg {self.prog.split()[-1]} --help')\n")
+        command = " ".join(self.prog.split()[1:])  # "hybrid-rg mlrg fixed-point" -> "mlrg fixed-point"
+        self.exit(2, f"hybrid-rg: error: {message} (see 'hybrid-rg {command + ' ' if command else ''}--help')\n")
 
 
 def _print_table(times, columns, max_cols: int = 6, max_rows: int = 60) -> None:
@@ -50,9 +51,11 @@ def _print_table(times, columns, max_cols: int = 6, max_rows: int = 60) -> None:
 
 def cmd_exact(args) -> int:
     from .exact.runner import ExactRequest, run_exact
-    from .utils.results import atomic_dir, plot_time_series, real_columns, write_csv
+    from .utils.results import atomic_dir, check_output_dir, plot_time_series, real_columns, write_csv
     from .utils.timegrid import parse_time_grid
 
+    if args.out:
+        check_output_dir(args.out)
     try:
         times = parse_time_grid(args.times)
         req = ExactRequest(
@@ -102,8 +105,10 @@ def cmd_exact(args) -> int:
 
 def cmd_demo(args) -> int:
     from .exact.olrg_benchmark import TIMES
+    from .utils.results import check_output_dir
     from .workflows import run_demo
 
+    check_output_dir(args.out)
     print("OLRG paper benchmark (exact): TFIM J = h = 1, open chain, |0…0⟩ quench, ⟨S^z_1 S^z_2⟩(t)")
     demo = run_demo(args.out)
     _print_table(TIMES, demo.table)
@@ -121,6 +126,7 @@ def cmd_demo(args) -> int:
 
 def cmd_run(args) -> int:
     from .olrg.spec import load_spec
+    from .utils.results import check_output_dir
     from .utils.threads import limit_torch_threads
     from .workflows import run_spec
 
@@ -128,8 +134,9 @@ def cmd_run(args) -> int:
         spec = load_spec(args.spec)
     except ValueError as err:
         return _fail(str(err))
-    limit_torch_threads()
     m, out = spec.map, args.out or f"out/{spec.name}"
+    check_output_dir(out)
+    limit_torch_threads()
     t = spec.target
     print(
         f"# {spec.name}: {t.model} {t.couplings} N={t.N}, ⟨{t.observable}⟩×{t.observable_scale}, "

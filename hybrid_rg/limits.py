@@ -50,9 +50,15 @@ def read_snapshot(name_or_path: str | Path) -> tuple[dict, Path]:
     if not path.is_file():
         raise DeviceSpecError(f"device snapshot {str(path)!r} does not exist")
     try:
-        return tomllib.loads(path.read_text(), parse_float=Decimal), path
+        return tomllib.loads(path.read_bytes().decode("utf-8"), parse_float=Decimal), path
     except tomllib.TOMLDecodeError as err:
-        raise DeviceSpecError(f"{path}: not valid TOML: {err}") from err
+        raise DeviceSpecError(f"{path}: not valid TOML: {err}; fix the file") from None
+    except UnicodeDecodeError:
+        raise DeviceSpecError(f"{path}: not a text file (a snapshot is UTF-8 TOML); pass the .toml snapshot") from None
+    except ValueError as err:  # an integer of more than 4300 digits
+        raise DeviceSpecError(f"{path}: a number cannot be read ({str(err)[:120]}); fix the file") from None
+    except OSError as err:
+        raise DeviceSpecError(f"{path}: cannot be read ({err.strerror or err})") from None
 
 
 def energy_scale(spacing_um: float, c6_rad_per_us_um6: float = C6_AQUILA_RAD_PER_US_UM6) -> float:

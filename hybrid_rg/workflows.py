@@ -48,13 +48,15 @@ def run_spec(
     `out`: a second one is refused, naming the holder (utils.locks)."""
     from .olrg.spec import load_spec
     from .utils.locks import hold_lock
+    from .utils.results import check_output_dir
 
     if isinstance(spec, (str, Path)):
         spec_file, spec = spec, load_spec(spec)
     out = Path(out or Path("out") / spec.name)
+    check_output_dir(out)  # before the training: an existing file or an unwritable path fails now, not at the end
     init_from = Path(init_from) if init_from else None
-    if init_from is not None and not (init_from / "checkpoints").is_dir():
-        raise UnusableFile(f"--init-from {init_from}: not a finished run folder (no checkpoints/ inside)")
+    if init_from is not None:
+        _check_init_from(init_from)
     with hold_lock(out / RUN_LOCK, f"the run folder {out}", hint="wait for it to finish, or pass another --out"):
         return _run_locked(spec, out, init_from, spec_file, recompute)
 
@@ -71,6 +73,19 @@ def _run_locked(spec, out: Path, init_from, spec_file, recompute: bool) -> RunOu
     programs = hem_programs(spec, out, points)
     _write_run(spec, out, points, method, programs, seconds, spec_file)
     return RunOutcome(out, points, method, programs, seconds)
+
+
+def _check_init_from(init_from: Path) -> None:
+    """Before anything is written: every trained map of the warm-start run reads (a damaged or crafted file is
+    refused naming it); they are small, one per (K, T)."""
+    from .utils.checkpoints import load_checkpoint
+
+    folder = init_from / "checkpoints"
+    if not folder.is_dir():
+        raise UnusableFile(f"--init-from {init_from}: not a finished run folder (no checkpoints/ inside)")
+    for f in sorted(folder.glob("K*_T*.pt")):
+        if not f.name.endswith(".train.pt"):
+            load_checkpoint(f)
 
 
 def hem_programs(spec, run_dir: Path, points=()) -> list:

@@ -112,6 +112,6 @@ def test_exact_request_errors_are_request_errors():
 
     with pytest.raises(RequestError, match="n = 1"):
         ExactRequest(model="tfim", n=1, times=(0.0,), observables=("zz:0,1",))
-    with pytest.raises(RequestError, match="limited to --n"):
+    with pytest.raises(RequestError, match="--n = 40 sites needs .* GiB of memory"):
         ExactRequest(model="xxz", n=40, times=(0.0,), observables=("zz:0,1",))
     assert issubclass(RequestError, BadInput)

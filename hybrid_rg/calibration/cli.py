@@ -18,6 +18,7 @@ import json
 import sys
 
 from ..errors import BadInput
+from ..utils.argtypes import positive_int
 from ..utils.cli_errors import fail as _fail
 
 ACTIONS = ("start", "resume", "status", "report", "best")
@@ -36,6 +37,11 @@ def cmd_calibrate(args) -> int:
     try:
         cspec = load_campaign(args.spec)
         if args.action in ("start", "resume"):
+            from ..runtime.ledger import check_target
+            from ..utils.results import check_output_dir
+
+            check_output_dir(args.root, "--root")  # before any trial: a campaign runs for minutes to days
+            check_target(_ledger_path(args))
             return _start(cspec, args)
         if args.action == "status":
             from .report import status
@@ -70,7 +76,7 @@ def _start(cspec, args) -> int:
     from .workers import run_workers
 
     limit_torch_threads()
-    workers = args.workers or cspec.storage.workers
+    workers = args.workers if args.workers is not None else cspec.storage.workers
     try:
         outs = run_workers(cspec, root=args.root, ledger_path=_ledger_path(args), workers=workers)
     except BudgetExceeded as err:
@@ -159,7 +165,7 @@ def register(sub) -> None:
         if action in ("start", "resume"):
             a.add_argument(
                 "--workers",
-                type=int,
+                type=positive_int,
                 default=None,
                 help="worker processes (default: storage.workers of the spec; more than 1 needs an RDB storage)",
             )

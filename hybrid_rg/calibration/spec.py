@@ -29,7 +29,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_
 
 from ..errors import SpecError
 from ..utils import specs
-from ..utils.specs import SpecModel
+from ..utils.specs import FileName, SpecModel
 
 BOUND_MODES = ("constraint", "objective", "none")
 SAMPLERS = ("tpe", "random")
@@ -110,7 +110,7 @@ class WarmStartSection(SpecModel):
 class CampaignSpec(SpecModel):
     """A whole campaign spec. `source` is the file it was read from (None when built in Python)."""
 
-    name: str
+    name: FileName  # names the study and its folder
     description: str = ""
     experiment: Path = Field(description="an HEM experiment spec, relative to the campaign spec")
     T: float = Field(gt=0, description="the final time (dimensionless) the campaign calibrates")
@@ -122,13 +122,6 @@ class CampaignSpec(SpecModel):
     storage: StorageSection = Field(default_factory=StorageSection)
     warm_start: WarmStartSection = Field(default_factory=WarmStartSection)
     _source: Path | None = PrivateAttr(default=None)
-
-    @field_validator("name")
-    @classmethod
-    def _study_name(cls, name: str) -> str:
-        if not name or not all(c.isalnum() or c in "-_." for c in name):
-            raise ValueError(f"name = {name!r}; use letters, digits, '-', '_' and '.' (it names the study)")
-        return name
 
     @field_validator("experiment", mode="before")
     @classmethod

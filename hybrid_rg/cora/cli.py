@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from ..errors import BadInput
+from ..utils.argtypes import positive_int
 from ..utils.cli_errors import fail as _fail
 from ..utils.threads import limit_torch_threads as _one_thread
 
@@ -22,8 +22,10 @@ def cmd_fit(args) -> int:
         spec, text = load_spec(args.spec)
     except ValueError as err:
         return _fail(str(err))
+    from ..utils.results import check_output_dir
     from .run import fit_run
 
+    check_output_dir(args.out)  # before the work: a fit takes seconds to hours
     _one_thread()
     try:
         metrics = fit_run(spec, text, args.out)
@@ -38,10 +40,9 @@ def cmd_fit(args) -> int:
 def cmd_sample(args) -> int:
     from pathlib import Path
 
-    if args.n < 1:
-        raise BadInput(f"--n {args.n}: ask for at least one sample")
     import numpy as np
 
+    from ..utils.memory import require_memory
     from ..utils.results import atomic_file
     from .observables import model_energy
     from .run import load_model
@@ -49,6 +50,8 @@ def cmd_sample(args) -> int:
 
     _one_thread()
     model = load_model(args.run_dir)  # UnusableFile (exit 2, one line) from hybrid_rg.cli.main if no model
+    # held at once: the int64 batches, their concatenation (int64) and the uint8 result: 17 bytes per site
+    require_memory(args.n * model.geometry.size(0) * 17, f"--n {args.n} samples", "ask for fewer samples")
     t0 = time.perf_counter()
     x = sample(model, args.n, seed=args.seed)
     seconds = time.perf_counter() - t0
@@ -74,7 +77,7 @@ def register(sub) -> None:
     f.set_defaults(func=cmd_fit)
     s = csub.add_parser("sample", help="draw exact samples from a fitted CORA")
     s.add_argument("run_dir", help="a run dir written by `hybrid-rg cora fit`")
-    s.add_argument("--n", type=int, default=1000, help="number of configurations (>= 1; default: %(default)s)")
+    s.add_argument("--n", type=positive_int, default=1000, help="number of configurations (>= 1; default: %(default)s)")
     s.add_argument(
         "--seed", type=int, default=0, help="sampling seed, recorded in the file name (default: %(default)s)"
     )

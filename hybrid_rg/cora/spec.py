@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, Strict, model_validator
 
+from ..utils.memory import require_memory
 from ..utils.specs import SpecModel, read_toml_text
 from ..utils.specs import parse_spec as _parse
 
@@ -113,6 +114,12 @@ class CoraSpec(SpecModel):
             )
         if e.r_max > d.side // 2:
             raise ValueError(f"eval.r_max = {e.r_max}: use 1…side/2 = {d.side // 2}")
+        # the training and test samples are held at once (one byte per spin, int64 while the chain makes them)
+        require_memory(
+            (d.n_train + d.n_test) * d.side**d.dim * 8,
+            f"data.side = {d.side} with {d.n_train} + {d.n_test} samples",
+            "lower data.side, data.n_train or data.n_test",
+        )
         return self
 
 

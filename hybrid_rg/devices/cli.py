@@ -76,9 +76,13 @@ def cmd_validate(args) -> int:
 
     spec = load_device_spec(args.device)
     try:
-        programs = programs_from_json_data(json.loads(path.read_text()), args.program)  # ours or Braket's IR
-    except (ProgramError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ProgramError(f"{args.program}: {err}") from err  # name the file: the message alone does not
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        why = "not a text file" if isinstance(err, UnicodeDecodeError) else f"not valid JSON ({err})"
+        raise ProgramError(
+            f"{args.program}: {why}; pass a JSON file with a RydbergProgram or a Braket AHS program (or a list)"
+        ) from None
+    programs = programs_from_json_data(data, args.program)  # ours or Braket's IR; errors name the file
     if args.shots is not None and args.shots < 1:
         raise BadInput(f"--shots {args.shots}; give a positive number of shots")
     ok = True

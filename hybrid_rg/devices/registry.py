@@ -94,6 +94,45 @@ def get_device(name: str, **options):
     return device
 
 
+def adapter_options(name: str, options: dict) -> dict:
+    """`options` for adapter `name`, checked against its constructor: an unknown key is refused with the known
+    ones, and a text value (from `--adapter-opt KEY=VALUE`) becomes its default's type (bool, int, or a finite
+    float: a nan delay would leave a task pending for good)."""
+    import inspect
+    import math
+
+    if name not in _DEVICES:
+        raise BadInput(f"no device named {name!r}; known devices: {list(DEVICE_NAMES)}")
+    module, cls, _ = _DEVICES[name]
+    params = {
+        k: p
+        for k, p in inspect.signature(getattr(importlib.import_module(module), cls).__init__).parameters.items()
+        if k != "self" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    }
+    if name == "emulator":
+        params["directory"] = params.pop("results_dir")
+    out = {}
+    for key, value in options.items():
+        if key not in params:
+            raise BadInput(f"--adapter-opt {key}: adapter {name} has no option {key!r}; its options: {sorted(params)}")
+        default = params[key].default
+        kind = type(default) if default not in (None, inspect.Parameter.empty) else None
+        try:
+            if kind is bool and isinstance(value, str):
+                if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                    raise ValueError("write true or false")
+                value = value.lower() in ("true", "1", "yes")
+            elif kind in (int, float) and not isinstance(value, bool):
+                value = kind(value)
+                if not math.isfinite(value):
+                    raise ValueError("write a finite number")
+        except (TypeError, ValueError) as err:
+            why = str(err) if "write" in str(err) else f"write a {kind.__name__}"
+            raise BadInput(f"--adapter-opt {key}={value}: {why} (adapter {name}, default {default!r})") from None
+        out[key] = value
+    return out
+
+
 def device_spec(name: str) -> DeviceSpec:
     """The snapshot a device validates against (quera_aquila for braket_aquila, ...)."""
     if name not in _DEVICES:
@@ -125,4 +164,5 @@ __all__ = [
     "DEVICE_NAMES",
     "ADAPTER_NAMES",
     "TASK_FOLDER_OPTION",
+    "adapter_options",
 ]

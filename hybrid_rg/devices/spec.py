@@ -124,6 +124,13 @@ def spec_from_dict(data: dict, path: str = "<dict>") -> DeviceSpec:
         raise DeviceSpecError(
             f"{path}: snapshot lacks the field {err}; every snapshot has name, kind, source and date"
         ) from err
+    except DeviceSpecError:
+        raise
+    except (ValueError, TypeError, AttributeError, ArithmeticError) as err:  # a field of the wrong type
+        raise DeviceSpecError(
+            f"{path}: not a usable device snapshot ({type(err).__name__}: {str(err)[:120]}); fix the file or pass a "
+            f"snapshot listed by 'hybrid-rg devices'"
+        ) from None
 
 
 def load_device_spec(name_or_path: str | Path) -> DeviceSpec:

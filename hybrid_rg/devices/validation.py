@@ -14,6 +14,7 @@ device, and nothing of the batch runs (`ValidationError` carries every report).
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Sequence
@@ -65,12 +66,14 @@ class ValidationError(BadInput):
 
     def __init__(self, reports: Sequence[ValidationReport], message: str | None = None):
         self.reports = list(reports)
-        super().__init__(
+        text = (
             message
             or f"{len(self.reports)} program(s) of the batch are invalid for "
             f"{self.reports[0].device if self.reports else '?'}; nothing was run\n"
             + "\n".join(str(r) for r in self.reports)
         )
+        # one line (the command line prints errors as one line): a report's "\n  - violation" items become "; "
+        super().__init__(re.sub(r"\s*\n\s*-\s*", "; ", text).replace("\n", " | "))
 
 
 def _off_grid(x: Decimal, res: Decimal) -> bool:

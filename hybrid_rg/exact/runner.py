@@ -17,9 +17,10 @@ from pydantic import Field, Strict, ValidationError, model_validator
 from ..errors import BadInput
 from ..operators import lattice
 from ..operators.observables import ObservableSpec, parse_observables
+from ..utils.memory import require_memory
 from ..utils.specs import SpecModel, describe
 from .free_fermions import GroundState, TFIMFreeFermions, ZeroState
-from .krylov import MAX_KRYLOV_SITES, evolve, ground_state, product_state
+from .krylov import evolve, ground_state, product_state, require_krylov_memory
 
 MODELS = ("tfim", "xxz")
 INITIAL_STATES = ("zero", "neel", "ground")
@@ -61,10 +62,15 @@ class ExactRequest(SpecModel):
             raise ValueError("no observable given; add e.g. --observable zz:0,1")
         self.specs  # noqa: B018 (the property parses them): a bad label or site fails here
         method = self._choose_method()
-        if method == "krylov" and self.n > MAX_KRYLOV_SITES:
-            why = "" if self.method == "krylov" else " (free fermions cannot do this model/observable/state)"
-            raise ValueError(
-                f"n = {self.n}: exact state-vector evolution is limited to --n {MAX_KRYLOV_SITES} on this machine{why}"
+        # sizes are refused from the memory they need, before anything is built (hybrid_rg.utils.memory)
+        if method == "krylov":
+            two_time = sum(s.two_time for s in self.specs)
+            require_krylov_memory(self.n, self.n + 1, 1 + two_time, option="--n")
+        else:  # free fermions: a few (2n)×(2n) float64 matrices (the Majorana correlation matrix and its propagator)
+            require_memory(
+                3 * (2 * self.n) ** 2 * 8,
+                f"the free-fermion solver at --n {self.n}",
+                "lower --n (it needs ~ n² memory)",
             )
         return self
 

@@ -17,17 +17,20 @@ import time
 from pathlib import Path
 
 from ..errors import UnusableFile
+from ..utils.argtypes import finite_float, nonneg_int
 from ..utils.cli_errors import fail as _fail
 from ..utils.threads import limit_torch_threads as _threads
 
 
 def cmd_run(args) -> int:
+    from ..utils.results import check_output_dir
     from .experiments import load_spec, run, write
 
     try:
         spec = load_spec(args.spec)
     except ValueError as err:
         return _fail(str(err))
+    check_output_dir(args.out)  # before the work: a run takes seconds to hours
     _threads()
     t0 = time.perf_counter()
     try:
@@ -128,8 +131,11 @@ def register(sub) -> None:
         help="student geometry: 'consistent' (student at the teacher's corners) or 'authors' (the "
         "published code's, turned by 45°); default: %(default)s",
     )
-    f.add_argument("--j0", type=float, default=0.8, help="Newton's start on the A1 axis (default: %(default)s)")
+    f.add_argument("--j0", type=finite_float, default=0.8, help="Newton's start on the A1 axis (default: %(default)s)")
     f.add_argument(
-        "--pre-steps", type=int, default=0, help="exact RG steps from the start before Newton (default: %(default)s)"
+        "--pre-steps",
+        type=nonneg_int,
+        default=0,
+        help="exact RG steps from the start before Newton (default: %(default)s)",
     )
     f.set_defaults(func=cmd_fixed_point)

@@ -85,7 +85,18 @@ class MLRGSpec(SpecModel):
             raise ValueError(f"schemes is read by figure = 'critical' only; remove it for {self.figure}")
         if len(set(self.schemes)) != len(self.schemes):
             raise ValueError(f"schemes = {self.schemes} lists a scheme twice; list each once")
+        self._fits_in_memory()
         return self
+
+    def _fits_in_memory(self) -> None:
+        """A training batch holds, per teacher, the exact distribution over the 2^(4·dim) visible configurations
+        (probabilities, logs and their gradients: four float64 arrays), and in CD mode its Gibbs samples too."""
+        from ..utils.memory import require_memory
+        from .irreps import Rep
+
+        spins = max(4 * Rep.parse(r).dim for r in self.reps)
+        per_teacher = 4 * 8 * 2**spins + (2 * 8 * self.samples * spins if self.train_mode == "cd" else 0)
+        require_memory(self.batch * per_teacher, f"batch = {self.batch} (teachers per iteration)", "lower batch")
 
     @property
     def geometry_list(self) -> list[str]:

@@ -32,7 +32,7 @@ from ..errors import SpecError
 from ..exact.krylov import MAX_KRYLOV_SITES
 from ..operators import parse_observables
 from ..utils import specs
-from ..utils.specs import SpecModel
+from ..utils.specs import FileName, SpecModel
 from ..utils.timegrid import parse_time_grid
 
 __all__ = [
@@ -250,7 +250,7 @@ class ExperimentSpec(SpecModel):
     # beside the results, and [reference] gives the exact column, which every run computes afresh.
     non_result_fields = frozenset({"name", "description", "paper", "reference"})
 
-    name: str
+    name: FileName  # out/<name>: no path separators
     description: str = ""
     target: TargetSpec
     times: TimesSpec = Field(default_factory=TimesSpec)

@@ -175,8 +175,10 @@ class RydbergProgram:
 
     @classmethod
     def from_dict(cls, d: dict) -> "RydbergProgram":
-        if d.get("format") != "hybrid-rg.rydberg-program/1":
-            raise ProgramError(f"not a hybrid-rg Rydberg program (format = {d.get('format')!r})")
+        if not isinstance(d, dict) or d.get("format") != "hybrid-rg.rydberg-program/1":
+            shown = d.get("format") if isinstance(d, dict) else type(d).__name__
+            raise ProgramError(f"not a hybrid-rg Rydberg program (format = {shown!r})")
+        _check_wire(d)
         try:
             return cls(
                 tuple(tuple(p) for p in d["positions_um"]),
@@ -205,6 +207,52 @@ class RydbergProgram:
         d = self.to_dict()
         d.pop("metadata")
         return hashlib.sha256(json.dumps(d, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _check_wire(d: dict) -> None:
+    """The JSON form checked field by field (the one spec layer, strict): a string where a number belongs, a list
+    where a table belongs or an unknown key (a typo that would drop a waveform) is a ProgramError naming the
+    field."""
+    from pydantic import ValidationError
+
+    from ..utils.specs import describe
+
+    try:
+        _ProgramWire.model_validate(d)
+    except ValidationError as err:
+        raise ProgramError(describe(err, _ProgramWire) + "; fix the program file") from None
+
+
+def _wire_models():
+    from typing import Annotated, Literal
+
+    from pydantic import Field
+
+    from ..utils.specs import SpecModel
+
+    class WaveformWire(SpecModel):
+        times_us: list[float]
+        values: list[float]
+        interpolation: Literal["linear", "constant"] = "linear"
+
+    class LocalDetuningWire(SpecModel):
+        pattern: list[float]
+        magnitude: WaveformWire
+
+    class ProgramWire(SpecModel):
+        format: Literal["hybrid-rg.rydberg-program/1"]
+        positions_um: list[Annotated[list[float], Field(min_length=2, max_length=2)]]
+        amplitude: WaveformWire
+        detuning: WaveformWire
+        phase: WaveformWire
+        local_detuning: LocalDetuningWire | None = None
+        c6_rad_per_us_um6: float = C6_AQUILA_RAD_PER_US_UM6
+        metadata: dict[str, str | int | float | bool | None] = {}
+
+    return ProgramWire
+
+
+_ProgramWire = _wire_models()
 
 
 __all__ = ["Waveform", "LocalDetuning", "RydbergProgram", "ProgramError", "chain_positions"]

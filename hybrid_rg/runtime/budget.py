@@ -63,6 +63,19 @@ def spent(conn, campaign: str | None = None, device: str | None = None, day: str
     )
 
 
+def precheck(campaign: str, device: str, new_usd: float, caps: dict) -> None:
+    """Before the ledger is opened: a cap given with the request that this batch alone passes (nothing spent can
+    make it fit) is refused at once, so a refusal leaves no ledger behind. `check` does the full test later."""
+    for flag, limit in caps.items():
+        if limit is not None and new_usd > limit + 1e-9:
+            scope = {"--budget-usd": f"campaign {campaign!r}", "--device-daily-usd": f"device {device!r} per day"}
+            raise BudgetExceeded(
+                f"refused: the budget for {scope.get(flag, 'all devices per day')} is ${limit:.2f} and this batch "
+                f"alone needs ${new_usd:.2f}. Nothing was submitted. Raise the cap with {flag}, or submit fewer "
+                f"tasks or shots"
+            )
+
+
 def check(conn, campaign: str, device: str, day: str, new_usd: float) -> None:
     """Raise BudgetExceeded if adding `new_usd` passes any cap; call inside the intent's write transaction."""
     if new_usd <= 0:

@@ -22,6 +22,7 @@ import argparse
 import json
 
 from ..errors import BadInput
+from ..utils.argtypes import entry_id, label, nonneg_float, nonneg_int, positive_float, positive_int, usd
 
 SPEC_HELP = (
     "what to run: a finished run folder of 'hybrid-rg run' (its programs/programs.json), a JSON file with one "
@@ -45,10 +46,11 @@ def _options(pairs) -> dict:
     return out
 
 
-def _ledger(args, readonly=False):
+def _ledger(args, readonly=False, create=False):
+    """The ledger of --ledger; only `submit` creates a missing one (status, collect, rerun and ls refuse it)."""
     from .ledger import Ledger
 
-    return Ledger(args.ledger, readonly=readonly, create=not readonly)
+    return Ledger(args.ledger, readonly=readonly, create=create)
 
 
 def _selected(args, ledger, pending_only=False):
@@ -82,11 +84,13 @@ def _table(entries, errors=None) -> None:
 
 
 def cmd_dry_run(args) -> int:
+    from ..utils.results import check_output_dir
     from .dryrun import dry_run
     from .programs import load_programs
 
-    programs = load_programs(args.spec, args.run_dir, args.train)
     out = args.out or f"out/dry-run-{args.device}"
+    check_output_dir(out)
+    programs = load_programs(args.spec, args.run_dir, args.train)
     r = dry_run(
         programs,
         args.device,
@@ -119,9 +123,11 @@ def cmd_dry_run(args) -> int:
 
 
 def cmd_submit(args) -> int:
+    from .ledger import check_target
     from .programs import load_programs
-    from .submit import SubmitRequest, submit
+    from .submit import SubmitRequest, prepare, submit
 
+    check_target(args.ledger)  # a folder or an unwritable path: refused before anything else
     req = SubmitRequest(
         tuple(load_programs(args.spec, args.run_dir, args.train)),
         args.device,
@@ -136,8 +142,9 @@ def cmd_submit(args) -> int:
         args.device_daily_usd,
         args.daily_usd,
     )
-    with _ledger(args) as ledger:
-        out = submit(ledger, req)
+    prepared = prepare(req)  # every check that needs no ledger: a refusal creates no file
+    with _ledger(args, create=True) as ledger:
+        out = submit(ledger, req, prepared=prepared)
     _table(out.entries)
     print(
         f"batch {out.batch}: {out.submitted} submitted, {out.reattached} already submitted (reattached), "
@@ -194,8 +201,6 @@ def cmd_status(args) -> int:
 
 
 def cmd_collect(args) -> int:
-    if args.timeout_s < 0 or args.poll_interval_s <= 0:
-        raise BadInput(f"--timeout-s {args.timeout_s} must be >= 0 and --poll-interval-s {args.poll_interval_s} > 0")
     return _poll(args, args.timeout_s, args.poll_interval_s)
 
 
@@ -240,15 +245,16 @@ LEDGER_HELP = "ledger: a SQLite file or a postgresql+psycopg2:// URL without pas
 
 
 def _selectors(p) -> None:
-    p.add_argument("ids", nargs="*", type=int, help="ledger entry ids (default: every entry the filters select)")
+    p.add_argument("ids", nargs="*", type=entry_id, help="ledger entry ids (default: every entry the filters select)")
     p.add_argument(
         "--tag",
         action="append",
+        type=label,
         default=None,
         help="entries with this tag (repeatable: all must match; default: any tag)",
     )
-    p.add_argument("--batch", default=None, help="entries of this batch (default: any batch)")
-    p.add_argument("--campaign", default=None, help="entries of this campaign (default: any campaign)")
+    p.add_argument("--batch", type=label, default=None, help="entries of this batch (default: any batch)")
+    p.add_argument("--campaign", type=label, default=None, help="entries of this campaign (default: any campaign)")
     p.add_argument("--ledger", default=None, help=LEDGER_HELP)
 
 
@@ -276,10 +282,13 @@ def register(sub) -> None:
     d.add_argument("spec", help=SPEC_HELP)
     d.add_argument("--device", required=True, help=DEVICE_HELP)
     d.add_argument(
-        "--shots", type=int, default=100, help="shots per program (>= 2 for error bars; default: %(default)s)"
+        "--shots", type=positive_int, default=100, help="shots per program (>= 2 for error bars; default: %(default)s)"
     )
     d.add_argument(
-        "--seed", type=int, default=0, help="batch seed (task seeds derive from it, as in submit; default: %(default)s)"
+        "--seed",
+        type=nonneg_int,
+        default=0,
+        help="batch seed (task seeds derive from it, as in submit; default: %(default)s)",
     )
     d.add_argument("--out", default=None, help="report folder (default: out/dry-run-DEVICE)")
     d.add_argument(
@@ -309,22 +318,26 @@ def register(sub) -> None:
         metavar="KEY=VALUE",
         help="adapter option, repeatable (recorded in the ledger, so never credentials; default: none)",
     )
-    s.add_argument("--shots", type=int, default=100, help="shots per program (default: %(default)s)")
+    s.add_argument("--shots", type=positive_int, default=100, help="shots per program (default: %(default)s)")
     s.add_argument(
-        "--seed", type=int, default=0, help="batch seed; task k gets a seed derived from it (default: %(default)s)"
+        "--seed",
+        type=nonneg_int,
+        default=0,
+        help="batch seed; task k gets a seed derived from it (default: %(default)s)",
     )
     s.add_argument(
         "--campaign",
+        type=label,
         default="default",
         help="campaign the entries and the --budget-usd cap belong to (default: %(default)s)",
     )
-    s.add_argument("--batch", default=None, help="batch name (default: derived from the request)")
-    s.add_argument("--tag", action="append", default=None, help="tag for the entries (repeatable; default: none)")
-    s.add_argument("--budget-usd", type=float, default=None, help="cap for the whole campaign (default: none)")
+    s.add_argument("--batch", type=label, default=None, help="batch name (default: derived from the request)")
     s.add_argument(
-        "--device-daily-usd", type=float, default=None, help="cap for this device per UTC day (default: none)"
+        "--tag", action="append", type=label, default=None, help="tag for the entries (repeatable; default: none)"
     )
-    s.add_argument("--daily-usd", type=float, default=None, help="cap for all devices per UTC day (default: none)")
+    s.add_argument("--budget-usd", type=usd, default=None, help="cap for the whole campaign (default: none)")
+    s.add_argument("--device-daily-usd", type=usd, default=None, help="cap for this device per UTC day (default: none)")
+    s.add_argument("--daily-usd", type=usd, default=None, help="cap for all devices per UTC day (default: none)")
     s.add_argument("--ledger", default=None, help=LEDGER_HELP)
     _run_options(s)
     s.set_defaults(func=cmd_submit)
@@ -335,8 +348,10 @@ def register(sub) -> None:
 
     c = sub.add_parser("collect", help="poll until ledger entries finish (bounded, resumable); store results")
     _selectors(c)
-    c.add_argument("--timeout-s", type=float, default=60.0, help="stop polling after this many seconds (default 60)")
-    c.add_argument("--poll-interval-s", type=float, default=5.0, help="seconds between polls (default 5)")
+    c.add_argument(
+        "--timeout-s", type=nonneg_float, default=60.0, help="stop polling after this many seconds (default 60)"
+    )
+    c.add_argument("--poll-interval-s", type=positive_float, default=5.0, help="seconds between polls (default 5)")
     c.set_defaults(func=cmd_collect)
 
     ls = sub.add_parser("ls", help="list ledger entries (reads the ledger only)")
@@ -345,7 +360,7 @@ def register(sub) -> None:
     ls.set_defaults(func=cmd_ls)
 
     r = sub.add_parser("rerun", help="repeat a simulator entry and check it matches bit for bit")
-    r.add_argument("id", type=int, help="ledger entry id (see 'hybrid-rg ls')")
+    r.add_argument("id", type=entry_id, help="ledger entry id (see 'hybrid-rg ls')")
     r.add_argument("--ledger", default=None, help=LEDGER_HELP)
     r.set_defaults(func=cmd_rerun)
 

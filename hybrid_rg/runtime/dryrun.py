@@ -30,6 +30,7 @@ from ..devices.registry import estimate_cost_usd, get_device, with_task_folder
 from ..devices.spec import load_device_spec
 from ..devices.validation import validate_batch
 from ..errors import BadInput
+from ..utils.memory import require_memory
 from .idempotency import task_seed
 from .observables import summary
 
@@ -133,6 +134,11 @@ def dry_run(
     programs = list(as_programs(programs))  # Braket AHS programs are accepted as they are
     spec = load_device_spec(device)
     model, noise_note = _noise_model(spec, noise)
+    if model is not None:
+        # the noise model draws three float64 numbers per atom and shot at once (devices.noise.simulate); a
+        # noise-free run draws its counts from one multinomial, whose memory does not grow with the shots
+        atoms = max((p.n_atoms for p in programs), default=0)
+        require_memory(shots * atoms * 24, f"--shots {shots} through the noise model ({atoms} atoms)", "lower --shots")
     reports = validate_batch(programs, spec, shots)
     per_task = estimate_cost_usd(spec, 1, shots)
     seeds = [task_seed(seed, k) for k in range(len(programs))]

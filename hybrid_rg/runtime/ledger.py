@@ -80,6 +80,21 @@ def for_update(conn) -> str:
     return " FOR UPDATE" if getattr(conn, "dialect", "sqlite") == "postgresql" else ""
 
 
+def check_target(target=None, option: str = "--ledger") -> None:
+    """Before any work: refuse a ledger path that is a folder, or that cannot be created where it points (its
+    nearest existing folder is not writable). Creates nothing; a URL is checked when it is opened."""
+    from ..utils.results import check_output_dir
+
+    chosen = target if target is not None else default_path()
+    if is_url(chosen):
+        return
+    path = Path(chosen)
+    if path.is_dir():
+        raise LedgerError(f"{option} {path} is a folder; pass a file path, e.g. {path / 'ledger.sqlite'}")
+    if not path.exists():
+        check_output_dir(path.parent, f"{option} {path}: the folder")
+
+
 def _check_header(path: Path) -> None:
     with open(path, "rb") as fh:
         head = fh.read(100)

@@ -22,7 +22,14 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
-from ..devices.registry import default_adapter, estimate_cost_usd, get_device, with_task_folder
+from ..devices.registry import (
+    TASK_FOLDER_OPTION,
+    adapter_options,
+    default_adapter,
+    estimate_cost_usd,
+    get_device,
+    with_task_folder,
+)
 from ..devices.spec import load_device_spec
 from ..devices.validation import ValidationError, validate_batch
 from ..errors import BadInput, NotFinished
@@ -69,10 +76,18 @@ class SubmitOutcome:
 
 
 def _check_request(req: SubmitRequest) -> None:
+    from ..utils.argtypes import check_label
+
     if not req.programs:
         raise BadInput("the batch is empty; pass at least one program")
     if int(req.shots) < 1:
         raise BadInput(f"shots = {req.shots}; must be >= 1")
+    for what, text in [("campaign", req.campaign), ("batch", req.batch), *(("tag", t) for t in req.tags)]:
+        if text is not None:
+            check_label(text, what)  # stored and printed by `ls`: no terminal escapes, bidi marks or newlines
+    for flag, value in _caps(req).items():
+        if value is not None and not (0 <= value < float("inf")):
+            raise BadInput(f"{flag} {value}: a budget cap is a finite number >= 0")
     bad = [k for k in req.adapter_options if SECRET_OPTION.search(k)]
     if bad:
         raise BadInput(
@@ -81,13 +96,30 @@ def _check_request(req: SubmitRequest) -> None:
         )
 
 
-def submit(ledger: Ledger, req: SubmitRequest, device=None) -> SubmitOutcome:
+@dataclass(frozen=True)
+class Prepared:
+    """A request checked in full, before any file is opened: what `submit` then writes and sends."""
+
+    req: SubmitRequest
+    spec: object
+    adapter: str
+    device: object
+    digests: list
+    batch: str
+    per_task_usd: float
+    day: str
+    seeds: list
+    keys: list
+
+
+def prepare(req: SubmitRequest, device=None) -> Prepared:
+    """Everything that can refuse a request without the ledger: programs, shots, tags, options, the device
+    snapshot and its limits, credentials, the provider's reachability and the caps given with the request. Writes
+    nothing, so a refusal leaves no ledger and no provider folder behind."""
     from ..devices.byo import as_programs
 
     req = replace(req, programs=as_programs(req.programs))  # Braket AHS programs are accepted as they are
     _check_request(req)
-    from ..utils.provenance import provenance
-
     spec = load_device_spec(req.device)
     reports = validate_batch(req.programs, spec, req.shots)
     bad = [f"program {k}: {r}" for k, r in enumerate(reports) if not r.ok]
@@ -98,14 +130,38 @@ def submit(ledger: Ledger, req: SubmitRequest, device=None) -> SubmitOutcome:
             f"submitted): " + " | ".join(bad),
         )
     adapter = req.adapter or default_adapter(spec)
-    if device is None:  # a local simulator keeps its tasks beside the ledger (not recorded: they move with it)
-        device = get_device(adapter, **with_task_folder(adapter, req.adapter_options, ledger.tasks_dir))
     digests = [p.digest() for p in req.programs]
     batch = req.batch or batch_id(req.campaign, spec.name, adapter, req.shots, req.seed, digests)
     per_task_usd = estimate_cost_usd(spec, 1, req.shots)
+    budget.precheck(req.campaign, spec.name, per_task_usd * len(digests), _caps(req))
+    options = adapter_options(adapter, req.adapter_options)  # an unknown or malformed option is refused here
+    if device is None and adapter not in TASK_FOLDER_OPTION:  # a local simulator is made in submit (its folder)
+        device = get_device(adapter, **options)
+        check = getattr(device, "check_reachable", None)
+        if check is not None:
+            check()  # a cloud provider: one short call, so a dead network fails here and not after the intents
     day = datetime.now(timezone.utc).date().isoformat()
     seeds = [task_seed(req.seed, k) for k in range(len(req.programs))]
     keys = [intent_key(batch, k, d, req.shots, s) for k, (d, s) in enumerate(zip(digests, seeds))]
+    return Prepared(req, spec, adapter, device, digests, batch, per_task_usd, day, seeds, keys)
+
+
+def _caps(req: SubmitRequest) -> dict:
+    return {"--budget-usd": req.budget_usd, "--device-daily-usd": req.device_daily_usd, "--daily-usd": req.daily_usd}
+
+
+def submit(ledger: Ledger, req: SubmitRequest, device=None, prepared: Prepared | None = None) -> SubmitOutcome:
+    """Submit `req` through `ledger` (module docstring); `prepared`: the result of `prepare(req)` when the caller
+    checked the request before opening the ledger."""
+    from ..utils.provenance import provenance
+
+    p = prepared if prepared is not None else prepare(req, device)
+    req, spec, adapter, device, digests = p.req, p.spec, p.adapter, p.device, p.digests
+    if device is None:  # a local simulator keeps its tasks beside the ledger (not recorded: they move with it)
+        device = get_device(
+            adapter, **with_task_folder(adapter, adapter_options(adapter, req.adapter_options), ledger.tasks_dir)
+        )
+    batch, per_task_usd, day, seeds, keys = p.batch, p.per_task_usd, p.day, p.seeds, p.keys
     prov = provenance(
         inputs={
             "device": spec.name,

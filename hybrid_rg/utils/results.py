@@ -73,6 +73,33 @@ def remove_stale_temporaries(folder: Path, prefix: str) -> list[Path]:
     return removed
 
 
+def check_output_dir(target: str | os.PathLike, option: str = "--out") -> Path:
+    """Refuse, before any computation, an output folder that `atomic_dir` could not fill: an existing file, or a
+    path whose nearest existing parent is not a writable folder. Creates nothing."""
+    from ..errors import UnusableFile
+
+    target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise UnusableFile(
+            f"{option} {target} is an existing file, not a folder; pass a folder path (or move the file)"
+        )
+    parent = target
+    while not parent.exists():
+        if parent == parent.parent:
+            break
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UnusableFile(f"{option} {target}: {parent} is a file, not a folder; pass a path under a folder")
+    try:  # the one reliable test (permissions, read-only mounts, /proc): a nameless file (O_TMPFILE), gone at once
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as err:
+        raise UnusableFile(
+            f"{option} {target} cannot be written ({parent}: {err.strerror or err}); pass a folder you can write to"
+        ) from None
+    return target
+
+
 @contextmanager
 def atomic_dir(target: str | os.PathLike):
     """Yield a temporary folder; on success its entries replace/join those of `target` (a subfolder replaces the

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from ..errors import SpecError
 
@@ -111,6 +112,10 @@ def read_toml_text(path: str | Path, example: str = "") -> tuple[dict, str]:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as err:
         raise SpecError(f"{path}: not valid TOML ({err}); fix the file") from None
+    except ValueError:  # an integer of more than 4300 digits (Python's int-string limit): name its field
+        line = next((ln for ln in text.splitlines() if re.search(r"\d{4000}", ln)), "")
+        key = line.split("=")[0].strip() or "a value"
+        raise SpecError(f"{path}: {key} = an integer of more than 4000 digits; fix the value") from None
 
 
 def read_toml(path: str | Path, example: str = "") -> dict:
@@ -173,7 +178,7 @@ def describe(err: ValidationError, model: type[BaseModel] | None = None, source:
     elif kind == "missing":
         text = f"{where}: required field missing"
     else:
-        text = f"{where} = {first.get('input')!r}: {msg[:1].lower() + msg[1:]}"
+        text = f"{where} = {_shown(first.get('input'))}: {msg[:1].lower() + msg[1:]}"
     fix = _FIXES.get(kind)
     if fix:
         text += f" ({fix})"
@@ -185,6 +190,31 @@ def describe(err: ValidationError, model: type[BaseModel] | None = None, source:
     if more:
         text += f" [and {more} more problem{'s' if more > 1 else ''}]"
     return f"{source}: {text}" if source else text
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    """repr(value), shortened: a spec value can be a 5000-digit integer (whose repr Python refuses) or a long list."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+    try:
+        text = repr(value)
+    except ValueError:
+        return f"a {type(value).__name__}"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def check_file_name(name: str, field: str = "name") -> str:
+    """A name that becomes a file or folder name (a run's out/<name>, a study): letters, digits, '-', '_', '.', not
+    starting with '.', so it can neither leave its folder ('../x', 'a/b') nor hide; ValueError otherwise."""
+    if not name or name.startswith(".") or not all(c.isalnum() or c in "-_." for c in name):
+        raise ValueError(
+            f"{field} = {_shown(name)}; use letters, digits, '-', '_' and '.' (not first): it names a folder, and "
+            f"path separators would write outside it"
+        )
+    return name
+
+
+FileName = Annotated[str, AfterValidator(check_file_name)]
 
 
 def _allowed_here(model: type[BaseModel], loc: tuple) -> list[str]:

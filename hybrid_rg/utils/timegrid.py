@@ -7,6 +7,11 @@ import math
 import numpy as np
 
 from ..errors import BadInput
+from .memory import require_memory
+
+# What each time of a grid costs a run at least: the grid itself, the request's copy, one complex value per
+# observable kept as a Python object while stepping and as an array at the end.
+BYTES_PER_TIME = 96
 
 
 class TimeGridError(BadInput):
@@ -24,11 +29,14 @@ def parse_time_grid(text: str) -> np.ndarray:
             start, stop, num = float(parts[0]), float(parts[1]), int(parts[2])
             if num < 1:
                 raise TimeGridError(f"times '{text}': NUM must be >= 1")
+            if not (math.isfinite(start) and math.isfinite(stop)):  # before linspace, which would warn
+                raise TimeGridError(f"times '{text}': START and STOP must be finite numbers; {hint}")
+            require_memory(num * BYTES_PER_TIME, f"times '{text}' ({num} times)", "ask for fewer times (NUM)")
             times = np.linspace(start, stop, num)
         else:
             times = np.array([float(x) for x in text.split(",")])
     except ValueError as err:
-        if isinstance(err, TimeGridError):
+        if isinstance(err, BadInput):  # ours (a malformed grid, or one too large for memory): already one line
             raise
         raise TimeGridError(f"times '{text}' is not understood; {hint}") from None
     return check_times(times)
@@ -39,7 +47,8 @@ def check_times(times) -> np.ndarray:
     if times.ndim != 1 or times.size == 0:
         raise TimeGridError("times must be a non-empty 1-D list")
     if not np.all(np.isfinite(times)):
-        raise TimeGridError("times contain NaN or infinity")
+        bad = [float(x) for x in times[~np.isfinite(times)][:3]]
+        raise TimeGridError(f"times contain {bad} (NaN or infinity); give finite times >= 0")
     if np.any(times < 0):
         raise TimeGridError(f"times must be >= 0 (evolution starts at t = 0), got {times.min()}")
     if np.any(np.diff(times) < 0):

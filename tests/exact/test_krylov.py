@@ -91,6 +91,7 @@ def test_olrg_benchmark_table_at_n10(solver):
     assert np.abs(vals - np.array(OLRG_TABLE_N10)).max() < 1e-6
 
 
-def test_refuses_sizes_that_do_not_fit():
-    with pytest.raises(ValueError, match="free-fermion"):
+def test_refuses_sizes_that_do_not_fit(monkeypatch):
+    monkeypatch.setenv("HYBRID_RG_MEMORY_LIMIT_GIB", "8")  # N = 23 needs ~12 GiB: refused before any allocation
+    with pytest.raises(ValueError, match="23 sites needs .* GiB.*free-fermion"):
         evolve(xxz(23), np.zeros(1), [0.0])

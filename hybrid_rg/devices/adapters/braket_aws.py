@@ -122,6 +122,36 @@ class BraketAwsDevice:
             raise translate_aws_error(err, arn) from err
         self._device = None
 
+    def check_reachable(self, timeout_s: float = 5.0) -> None:
+        """One GetDevice call with a short timeout and no retries, before anything is written: a machine without
+        network (or with the endpoint blocked) gets one line at once, instead of botocore's retries and a traceback
+        after the ledger holds an intent. Credentials Braket rejects are reported the same way."""
+        from botocore.config import Config
+        from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+        from botocore.exceptions import ConnectionError as BotoConnectionError
+
+        from ...errors import DeviceError
+
+        config = Config(connect_timeout=timeout_s, read_timeout=timeout_s, retries={"max_attempts": 1})
+        try:
+            client = self.aws_session.boto_session.client("braket", config=config)
+            client.get_device(deviceArn=self.arn)
+        except (BotoConnectionError, HTTPClientError) as err:
+            raise DeviceError(
+                f"cannot reach Amazon Braket for {self.arn} ({type(err).__name__}: {str(err)[:160]}); check the "
+                f"network or proxy and run the same command again (nothing was submitted or written)"
+            ) from None
+        except ClientError as err:
+            raise DeviceError(
+                f"Amazon Braket refused the request for {self.arn} ({str(err)[:200]}); check the AWS credentials and "
+                f"their permissions (nothing was submitted or written)"
+            ) from None
+        except BotoCoreError as err:
+            translated = translate_aws_error(err, self.arn)
+            if translated is err:
+                raise DeviceError(f"Amazon Braket for {self.arn}: {type(err).__name__}: {str(err)[:200]}") from None
+            raise translated from None
+
     @property
     def device(self):
         """The `AwsDevice` (GetDevice on first use: creating a task does not need it)."""

@@ -169,12 +169,22 @@ class IbmRuntimeDevice:
             ibm_account(channel)  # offline check; raises CredentialsMissing
             from qiskit_ibm_runtime import QiskitRuntimeService
 
-            self._service = QiskitRuntimeService(channel=channel) if channel else QiskitRuntimeService()
-            backend = (
-                self._service.backend(backend_name)
-                if backend_name
-                else self._service.least_busy(operational=True, simulator=False)
-            )
+            try:  # the first network calls: a dead network or a refused token is one line, not chained tracebacks
+                self._service = QiskitRuntimeService(channel=channel) if channel else QiskitRuntimeService()
+                backend = (
+                    self._service.backend(backend_name)
+                    if backend_name
+                    else self._service.least_busy(operational=True, simulator=False)
+                )
+            except Exception as err:  # noqa: BLE001 (requests, qiskit-ibm-runtime and HTTP errors alike)
+                from ...errors import DeviceError
+
+                first = str(err).splitlines()[0][:160] if str(err) else ""
+                raise DeviceError(
+                    f"cannot reach IBM Quantum ({type(err).__name__}: {first}"
+                    f"); check the network, QISKIT_IBM_TOKEN and QISKIT_IBM_INSTANCE, and run the same command again "
+                    f"(nothing was submitted or written)"
+                ) from None
         self.backend = backend
 
     def run(self, programs, shots: int, seed: int | None = None):
