@@ -148,6 +148,12 @@ def test_journey_core_in_fresh_processes(tmp_path):
 @pytest.mark.slow
 def test_journey_with_calibration(tmp_path):
     hrg = _core(tmp_path)
+    # --train: the spec's run is trained where asked, saying so first, then used
+    out = hrg("dry-run", "tiny_hem.toml", "--train", "--run-dir", "trained", "--device", "emulator", "--out", "dry3")
+    assert "training tiny_hem.toml into trained first: 2 of 2 points" in out and "1 valid" not in out
+    assert (tmp_path / "trained" / "programs" / "programs.json").is_file() and (
+        tmp_path / "dry3" / "report.md"
+    ).is_file()
     campaign = tomllib.loads((ROOT / "calibration" / "hem_emulator.toml").read_text())
     campaign["experiment"] = str(tmp_path / "run")  # the finished run folder stands for its spec
     campaign["budget"].update(n_trials=3, batch_size=3)
