@@ -150,7 +150,7 @@ def test_journey_with_calibration(tmp_path):
     hrg = _core(tmp_path)
     # --train: the spec's run is trained where asked, saying so first, then used
     out = hrg("dry-run", "tiny_hem.toml", "--train", "--run-dir", "trained", "--device", "emulator", "--out", "dry3")
-    assert "training tiny_hem.toml into trained first: 2 of 2 points" in out and "1 valid" not in out
+    assert "training tiny_hem.toml into trained first: 2 of 2 points" in out and "2 valid, 0 invalid" in out
     assert (tmp_path / "trained" / "programs" / "programs.json").is_file() and (
         tmp_path / "dry3" / "report.md"
     ).is_file()

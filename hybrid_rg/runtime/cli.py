@@ -31,7 +31,10 @@ SPEC_HELP = (
     "program or a list, or an HEM experiment spec (.toml) whose run is finished (see --run-dir, --train)"
 )
 LEDGER_HELP = "ledger file (default $HYBRID_RG_LEDGER, else ~/.local/share/hybrid-rg/ledger.sqlite)"
-DEVICE_HELP = "device snapshot: a name listed by 'hybrid-rg devices' (e.g. quera_aquila) or a path to a .toml"
+DEVICE_HELP = (
+    "a name 'hybrid-rg devices' lists (quera_aquila, its alias braket_aquila, emulator, …) or a path to a snapshot "
+    ".toml (required: no default)"
+)
 
 # Errors are raised, not printed: hybrid_rg.cli.main turns every hybrid_rg.errors class into one line on stderr and
 # its exit status (2 bad input / unusable ledger, 3 budget refusal, 4 not finished), so these functions only
