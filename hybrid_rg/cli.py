@@ -154,7 +154,12 @@ def cmd_run(args) -> int:
         rel = "" if p.exact is None else f"{p.error / max(abs(p.exact), 1e-300):10.2e}"
         ex = "" if p.exact is None else f"{p.exact:12.8f}"
         print(f"{p.order:2d} {p.T:6.3f} {p.prediction:12.8f} {ex:>12} {rel:>10} {p.bound:10.2e}")
-    extra = f", programs/ ({len(run.programs)} pulse programs + waveforms.png)" if run.programs else ""
+    extra = (
+        f", programs/ ({len(run.programs)} pulse programs, all in programs/programs.json for dry-run and submit; "
+        f"waveforms.png)"
+        if run.programs
+        else ""
+    )
     print(f"wrote {out}/result.csv, result.png, provenance.json{extra} ({run.seconds:.1f} s)")
     return 0
 

@@ -111,3 +111,36 @@ def test_exact_choices_are_the_requests_choices():
         literal = typing.get_args(ExactRequest.model_fields[name].annotation)
         assert tuple(options[name].choices) == literal, name
         assert options[name].default == (ExactRequest.model_fields[name].default if name != "model" else "tfim"), name
+
+
+def test_every_option_has_help_with_its_default_and_every_help_names_the_glossary():
+    """Each option of every subcommand says what it does and its default (flags and required ones excepted), and
+    each --help ends with the pointer to docs/glossary.md."""
+    import argparse
+    from pathlib import Path
+
+    from hybrid_rg.cli import build_parser
+
+    flags = (argparse._StoreTrueAction, argparse._StoreFalseAction, argparse.BooleanOptionalAction)
+
+    def walk(parser, path):
+        yield path, parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    yield from walk(sub, [*path, name])
+
+    missing = []
+    for path, parser in walk(build_parser(), ["hybrid-rg"]):
+        assert "docs/glossary.md" in parser.format_help(), " ".join(path)
+        for action in parser._actions:
+            if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
+                continue
+            text = action.help or ""
+            if not text or text == argparse.SUPPRESS:
+                missing.append(f"{' '.join(path)} {action.option_strings or action.dest}: no help")
+            elif action.option_strings and not isinstance(action, flags) and not action.required:
+                if "default" not in text:
+                    missing.append(f"{' '.join(path)} {action.option_strings}: help does not give the default")
+    assert not missing, "\n".join(missing)
+    assert (Path(__file__).resolve().parents[1] / "docs" / "glossary.md").is_file()

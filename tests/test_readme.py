@@ -122,7 +122,9 @@ def _newcomer(tmp_path: Path) -> tuple[Path, dict]:
         f"#!/bin/sh\nexec {sys.executable} -c 'import sys; from hybrid_rg.cli import main; sys.exit(main())' \"$@\"\n"
     )
     (bin_dir / "hybrid-rg").chmod(0o755)
-    (bin_dir / "python").symlink_to(sys.executable)
+    # a script, not a symlink: a symlinked venv python outside the venv does not find the venv's packages
+    (bin_dir / "python").write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
+    (bin_dir / "python").chmod(0o755)
     env = {
         **os.environ,
         "PATH": f"{bin_dir}:{os.environ['PATH']}",

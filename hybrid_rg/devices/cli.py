@@ -121,7 +121,8 @@ def register(sub) -> None:
     v.add_argument(
         "--device",
         default="quera_aquila",
-        help="snapshot name listed by 'hybrid-rg devices', or a path to a .toml (default quera_aquila)",
+        help="a name 'hybrid-rg devices' lists (quera_aquila, braket_aquila, emulator, …), or a path to a "
+        "snapshot .toml (default: %(default)s)",
     )
     v.add_argument(
         "--shots",

@@ -1,7 +1,10 @@
 """`hybrid-rg dry-run | submit | status | collect | ls | rerun` (registered by hybrid_rg.cli).
 
-    hybrid-rg dry-run programs.json --device quera_aquila --shots 100 --out out/dry   validate, cost, simulate, report
-    hybrid-rg submit programs.json --device quera_aquila --shots 100 --budget-usd 20 --tag t1
+    hybrid-rg dry-run out/hem_smoke --device quera_aquila --shots 100 --out out/dry   validate, cost, simulate, report
+    hybrid-rg submit out/hem_smoke --device braket_aquila --shots 100 --budget-usd 20 --tag t1
+
+Programs come from a finished run folder (its programs/programs.json), a JSON program file, or an HEM spec whose
+run is finished (runtime/programs.py: never trained silently; --train trains it first and says so).
     hybrid-rg status [ID ...] [--tag T] [--batch B]      ask the provider once about pending entries
     hybrid-rg collect [ID ...] [--tag T] --timeout-s 600  poll (bounded) until final; results go into the ledger
     hybrid-rg ls [--tag T] [--json]                      what the ledger holds (no network)
@@ -29,7 +32,10 @@ SPEC_HELP = (
     "program or a list, or an HEM experiment spec (.toml) whose run is finished (see --run-dir, --train)"
 )
 LEDGER_HELP = "ledger file (default $HYBRID_RG_LEDGER, else ~/.local/share/hybrid-rg/ledger.sqlite)"
-DEVICE_HELP = "device snapshot: a name listed by 'hybrid-rg devices' (e.g. quera_aquila) or a path to a .toml"
+DEVICE_HELP = (
+    "a name 'hybrid-rg devices' lists (quera_aquila, its alias braket_aquila, emulator, …) or a path to a snapshot "
+    ".toml (required: no default)"
+)
 
 # Errors are raised, not printed: hybrid_rg.cli.main turns every hybrid_rg.errors class into one line on stderr and
 # its exit status (2 bad input / unusable ledger, 3 budget refusal, 4 not finished), so these functions only

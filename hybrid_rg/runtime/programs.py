@@ -119,6 +119,6 @@ def _expected_time(path: Path) -> str:
     for line in path.read_text().splitlines():
         if not line.startswith("#"):
             break
-        if re.search(r"run time|runs in|takes", line, re.IGNORECASE):
+        if re.search(r"run ?time|runs in|takes|expected", line, re.IGNORECASE):
             return f"; the spec's header says: {line.lstrip('# ').strip()}"
     return ""

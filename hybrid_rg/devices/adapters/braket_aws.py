@@ -106,6 +106,8 @@ class BraketAwsDevice:
         allow_instance_metadata: bool = False,
         boto_session=None,
     ):
+        if boto_session is None:  # offline, and before the SDK's import (seconds): no credentials fail at once
+            boto_session = aws_session(region or device_region(arn), allow_instance_metadata)  # may raise
         import_extra("braket.aws", "braket")
         from braket.aws import AwsSession
 
@@ -114,8 +116,6 @@ class BraketAwsDevice:
             bucket, _, prefix = s3_destination.removeprefix("s3://").partition("/")
             s3_destination = (bucket, prefix.rstrip("/") or "tasks")
         self.s3_destination = None if s3_destination is None else tuple(s3_destination)
-        if boto_session is None:
-            boto_session = aws_session(region or device_region(arn), allow_instance_metadata)  # offline; may raise
         try:
             self.aws_session = AwsSession(boto_session=boto_session)
         except Exception as err:  # noqa: BLE001
