@@ -417,6 +417,8 @@ def run_case(case: Case, timeout_s: float = 120.0) -> Outcome:
             OPENBLAS_NUM_THREADS="1",
             MPLBACKEND="Agg",
             HYBRID_RG_MEMORY_LIMIT_GIB="4",
+            # no heartbeat lines: on a loaded machine a case may pass 10 s before its error (tests/conftest.py)
+            HYBRID_RG_PROGRESS="off",
             AWS_SHARED_CREDENTIALS_FILE=str(root / "home" / "no-aws-credentials"),
             AWS_CONFIG_FILE=str(root / "home" / "no-aws-config"),
             **case.env,
