@@ -3,8 +3,9 @@
     [data]   model = "ising1d" | "ising2d", side, T (or K = 1/T), n_train, n_test, seed, thermalize, every
     [model]  n_layers, chi, top = "uniform" | "learned", init = "random" | "block_spin", seed
     [fit]    method = "method1" | "method2", window = [4] or [2, 2], steps, lr, origins_per_step,
-             further_passes, seed
-    [eval]   r_max, n_speed (samples drawn to time the sampler), n_sites (0 = all), seed
+             further_passes, seed, em_iterations, em_sweeps, em_burn_in, em_damping, em_pseudo_count,
+             checkpoint_every
+    [eval]   r_max, n_speed (samples drawn to time the sampler), n_correlation, n_sites (0 = all), seed
 
 Every unknown or out-of-range field raises SpecError (a ValueError) naming the file, the field and the fix.
 """
@@ -74,6 +75,14 @@ class FitSpec(SpecModel):
     origins_per_step: int = Field(0, ge=0, description="0 = all")
     further_passes: int = Field(0, ge=0)
     seed: int = 0
+    em_iterations: int = Field(
+        0, ge=0, description="Monte Carlo EM iterations after the method (Gibbs inverse, full likelihood; any D)"
+    )
+    em_sweeps: int = Field(2, ge=1, description="Gibbs sweeps of the hidden variables per EM iteration")
+    em_burn_in: int = Field(20, ge=0, description="Gibbs sweeps before the first EM update")
+    em_damping: float = Field(0.5, gt=0, le=1, description="p <- (1 - eta) p + eta p_counts at each EM update")
+    em_pseudo_count: float = Field(0.01, ge=0, description="added to every (input, output) count of a map")
+    checkpoint_every: int = Field(25, ge=1, description="steps (or EM iterations) between checkpoints")
 
 
 class EvalSpec(SpecModel):
@@ -81,6 +90,7 @@ class EvalSpec(SpecModel):
 
     r_max: int = Field(16, ge=1)
     n_speed: int = Field(1000, ge=1)
+    n_correlation: int = Field(1000, ge=100, description="exact model samples for the correlation curve")
     n_sites: int = Field(0, ge=0, description="sites averaged for the model's exact local numbers; 0 = all")
     seed: int = 0
 
