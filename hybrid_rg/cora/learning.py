@@ -134,9 +134,12 @@ def fit(
     further_passes: int = 0,
     em=None,
     ck: FitCheckpoint | None = None,
+    polish: FitOptions | None = None,
+    polish_layers: tuple = (1,),
 ) -> dict:
     """method 'method1' | 'method2', then `further_passes` layer-by-layer passes with the trained priors, then
-    Monte Carlo EM if `em` (gibbs.EMOptions) asks for iterations. Returns the loss traces by stage."""
+    Monte Carlo EM if `em` (gibbs.EMOptions) asks for iterations, then `polish.steps` window-likelihood (method 2)
+    steps on the maps of `polish_layers` only. Returns the loss traces by stage."""
     ck = ck or FitCheckpoint(None, "")
     if method == "method1":
         fit_layerwise(model, data, opt, "uniform", ck, "uniform")
@@ -151,4 +154,10 @@ def fit(
         from .gibbs import em_fit
 
         em_fit(model, data, em, ck)
+    if polish is not None and polish.steps:
+        saved = ck.enter("polish", model)
+        if saved != SKIP:
+            hist = histogram(data, model.geometry, 0, polish.shape, model.n_states)
+            params = [p for k in polish_layers for p in model.layer_parameters(k)]
+            _optimise(model, params, lambda: ConeMarginals(model), 0, hist, polish, "CORA polish", ck, "polish", saved)
     return ck.traces

@@ -224,6 +224,8 @@ def fit_run(spec: CoraSpec, spec_text: str, out: str) -> dict:
         further_passes=f.further_passes,
         em=EMOptions(f.em_iterations, f.em_sweeps, f.em_burn_in, f.em_damping, f.em_pseudo_count, f.seed + 7),
         ck=ck,
+        polish=FitOptions(f.window, f.polish_steps, f.polish_lr, f.origins_per_step, f.seed + 13),
+        polish_layers=f.polish_layers,
     )
     fit_seconds = time.perf_counter() - t0
     curves, metrics = evaluate(model, spec, data)

@@ -4,7 +4,7 @@
     [model]  n_layers, chi, top = "uniform" | "learned", init = "random" | "block_spin", seed
     [fit]    method = "method1" | "method2", window = [4] or [2, 2], steps, lr, origins_per_step,
              further_passes, seed, em_iterations, em_sweeps, em_burn_in, em_damping, em_pseudo_count,
-             checkpoint_every
+             checkpoint_every, polish_steps, polish_layers, polish_lr
     [eval]   r_max, n_speed (samples drawn to time the sampler), n_correlation, n_sites (0 = all), seed
 
 Every unknown or out-of-range field raises SpecError (a ValueError) naming the file, the field and the fix.
@@ -83,6 +83,13 @@ class FitSpec(SpecModel):
     em_damping: float = Field(0.5, gt=0, le=1, description="p <- (1 - eta) p + eta p_counts at each EM update")
     em_pseudo_count: float = Field(0.01, ge=0, description="added to every (input, output) count of a map")
     checkpoint_every: int = Field(25, ge=1, description="steps (or EM iterations) between checkpoints")
+    polish_steps: int = Field(
+        0, ge=0, description="method-2 (window likelihood) steps after EM on the maps of polish_layers only"
+    )
+    polish_layers: Annotated[tuple[Annotated[int, Field(ge=1)], ...], Strict(False)] = Field(
+        (1,), description="layers the polish moves (1 = the bottom layer)"
+    )
+    polish_lr: float = Field(0.02, gt=0)
 
 
 class EvalSpec(SpecModel):
@@ -121,6 +128,8 @@ class CoraSpec(SpecModel):
                 f"fit.window = {list(f.window)}: give {d.dim} sizes in 1…6 with at most 8 sites, e.g. "
                 f"{[4] if d.dim == 1 else [2, 2]}"
             )
+        if any(k > m.n_layers for k in f.polish_layers):
+            raise ValueError(f"fit.polish_layers = {list(f.polish_layers)}: use layers 1…model.n_layers = {m.n_layers}")
         if e.r_max > d.side // 2:
             raise ValueError(f"eval.r_max = {e.r_max}: use 1…side/2 = {d.side // 2}")
         return self

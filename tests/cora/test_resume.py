@@ -34,6 +34,7 @@ further_passes = {passes}
 steps = 12
 lr = 0.1
 em_iterations = 6
+polish_steps = {polish}
 em_burn_in = 3
 checkpoint_every = 5
 [eval]
@@ -43,9 +44,9 @@ n_correlation = 200
 """
 
 
-def _spec(tmp_path, method="method2", passes=0):
-    path = tmp_path / f"{method}{passes}.toml"
-    path.write_text(BASE.format(method=method, passes=passes))
+def _spec(tmp_path, method="method2", passes=0, polish=0):
+    path = tmp_path / f"{method}{passes}{polish}.toml"
+    path.write_text(BASE.format(method=method, passes=passes, polish=polish))
     table, text = read_toml_text(path, "x")
     return parse_spec(table, path), text
 
@@ -59,9 +60,13 @@ def _same_run(a: Path, b: Path) -> None:
         assert (a / name).read_text() == (b / name).read_text(), name
 
 
-@pytest.mark.parametrize("method,passes,crash_at", [("method2", 0, 2), ("method2", 0, 4), ("method1", 1, 5)])
-def test_a_crashed_fit_resumes_to_the_uninterrupted_result(tmp_path, monkeypatch, method, passes, crash_at):
-    spec, text = _spec(tmp_path, method, passes)
+@pytest.mark.parametrize(
+    "method,passes,polish,crash_at",
+    [("method2", 0, 0, 2), ("method2", 0, 0, 4), ("method1", 1, 0, 5), ("method2", 0, 7, 6)],
+    ids=["in-method2", "in-em", "in-layerwise", "in-polish"],
+)
+def test_a_crashed_fit_resumes_to_the_uninterrupted_result(tmp_path, monkeypatch, method, passes, polish, crash_at):
+    spec, text = _spec(tmp_path, method, passes, polish)
     fit_run(spec, text, str(tmp_path / "clean"))
     assert not resume.checkpoint_path(tmp_path / "clean").exists()  # removed once the run dir is written
 
@@ -98,7 +103,7 @@ def test_a_checkpoint_of_another_spec_is_refused(tmp_path, monkeypatch):
 def test_sigkill_during_cora_fit_then_rerun(tmp_path):
     """The real thing: the CLI killed with SIGKILL once a checkpoint exists, then the same command again."""
     spec = tmp_path / "s.toml"
-    spec.write_text(BASE.format(method="method2", passes=0).replace("steps = 12", "steps = 400"))
+    spec.write_text(BASE.format(method="method2", passes=0, polish=0).replace("steps = 12", "steps = 400"))
     cmd = [sys.executable, "-c", "import sys; from hybrid_rg.cli import main; sys.exit(main())", "cora", "fit"]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     assert subprocess.run([*cmd, str(spec), "--out", str(tmp_path / "clean")], env=env).returncode == 0
