@@ -47,3 +47,21 @@ def test_m_step_on_complete_samples_recovers_the_maps():
         assert torch.allclose(fitted.isometry(k), m.isometry(k), atol=0.03)
         assert torch.allclose(fitted.disentangler(k), m.disentangler(k), atol=0.06)
     assert torch.allclose(fitted.top(), m.top(), atol=0.03)
+
+
+def test_em_learns_the_long_range_of_critical_2d_data():
+    """From the block-spin start (no window fit), EM alone brings ⟨σ_0σ_r⟩ of an 8×8 torus at T_c to the data's at
+    every distance to within 0.06; the start is far from it (measured at r = 4: data 0.635, before 0.00, after 0.60)."""
+    from hybrid_rg.cora.gibbs import EMOptions, em_fit
+    from hybrid_rg.cora.ising import T_C, SwendsenWang
+    from hybrid_rg.cora.resume import FitCheckpoint
+
+    spins = SwendsenWang(8, 1 / T_C, seed=0).run(600, thermalize=100, every=2)
+    x = ((spins.reshape(600, -1) + 1) // 2).astype(np.uint8)
+    m = Cora(Geometry(2, 8, 3), chi=2, top="learned", init="block_spin")
+    data = level_correlations(x, 8, 2, 2, 4)
+    before = level_correlations(sample_levels(m, 2000, seed=1)[0], 8, 2, 2, 4)
+    em_fit(m, x, EMOptions(iterations=40, burn_in=10, seed=0), FitCheckpoint(None, ""))
+    after = level_correlations(sample_levels(m, 2000, seed=2)[0], 8, 2, 2, 4)
+    assert abs(before[3] - data[3]) > 0.4
+    assert np.all(np.abs(after - data) < 0.06), (after, data)
