@@ -7,7 +7,7 @@ determinants, hybrid_rg.cora.ising_exact.row_correlation_infinite). Prints a tab
 
 Error bars: each chain is binned (25 bins); chains are independent, so the combined error is the chains'
 binned errors added in quadrature over n_chains (checked against the spread between chains, also printed).
-Timing (loaded 2-core machine): about 4 ms per sweep at L = 32.
+Timing at L = 32: 4 chains x 10^4 sweeps took 1049 s on the loaded 2-core machine (~26 ms per sweep; ~4 ms idle).
 """
 
 from __future__ import annotations
