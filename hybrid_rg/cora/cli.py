@@ -1,6 +1,7 @@
 """`hybrid-rg cora …` subcommands (registered by hybrid_rg.cli). Heavy imports go inside the command functions.
 
     hybrid-rg cora fit SPEC.toml --out DIR       fit a CORA to project-made Ising data, write a run dir
+                                                 (killed? the same command resumes from .DIR.checkpoint.pt)
     hybrid-rg cora sample RUN_DIR --n 1000       exact samples from a fitted model → RUN_DIR/samples_*.npy
 
 Bad input exits with status 2, one line on stderr, and writes nothing.
@@ -23,10 +24,13 @@ def cmd_fit(args) -> int:
     except ValueError as err:
         return _fail(str(err))
     from ..utils.results import check_output_dir
+    from .resume import checkpoint_path
     from .run import fit_run
 
     check_output_dir(args.out)  # before the work: a fit takes seconds to hours
     _one_thread()
+    if checkpoint_path(args.out).is_file():
+        print(f"resuming from {checkpoint_path(args.out)}")
     try:
         metrics = fit_run(spec, text, args.out)
     except ValueError as err:
@@ -73,7 +77,9 @@ def register(sub) -> None:
     csub = c.add_subparsers(dest="cora_command", required=True, parser_class=type(c))
     f = csub.add_parser("fit", help="fit a CORA to Ising data described by a TOML spec")
     f.add_argument("spec", help="experiment spec, e.g. experiments/cora/ising1d_K1_method2.toml")
-    f.add_argument("--out", required=True, default=None, help="run dir to write (all or nothing; required)")
+    f.add_argument(
+        "--out", required=True, default=None, help="run dir to write (all or nothing; required); rerunning resumes"
+    )
     f.set_defaults(func=cmd_fit)
     s = csub.add_parser("sample", help="draw exact samples from a fitted CORA")
     s.add_argument("run_dir", help="a run dir written by `hybrid-rg cora fit`")

@@ -44,7 +44,7 @@ def load_model(run_dir):
 
 def evaluate(model, spec: CoraSpec, data: dict) -> tuple[dict, dict]:
     from .ising import binned_mean, chain_correlation
-    from .ising_exact import energy_onsager, energy_torus
+    from .ising_exact import energy_onsager, energy_torus, row_correlation_infinite
     from .marginals import ConeMarginals
     from .observables import correlation_curve, data_correlation, model_energy, sample_correlation_curve, site_subset
     from .patches import histogram, mean_kl
@@ -55,7 +55,7 @@ def evaluate(model, spec: CoraSpec, data: dict) -> tuple[dict, dict]:
     sites = site_subset(model, spec.eval.n_sites, spec.eval.seed)
     # 1D: exact two-site marginals at every distance. 2D: the joint cone of two distant sites is a long strip
     # (exponential in its area), so the curve comes from exact, independent CORA samples, with its error bar.
-    n_corr = max(spec.eval.n_speed, 1000)
+    n_corr = spec.eval.n_correlation
     sampled, sampled_err = sample_correlation_curve(
         sample(model, n_corr, seed=spec.eval.seed + 1), d.side, d.dim, spec.eval.r_max
     )
@@ -71,6 +71,8 @@ def evaluate(model, spec: CoraSpec, data: dict) -> tuple[dict, dict]:
         )
     if d.dim == 1:
         curves["exact"] = chain_correlation(d.side, d.coupling, r)
+    else:
+        curves["infinite_lattice"] = row_correlation_infinite(d.coupling, spec.eval.r_max)
     metrics = {
         "energy_model": model_energy(model, sites),
         "model_sites_averaged": float(len(sites)),
@@ -142,6 +144,8 @@ def _plot(path: Path, spec: CoraSpec, curves: dict, metrics: dict) -> None:
     r = curves["r"]
     if "exact" in curves:
         ax.plot(r, curves["exact"], "k-", linewidth=2.5, label="exact (chain)")
+    if "infinite_lattice" in curves:
+        ax.plot(r, curves["infinite_lattice"], "k:", label="exact, infinite lattice")
     ax.plot(r, curves["train"], "C0o", label="train data")
     ax.plot(r, curves["test"], "C2x", label="test data")
     if spec.data.dim == 1:
@@ -188,17 +192,25 @@ def replot(run_dir) -> None:
 
 
 def fit_run(spec: CoraSpec, spec_text: str, out: str) -> dict:
-    """Run everything in memory first; the run dir is written only at the end, atomically."""
+    """Run everything in memory first; the run dir is written only at the end, atomically. A checkpoint beside
+    it (resume.py) lets the same command resume a killed fit; it is removed once the run dir is written."""
     import torch
 
     from ..utils.results import atomic_dir
     from .data import make_data
+    from .gibbs import EMOptions
     from .learning import FitOptions, fit
+    from .resume import FitCheckpoint, checkpoint_path, fingerprint
 
     torch.manual_seed(spec.fit.seed)
     model = build_model(spec)  # raises ValueError before any work for bad sizes
-    data = make_data(spec.data)
     f = spec.fit
+    ck = FitCheckpoint(checkpoint_path(out), fingerprint(spec.model_dump(mode="json")), f.checkpoint_every)
+    if ck.data:  # resuming: the data of the interrupted run (regenerating them would cost the Monte Carlo again)
+        data = {k: (v.numpy() if isinstance(v, torch.Tensor) else v) for k, v in ck.data.items()}
+    else:
+        data = make_data(spec.data)
+        ck.data = {k: (torch.as_tensor(v) if isinstance(v, np.ndarray) else v) for k, v in data.items()}
     t0 = time.perf_counter()
     traces = fit(
         model,
@@ -206,10 +218,14 @@ def fit_run(spec: CoraSpec, spec_text: str, out: str) -> dict:
         f.method,
         FitOptions(f.window, f.steps, f.lr, f.origins_per_step, f.seed),
         further_passes=f.further_passes,
+        em=EMOptions(f.em_iterations, f.em_sweeps, f.em_burn_in, f.em_damping, f.em_pseudo_count, f.seed + 7),
+        ck=ck,
+        polish=FitOptions(f.window, f.polish_steps, f.polish_lr, f.origins_per_step, f.seed + 13),
+        polish_layers=f.polish_layers,
     )
     fit_seconds = time.perf_counter() - t0
     curves, metrics = evaluate(model, spec, data)
-    metrics["fit_seconds"] = fit_seconds
+    metrics["fit_seconds"] = fit_seconds  # this call only, when it resumed a checkpoint
     info = {
         "seeds": {
             "data_train": spec.data.seed,
@@ -220,7 +236,9 @@ def fit_run(spec: CoraSpec, spec_text: str, out: str) -> dict:
         },
         "data_generator": data["generator"],
         "torch": torch.__version__,
+        "resumed_from": ck.resumed_from,
     }
     with atomic_dir(out) as tmp:
         write_run(tmp, model, spec, spec_text, traces, curves, metrics, info)
+    ck.remove()
     return metrics

@@ -3,8 +3,9 @@
     [data]   model = "ising1d" | "ising2d", side, T (or K = 1/T), n_train, n_test, seed, thermalize, every
     [model]  n_layers, chi, top = "uniform" | "learned", init = "random" | "block_spin", seed
     [fit]    method = "method1" | "method2", window = [4] or [2, 2], steps, lr, origins_per_step,
-             further_passes, seed
-    [eval]   r_max, n_speed (samples drawn to time the sampler), n_sites (0 = all), seed
+             further_passes, seed, em_iterations, em_sweeps, em_burn_in, em_damping, em_pseudo_count,
+             checkpoint_every, polish_steps, polish_layers, polish_lr
+    [eval]   r_max, n_speed (samples drawn to time the sampler), n_correlation, n_sites (0 = all), seed
 
 Every unknown or out-of-range field raises SpecError (a ValueError) naming the file, the field and the fix.
 """
@@ -75,6 +76,21 @@ class FitSpec(SpecModel):
     origins_per_step: int = Field(0, ge=0, description="0 = all")
     further_passes: int = Field(0, ge=0)
     seed: int = 0
+    em_iterations: int = Field(
+        0, ge=0, description="Monte Carlo EM iterations after the method (Gibbs inverse, full likelihood; any D)"
+    )
+    em_sweeps: int = Field(2, ge=1, description="Gibbs sweeps of the hidden variables per EM iteration")
+    em_burn_in: int = Field(20, ge=0, description="Gibbs sweeps before the first EM update")
+    em_damping: float = Field(0.5, gt=0, le=1, description="p <- (1 - eta) p + eta p_counts at each EM update")
+    em_pseudo_count: float = Field(0.01, ge=0, description="added to every (input, output) count of a map")
+    checkpoint_every: int = Field(25, ge=1, description="steps (or EM iterations) between checkpoints")
+    polish_steps: int = Field(
+        0, ge=0, description="method-2 (window likelihood) steps after EM on the maps of polish_layers only"
+    )
+    polish_layers: Annotated[tuple[Annotated[int, Field(ge=1)], ...], Strict(False)] = Field(
+        (1,), description="layers the polish moves (1 = the bottom layer)"
+    )
+    polish_lr: float = Field(0.02, gt=0)
 
 
 class EvalSpec(SpecModel):
@@ -82,6 +98,7 @@ class EvalSpec(SpecModel):
 
     r_max: int = Field(16, ge=1)
     n_speed: int = Field(1000, ge=1)
+    n_correlation: int = Field(1000, ge=100, description="exact model samples for the correlation curve")
     n_sites: int = Field(0, ge=0, description="sites averaged for the model's exact local numbers; 0 = all")
     seed: int = 0
 
@@ -112,6 +129,8 @@ class CoraSpec(SpecModel):
                 f"fit.window = {list(f.window)}: give {d.dim} sizes in 1…6 with at most 8 sites, e.g. "
                 f"{[4] if d.dim == 1 else [2, 2]}"
             )
+        if any(k > m.n_layers for k in f.polish_layers):
+            raise ValueError(f"fit.polish_layers = {list(f.polish_layers)}: use layers 1…model.n_layers = {m.n_layers}")
         if e.r_max > d.side // 2:
             raise ValueError(f"eval.r_max = {e.r_max}: use 1…side/2 = {d.side // 2}")
         # the training and test samples are held at once (one byte per spin, int64 while the chain makes them)

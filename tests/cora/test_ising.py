@@ -70,3 +70,33 @@ def test_autocorrelation_time_of_an_ar1_series():
     exact = 0.5 + a / (1 - a)  # ½ + Σ_{t≥1} a^t
     assert abs(integrated_autocorrelation_time(x) - exact) < 0.1 * exact
     assert abs(integrated_autocorrelation_time(rng.normal(size=20000)) - 0.5) < 0.05
+
+
+@pytest.mark.parametrize("K", [0.3, KC, 0.5])
+def test_infinite_lattice_nearest_neighbour_correlation_is_onsagers(K):
+    from hybrid_rg.cora.ising_exact import row_correlation_infinite
+
+    assert abs(row_correlation_infinite(K, 1)[0] + energy_onsager(K) / 2) < 1e-10
+
+
+def test_infinite_lattice_correlations_at_tc_decay_as_r_to_minus_a_quarter():
+    from hybrid_rg.cora.ising_exact import row_correlation_infinite
+
+    c = row_correlation_infinite(KC, 16)
+    assert abs(c[0] - 1 / np.sqrt(2)) < 1e-12
+    # asymptotically A r^{-1/4} with A = 2^{1/12} e^{3ζ'(−1)} 2^{1/8} = 0.70338 (the diagonal constant at distance r)
+    assert abs(c[15] * 16**0.25 - 0.70338) < 2e-4
+    assert np.all(np.diff(c) < 0)
+    below = row_correlation_infinite(0.5, 12)  # ordered: tends to M² = (1 − sinh^{−4} 2K)^{1/4}
+    assert abs(below[-1] - (1 - np.sinh(1.0) ** -4) ** 0.25) < 1e-4
+
+
+def test_wolff_reference_matches_enumeration_of_the_4x4_torus():
+    from tests.cora.wolff import wolff_correlations
+
+    confs = np.array(list(itertools.product([-1, 1], repeat=16)), dtype=np.int8).reshape(-1, 4, 4)
+    w = np.exp(-KC * 16 * energy_per_site(confs))
+    exact = [(w * (confs * np.roll(confs, -r, 2)).mean((1, 2))).sum() / w.sum() for r in (1, 2)]
+    mean, err, _ = wolff_correlations(4, KC, 8000, seed=0, r_max=2, thermalize=100)
+    assert np.all(err < 0.01)
+    assert np.all(np.abs(mean - exact) < 4 * err), (mean, exact, err)
