@@ -11,6 +11,10 @@ through the noise model with the same task seed, and that noisy run is the predi
 noise-free run stays beside it ("noise_free"). `noise` picks the mechanisms: "device" (all, the default), "off", a
 comma list of mechanisms to keep ("readout,loss"), or of mechanisms to drop ("-readout,-loss"). Until the CLI has a
 flag for it, `hybrid-rg dry-run` takes it from $HYBRID_RG_NOISE.
+
+Backend: where the device's simulator is the package's emulator, each program's backend is picked from its size and
+geometry (devices/emulator/choice.py: the state vector up to 18 atoms, past that an MPS in the atom order), and
+each run says which it used, why, and its stated error (run["backend"]; the noisy run uses the same backend).
 """
 
 from __future__ import annotations
@@ -44,6 +48,22 @@ class DryRunResult:
     @property
     def ok(self) -> bool:
         return all(r.ok for r in self.reports)
+
+
+# Noise realisations (MPS runs) per program on the MPS backend: each is a whole MPS evolution, so a few parameter
+# draws with many shots each stand for the shot-to-shot spread (devices/noise.py, the 1/√R sampling error).
+MPS_REALISATIONS = 4
+
+
+def _sv_report(choice, metadata: dict, simulator: str) -> dict:
+    """run["backend"] for a state-vector run on the device's simulator: its own stated error (metadata)."""
+    return {
+        "backend": "state-vector" if choice is not None else simulator,
+        "reason": choice.reason if choice is not None else f"the device's simulator {simulator!r}",
+        "stated_error": metadata.get("state_error_bound"),
+        "error_of": "the final state (2-norm; bounds every probability's error by twice that in sum)",
+        "method": metadata.get("method"),
+    }
 
 
 def _noise_model(spec, noise):
@@ -99,12 +119,30 @@ def dry_run(
         if not report.ok:
             result.runs.append(None)
             continue
-        counts = sim.run([program], shots=shots, seed=s)[0].result().counts
-        run = {"counts": dict(counts), "observables": summary(counts)}
+        choice = None
+        if spec.simulator == "emulator":
+            from ..devices.emulator.choice import choose_backend  # the emulator (torch) only when it runs
+
+            choice = choose_backend(program)
+        if choice is not None and choice.name == "mps":
+            from ..devices.emulator.choice import run_backend
+
+            counts, backend = run_backend(program, shots, s, choice)
+        else:
+            task = sim.run([program], shots=shots, seed=s)[0].result()
+            counts, backend = task.counts, _sv_report(choice, task.metadata, spec.simulator)
+        run = {"counts": dict(counts), "observables": summary(counts), "backend": backend}
         if model is not None:
             from ..devices.noise import simulate
 
-            noisy = simulate(program, model, shots, seed=s, realisations=realisations)
+            noisy = simulate(
+                program,
+                model,
+                shots,
+                seed=s,
+                realisations=min(realisations, MPS_REALISATIONS) if backend["backend"] == "mps" else realisations,
+                backend=choice,
+            )
             if noisy.shots_kept < 2:
                 raise ValueError(
                     f"the noise model dropped {shots - noisy.shots_kept} of {shots} shots (missing atoms); raise shots"
@@ -112,6 +150,7 @@ def dry_run(
             run = {
                 "counts": noisy.counts,
                 "observables": summary(noisy.counts),
+                "backend": backend,
                 "noise": noisy.metadata,
                 "noise_free": run,
             }

@@ -409,26 +409,32 @@ def evolve_mps(
     )
 
 
-def sample_mps(psi, shots: int, seed: int) -> dict[str, int]:
+def sample_mps_bits(psi, shots: int, seed: int) -> np.ndarray:
     """Perfect sampling (Ferris & Vidal) of `shots` bitstrings from a finite MPS in B form, all shots at once:
-    site by site, p(s_i | s_<i) = ‖L B_i[s_i]‖² with L the normalised left vector of each shot. '1' = Rydberg."""
+    site by site, p(s_i | s_<i) = ‖L B_i[s_i]‖² with L the normalised left vector of each shot. Returns an int8
+    array (shots, atoms), 1 = Rydberg."""
     if int(shots) != shots or shots < 1:
         raise ValueError(f"shots = {shots}; give a positive whole number of shots")
     rng = np.random.default_rng(seed)
-    n = psi.L
-    left = np.ones((int(shots), 1), dtype=np.complex128)
-    bits = np.zeros((int(shots), n), dtype=np.int8)
+    n, shots = psi.L, int(shots)
+    left = np.ones((shots, 1), dtype=np.complex128)
+    bits = np.zeros((shots, n), dtype=np.int8)
     for i in range(n):
         b = psi.get_B(i, "B").to_ndarray()  # (vL, p, vR); p = 0 (up) is |g⟩
         amp = np.einsum("sl,lpr->spr", left, b)
         p = np.sum(np.abs(amp) ** 2, axis=2)
-        p = p / p.sum(axis=1, keepdims=True)
-        draw = (rng.random(int(shots)) < p[:, 1]).astype(np.int8)
+        p1 = p[:, 1] / p.sum(axis=1)
+        draw = (rng.random(shots) < p1).astype(np.int8)
         bits[:, i] = draw
-        left = amp[np.arange(int(shots)), draw]
+        left = amp[np.arange(shots), draw]
         left = left / np.linalg.norm(left, axis=1, keepdims=True)
+    return bits
+
+
+def sample_mps(psi, shots: int, seed: int) -> dict[str, int]:
+    """`shots` bitstrings by perfect sampling (sample_mps_bits) as counts {'0101…': k} ('1' = Rydberg)."""
     counts: dict[str, int] = {}
-    for row in bits:
+    for row in sample_mps_bits(psi, shots, seed):
         key = "".join("1" if x else "0" for x in row)
         counts[key] = counts.get(key, 0) + 1
     return counts
@@ -441,5 +447,6 @@ __all__ = [
     "dropped_coupling",
     "evolve_mps",
     "sample_mps",
+    "sample_mps_bits",
     "serpentine_positions",
 ]
