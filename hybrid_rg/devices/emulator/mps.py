@@ -1,41 +1,47 @@
 """A matrix-product-state emulator of Rydberg programs (TEBD on a TeNPy MPS), for programs past the state vector.
 
-    run = evolve_mps(program, dt_us=0.01, chi=64)           # main run + checks: stated error
+    run = evolve_mps(program, dt_us=0.01, chi=32)           # the returned run + check runs: a stated error
     run.densities, run.correlations, run.error, run.metadata()
     counts = sample_mps(run.psi, shots=1000, seed=7)        # perfect sampling from the MPS
 
-State: a finite TeNPy `MPS` of `SpinHalfSite`s (basis (up, down) = (|g⟩, |r⟩), so n = (1 − σ^z)/2), in the atom order
-of the program, which must therefore run along the geometry (a chain, or a serpentine of rows: `serpentine_positions`).
-Evolution works on that MPS's right-canonical tensors B_i and Schmidt values S_i (TeNPy's "B" form, as numpy
-arrays for speed: TeNPy's own TEBD takes nearest-neighbour gates only), and the result is handed back as a TeNPy MPS
-that measures ⟨n_i⟩, ⟨n_i n_j⟩ (TeNPy's expectation_value and correlation_function).
+State: a finite TeNPy `MPS` of `SpinHalfSite`s (basis (up, down) = (|g⟩, |r⟩), so n = (1 − σ^z)/2), in the atom
+order of the program, which must therefore run along the geometry (a chain, or a serpentine of rows:
+`serpentine_positions`). During the evolution the site tensors live in numpy arrays in TeNPy's layout (vL, p, vR),
+because TeNPy's own TEBD takes nearest-neighbour gates only and its np_conserved tensors cost ~50 µs of overhead per
+operation; the result is handed back as a TeNPy MPS in B form with its Schmidt values (`MPS.from_Bflat`), which
+measures ⟨n_i⟩ and ⟨n_i n_j⟩ (TeNPy's expectation_value and correlation_function).
 
 Hamiltonian, split into windows. H(t) = Σ_w h_w(t), where the window w = sites w … w + r holds
 
-    h_w = Ω/2 (cos φ X_w − sin φ Y_w) − δ_w n_w + Σ_{k=1..r} V_{w,w+k} n_w n_{w+k},
+    h_w = Ω/2 (cos φ X_w − sin φ Y_w) − (δ_w − m_w) n_w + Σ_{k=1..r} V_{w,w+k} n_w n_{w+k},
 
-i.e. the drive of atom w and its van der Waals couplings to the next r atoms in MPS order (`interaction_range` = r).
-Couplings between atoms more than r apart in MPS order are dropped (the tail: at 6 µm spacing in a chain the first
-dropped shell, r = 3, is V/4⁶ ≈ 0.03 rad/µs); their size is reported (`dropped_coupling_max`, the largest
-Σ_j |V_ij| over dropped j of any atom), and their effect is estimated by a run at range r − 1 (below). h_w changes
-only atom w, conditioned on the others (a 2×2 unitary per configuration of atoms w+1 … w+r), so e^{−i h_w τ} is
-exact in closed form; the window's state is then split back into r + 1 sites by SVDs, keeping at most χ Schmidt
-values per bond and none below `svd_min` (the discarded weight is summed).
+the drive of atom w and its van der Waals couplings to the next r atoms in MPS order (`interaction_range` = r).
+Couplings between atoms more than r apart in MPS order (the tail) enter in mean field: m_w = Σ_j V_wj ⟨n_j⟩ over
+those j, with ⟨n_j⟩ from the end of the previous step. At 6.1 µm spacing in a chain the first shell of the tail
+(r = 3) is V/4⁶ ≈ 0.03 rad/µs, yet on the Z2 ramp dropping it moved ⟨n_i⟩ by ~1e-3 at 8 atoms (mean field
+brought that to ~5e-4); `dropped_coupling_max` reports the largest Σ_j |V_ij| over the tail of any atom. h_w
+changes only atom w, conditioned on the others (a 2×2 unitary per configuration of atoms w+1 … w+r), so
+e^{−i h_w τ} is exact in closed form.
 
-Time step, second order. One step of width h runs the windows forward (w = 0 … N−1) then backward, each for h/2,
-with H frozen at the step's midpoint: a palindromic product of exact exponentials, time-symmetric, so its error is
-O(h²) overall (Strang splitting plus the midpoint rule). Steps never straddle a knot of any waveform (schedule.Grid,
-as in the state-vector integrator), so the piecewise-linear drive is smooth inside every step.
+Sweeps. One step of width h applies the windows forward (w = 0 … N−1) then backward, each for h/2, with H frozen at
+the step's midpoint: a palindromic product of exact exponentials, time-symmetric, so the error is O(h²) overall
+(Strang splitting plus the midpoint rule; measured 4–6× per halving of h). The windows' sites are held as one
+contracted block that carries the orthogonality centre along the sweep, so each window costs one truncated SVD
+(the site that leaves the block), not r; a site leaves with at most χ Schmidt values and none below svd_min
+(relative), and the discarded weight is summed. Steps never straddle a knot of any waveform (schedule.Grid, as in
+the state-vector integrator), so the piecewise-linear drive is smooth inside every step. The splitting error
+comes from the drive of atom w against the strong couplings V n_{w−1} n_w held by other windows (V ≈ 100 rad/µs
+at 6.1 µm): at 8 atoms on the 4 µs Z2 ramp, dt = 0.01 µs gave ~6e-3 in ⟨n_i⟩, dt = 0.005 µs ~1.5e-3.
 
-Stated error (on ⟨n_i⟩ and ⟨n_i n_j⟩, max over sites), from checking runs:
-  time step    runs at dt and dt/2 (χ, r); the returned one is at dt/2, and its error ≈ |Δ|/3 for a second-order
+Stated error (on ⟨n_i⟩ and ⟨n_i n_j⟩, max over sites), from check runs:
+  time step    runs at dt and dt/2 (χ, r); the returned one is at dt/2, whose error is ≈ |Δ|/3 for a second-order
                method; the stated value is |Δ|/2 (a margin for the pre-asymptotic regime and for truncation noise).
-  truncation   a run at (dt, 2χ): |Δ| against the (dt, χ) run; where the bond dimension never reached χ the
-               run is skipped and the truncation error is the summed discarded weight (every SVD cut below svd_min).
-  tail         a run at (dt, χ, r − 1): its difference to (dt, χ, r) is the effect of the shell at distance r;
-               the stated tail error is that times (largest dropped Σ|V| at range r)/(the same at range r − 1),
-               first order in the dropped couplings.
-  error = their sum. `check=False` runs only the returned run (no stated error).
+  truncation   a run at (dt, 2χ): |Δ| against the (dt, χ) run (the χ run's error, an upper estimate for the
+               returned one at the same χ); skipped where no bond reached χ (then: the summed discarded weight).
+  tail         a run at (dt, χ, r − 1): its difference to (dt, χ, r) is the effect of moving the shell at distance
+               r into mean field; the stated tail error is that times (largest tail Σ|V| at range r)/(the same at
+               range r − 1), first order in the couplings.
+  error = their sum. `check=False` makes only the returned run (at dt; no stated error).
 """
 
 from __future__ import annotations
