@@ -28,9 +28,10 @@ from .observables import probabilities, sample
 # 18 atoms: the state vector took ~15 s at 16 atoms on the benchmark ramp (issue 17's table; tol 1e-4), and its
 # time and memory double with every atom; the MPS's cost grows with the atoms times its bond dimension cubed.
 SV_MAX_ATOMS = 18
-# rad/µs: the first dropped shell of a chain at Aquila-typical 6.1 µm spacing and range 3 is ~0.03 rad/µs per
-# neighbour (tests/devices/test_mps.py); 0.5 rad/µs (≈ Ω/30 at Ω = 15.8) leaves room for serpentine corners.
-QUASI_1D_COUPLING = 0.5
+# rad/µs, the largest Σ|V_ij| an atom may have beyond range 3 (in mean field) for the order to count as quasi-1D.
+# Measured at 6.1 µm spacing: a straight chain 0.067, the serpentine of benchmarks/emulator_mps_scale.py 0.56 (its
+# corners), a 6-wide raster-ordered grid ~100 (vertical neighbours 6 places apart). 1.0 ≈ Ω/16 at Ω = 15.8.
+QUASI_1D_COUPLING = 1.0
 
 
 @dataclass(frozen=True)
