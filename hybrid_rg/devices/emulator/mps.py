@@ -41,7 +41,8 @@ Stated error (on ⟨n_i⟩ and ⟨n_i n_j⟩, max over sites), from check runs:
   tail         a run at (dt, χ, r − 1): its difference to (dt, χ, r) is the effect of moving the shell at distance
                r into mean field; the stated tail error is that times (largest tail Σ|V| at range r)/(the same at
                range r − 1), first order in the couplings.
-  error = their sum. `check=False` makes only the returned run (at dt; no stated error).
+  error = their sum (nan at range 1 with a tail: nothing to estimate the tail from). `check=False` makes only the
+  returned run (at dt; no stated error).
 """
 
 from __future__ import annotations
@@ -390,7 +391,7 @@ def evolve_mps(
         else:
             _, _, obs_w = _timed_run(runs, program, dt_us, 2 * chi, r, svd_min, site)
             e_trunc = _gap(obs_w, obs_c)
-        e_tail = 0.0
+        e_tail = 0.0 if dropped_coupling(v, r) == 0 else math.nan  # range 1: no r − 1 run to estimate it from
         if r > 1 and dropped_coupling(v, r) > 0:
             _, _, obs_s = _timed_run(runs, program, dt_us, chi, r - 1, svd_min, site)
             e_tail = _gap(obs_s, obs_c) * dropped_coupling(v, r) / dropped_coupling(v, r - 1)
