@@ -46,9 +46,13 @@ Stated error (on ⟨n_i⟩ and ⟨n_i n_j⟩, max over sites), from check runs:
 
 Measured (benchmarks/emulator_mps_vs_sv.py, the 4 µs Z2 ramp at 6.1 µm, dt 0.01 µs, χ 32, range 3; a shared
 2-core machine at load 12–17, so CPU seconds are the comparable figure): 12 atoms stated 4.6e-3, true 2.3e-3
-(15 CPU s for the four runs); 14 atoms stated 6.1e-3, true 3.2e-3 (37 CPU s). At 50 atoms (the serpentine of
-benchmarks/emulator_mps_scale.py) one run at dt 0.01 µs and χ 16 took 23 CPU s (233 s wall): the step is cheap,
-but the bond dimension the ramp needs there is not reached at χ 16 (summed discarded weight 0.39).
+(15 CPU s for the four runs); 14 atoms stated 6.1e-3, true 3.2e-3 (37 CPU s); 16 atoms stated 1.1e-2, true 5.8e-3
+(72 CPU s; the state vector at tol 1e-7: 38 CPU s). At 50 atoms (the serpentine of benchmarks/emulator_mps_scale.py)
+one run at dt 0.01 µs took 23 CPU s at χ 16 and 96 CPU s at χ 32 (233 s and 1038 s wall), but the two differ by
+4.5e-2 in ⟨n_i⟩ (summed discarded weight 0.39 and 0.19): the ramp through the transition needs a bond dimension
+well above 32 at 50 atoms, and the 1e-3 convergence target is not reached at these χ (not measured beyond).
+Levers not yet pulled: the Gram-matrix (eigh) split instead of the SVD (~2x fewer flops), a larger dt with a
+higher-order composition, and running χ in parallel runs on more cores.
 """
 
 from __future__ import annotations
