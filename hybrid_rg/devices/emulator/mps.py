@@ -48,10 +48,10 @@ Measured (benchmarks/emulator_mps_vs_sv.py, the 4 µs Z2 ramp at 6.1 µm, dt 0.0
 2-core machine at load 12–17, so CPU seconds are the comparable figure): 12 atoms stated 4.6e-3, true 2.3e-3
 (15 CPU s for the four runs); 14 atoms stated 6.1e-3, true 3.2e-3 (37 CPU s); 16 atoms stated 1.1e-2, true 5.8e-3
 (72 CPU s; the state vector at tol 1e-7: 38 CPU s). At 50 atoms (the serpentine of benchmarks/emulator_mps_scale.py)
-one run at dt 0.01 µs took 23 / 96 / 230 CPU s at χ 16 / 32 / 48 (233 / 1038 / 354 s wall, as the load changed),
-with summed discarded weight 0.39 / 0.19 / 0.12 and max |Δ⟨n_i⟩| 4.5e-2 (χ 16 vs 32) and 1.2e-2 (32 vs 48): the
-ramp through the transition needs a bond dimension well above 48 at 50 atoms, and the 1e-3 convergence target is
-not reached at these χ.
+one run at dt 0.01 µs took 23 / 96 / 230 / 516 CPU s at χ 16 / 32 / 48 / 64 (233 / 1038 / 354 / 633 s wall, as the
+load changed), with summed discarded weight 0.39 / 0.19 / 0.12 / 0.08 and max |Δ⟨n_i⟩| 4.5e-2 (χ 16 vs 32), 1.2e-2
+(32 vs 48), 5.3e-3 (48 vs 64): the ramp through the transition needs a bond dimension above 64 at 50 atoms (about
+128 if the gap keeps shrinking ~2.3x per step of 16), and the 1e-3 convergence target is not reached at these χ.
 Levers not yet pulled: the Gram-matrix (eigh) split instead of the SVD (~2x fewer flops); returning the Richardson
 value of the dt and dt/2 runs (at 8 atoms, range 4: 1.9e-4 against 1.6e-3 for the dt/2 run, at no extra cost);
 the check runs in parallel processes. (Suzuki's fourth-order composition of the step was tried at 8 atoms and
