@@ -239,10 +239,26 @@ class NoisyRun:
 
 
 def simulate(
-    program: RydbergProgram, model: NoiseModel, shots: int, seed: int, realisations: int = 16, tol: float = 1e-4
+    program: RydbergProgram,
+    model: NoiseModel,
+    shots: int,
+    seed: int,
+    realisations: int = 16,
+    tol: float = 1e-4,
+    backend=None,
+    cache: dict | None = None,
 ) -> NoisyRun:
     """`shots` shots of `program` on the noisy device; shots dropped by the pre-sequence image are not counted
-    (as on the device), so `counts` sums to `shots_kept` <= shots. Seeded: same seed, same counts."""
+    (as on the device), so `counts` sums to `shots_kept` <= shots. Seeded: same seed, same counts.
+
+    `backend`: None or a state-vector BackendChoice (emulator/choice.py) runs as described in the module docstring.
+    An "mps" BackendChoice runs one MPS per realisation (all atoms coupled) and draws that realisation's shots from
+    it by perfect sampling; an atom that a prep error or an undetected vacancy takes out of the Hamiltonian is
+    then only read as such (prep error: '0'), while its neighbours evolve as if it were there (an approximation,
+    first order in groundPrepError and fillingError, said so in the metadata). `cache` (a dict the caller keeps)
+    reuses MPS runs of identical realisations across calls, e.g. across rows that switch only classical mechanisms."""
+    if backend is not None and getattr(backend, "name", "state-vector") == "mps":
+        return _simulate_mps(program, model, shots, seed, realisations, backend, cache)
     if int(shots) != shots or shots < 1:
         raise NoiseError(f"shots = {shots}; give a positive whole number of shots")
     if int(realisations) != realisations or realisations < 1:
@@ -304,6 +320,99 @@ def simulate(
         "realisations": int(realisations),
         "state_vector_runs": len(errors),
         "state_error_bound_max": max(errors, default=0.0),
+        "shots_total": shots,
+        "shots_kept": int(kept.sum()),
+        "dropped_missing_atom": int((~kept).sum()),
+    }
+    return NoisyRun(counts, shots, int(kept.sum()), meta)
+
+
+def _classical_draws(model: NoiseModel, shots: int, n: int, rng: np.random.Generator):
+    """The per-shot draws of `simulate`, in its order: (filled, kept, coupled, u_loss, u_read, u_post)."""
+    p = model.parameters
+    u_fill, u_pre, u_prep = rng.random((shots, n)), rng.random((shots, n)), rng.random((shots, n))
+    u_loss, u_read, u_post = rng.random((shots, n)), rng.random((shots, n)), rng.random((shots, n))
+    filled = u_fill >= p.filling_error if model.on("vacancy") else np.ones((shots, n), bool)
+    if model.on("vacancy"):
+        seen = np.where(filled, u_pre >= p.atom_detection_false_negative, u_pre < p.atom_detection_false_positive)
+        kept = seen.all(axis=1)
+    else:
+        kept = np.ones(shots, bool)
+    prep_failed = (u_prep < p.ground_prep_error) if model.on("prep") else np.zeros((shots, n), bool)
+    return filled, kept, filled & ~prep_failed, u_loss, u_read, u_post
+
+
+def _readout(model, bits, filled, u_loss, u_read, u_post):
+    p = model.parameters
+    present = filled.copy()
+    if model.on("loss"):
+        present &= ~(u_loss < p.atom_loss_probability)
+    if model.on("readout"):
+        flip = np.where(bits == 0, u_read < p.ground_detection_error, u_read < p.rydberg_detection_error)
+        bits = np.where(flip, 1 - bits, bits)
+    absent_read = (u_post < p.atom_detection_false_positive) if model.on("vacancy") else np.zeros(bits.shape, bool)
+    return np.where(present, bits, np.where(absent_read, 0, 1)).astype(np.int8)
+
+
+def _simulate_mps(program, model, shots, seed, realisations, choice, cache) -> NoisyRun:
+    from .emulator.mps import evolve_mps, sample_mps_bits
+
+    if int(shots) != shots or shots < 1:
+        raise NoiseError(f"shots = {shots}; give a positive whole number of shots")
+    p, n, shots, big_r = model.parameters, program.n_atoms, int(shots), int(realisations)
+    rng = np.random.default_rng(seed)
+    filled, kept, coupled, u_loss, u_read, u_post = _classical_draws(model, shots, n, rng)
+    reals = draw_realisations(program, model, big_r, rng)
+    idx = np.flatnonzero(kept)
+    which = np.arange(idx.size) % big_r
+    bits = np.zeros((shots, n), dtype=np.int8)
+    cache = {} if cache is None else cache
+    runs, errors = 0, []
+    for r in range(big_r):
+        members = idx[which == r]
+        if members.size == 0:
+            continue
+        real = reals[r]
+        key = (
+            program.digest(),
+            real.amplitude_scale.tobytes(),
+            real.detuning_offset.tobytes(),
+            real.positions_um.tobytes(),
+            choice.dt_us,
+            choice.chi,
+            choice.interaction_range,
+        )
+        if key not in cache:
+            sub, site = _subprogram(program, np.arange(n), real)
+            cache[key] = evolve_mps(
+                sub,
+                dt_us=choice.dt_us,
+                chi=choice.chi,
+                interaction_range=choice.interaction_range,
+                check=False,
+                site=site,
+            )
+            runs += 1
+        run = cache[key]
+        errors.append(run.discarded_weight)
+        bits[members] = sample_mps_bits(run.psi, members.size, int(rng.integers(2**63)))
+    bits = np.where(coupled, bits, 0).astype(np.int8)  # out of the Hamiltonian: dark to the laser, reads ground
+    bits = _readout(model, bits, filled, u_loss, u_read, u_post)
+    counts: dict[str, int] = {}
+    for row in bits[kept]:
+        key = "".join("1" if b else "0" for b in row)
+        counts[key] = counts.get(key, 0) + 1
+    meta = {
+        "noise_mechanisms": sorted(model.enabled),
+        "noise_not_simulated": list(NOT_SIMULATED),
+        "noise_source": p.source,
+        "noise_date": p.date,
+        "realisations": big_r,
+        "state_vector_runs": 0,
+        "mps_runs": runs,
+        "mps_discarded_weight_max": max(errors, default=0.0),
+        "approximation": "MPS per realisation with every atom coupled; an atom out of the Hamiltonian (prep "
+        "error, undetected vacancy) is only read as such, its neighbours evolve as if it were there",
         "shots_total": shots,
         "shots_kept": int(kept.sum()),
         "dropped_missing_atom": int((~kept).sum()),

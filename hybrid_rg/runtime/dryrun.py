@@ -16,6 +16,10 @@ passes "device" or "off" (--noise / --no-noise); without either it takes the cho
 Per program the result also carries what the run that made it knew (`program_context`: T, order, the model's
 prediction, the exact value and the bound, from the program's metadata, which `hybrid-rg run` writes) and the
 simulated estimate of the experiment's observable from the shots, ± its shot-noise standard error.
+
+Backend: where the device's simulator is the package's emulator, each program's backend is picked from its size and
+geometry (devices/emulator/choice.py: the state vector up to 18 atoms, past that an MPS in the atom order), and
+each run says which it used, why, and its stated error (run["backend"]; the noisy run uses the same backend).
 """
 
 from __future__ import annotations
@@ -54,6 +58,22 @@ class DryRunResult:
     @property
     def ok(self) -> bool:
         return all(r.ok for r in self.reports)
+
+
+# Noise realisations (MPS runs) per program on the MPS backend: each is a whole MPS evolution, so a few parameter
+# draws with many shots each stand for the shot-to-shot spread (devices/noise.py, the 1/√R sampling error).
+MPS_REALISATIONS = 4
+
+
+def _sv_report(choice, metadata: dict, simulator: str) -> dict:
+    """run["backend"] for a state-vector run on the device's simulator: its own stated error (metadata)."""
+    return {
+        "backend": "state-vector" if choice is not None else simulator,
+        "reason": choice.reason if choice is not None else f"the device's simulator {simulator!r}",
+        "stated_error": metadata.get("state_error_bound"),
+        "error_of": "the final state (2-norm; bounds every probability's error by twice that in sum)",
+        "method": metadata.get("method"),
+    }
 
 
 def _noise_model(spec, noise):
@@ -177,16 +197,35 @@ def _simulate(
             note(f"[{k + 1}/{len(programs)}] program {program.digest()[:12]}: invalid on {spec.name}, not run")
             continue
         t0 = time.perf_counter()
-        counts = sim.run([program], shots=shots, seed=s)[0].result().counts
+        choice = None
+        if spec.simulator == "emulator":
+            from ..devices.emulator.choice import choose_backend  # the emulator (torch) only when it runs
+
+            choice = choose_backend(program)
+        if choice is not None and choice.name == "mps":
+            from ..devices.emulator.choice import run_backend
+
+            counts, backend = run_backend(program, shots, s, choice)
+        else:
+            task = sim.run([program], shots=shots, seed=s)[0].result()
+            counts, backend = task.counts, _sv_report(choice, task.metadata, spec.simulator)
         run = {
             "counts": dict(counts),
             "observables": summary(counts),
             "estimate": observable_estimate(context, counts, program.n_atoms),
+            "backend": backend,
         }
         if model is not None:
             from ..devices.noise import simulate
 
-            noisy = simulate(program, model, shots, seed=s, realisations=realisations)
+            noisy = simulate(
+                program,
+                model,
+                shots,
+                seed=s,
+                realisations=min(realisations, MPS_REALISATIONS) if backend["backend"] == "mps" else realisations,
+                backend=choice,
+            )
             if noisy.shots_kept < 2:
                 raise ValueError(
                     f"the noise model dropped {shots - noisy.shots_kept} of {shots} shots (missing atoms); raise shots"
@@ -195,6 +234,7 @@ def _simulate(
                 "counts": noisy.counts,
                 "observables": summary(noisy.counts),
                 "estimate": observable_estimate(context, noisy.counts, program.n_atoms),
+                "backend": backend,
                 "noise": noisy.metadata,
                 "noise_free": run,
             }

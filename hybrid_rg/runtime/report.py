@@ -93,6 +93,14 @@ def markdown(r) -> str:
             continue
         obs = run["observables"]
         lines += [f"### program {k}", ""]
+        b = run.get("backend")
+        if b:
+            err = b.get("stated_error")
+            lines += [
+                f"Simulated on the {b['backend']} backend ({b.get('reason', '')}); stated error "
+                + (f"{err:.2g} on {b.get('error_of', '')}." if err is not None else "not available."),
+                "",
+            ]
         if "noise_free" in run:  # a noisy prediction (devices/noise.py) with the noise-free run beside it
             free, meta = run["noise_free"]["observables"], run["noise"]
             lines += [

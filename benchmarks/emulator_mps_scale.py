@@ -1,0 +1,94 @@
+"""The MPS emulator (emulator/mps.py) at device scale: a quasi-1D serpentine Aquila program, the adiabatic ramp into Z2.
+
+    PYTHONPATH=. python benchmarks/emulator_mps_scale.py [--atoms 50] [--chi 32] [--dt 0.01] [--range 3]
+                                                         [--reference-chi 64] [--shots 1000]
+
+The program: atoms 6.1 µm apart along a serpentine (rows of 12, 24.4 µm apart, joined by vertical runs of 3 atoms;
+inside Aquila's 75 × 76 µm area), Ω = 15.8 rad/µs held for 3.8 µs, Δ swept −16 → 16 rad/µs (valid on the
+quera_aquila snapshot: checked by devices.validation before running). Prints the checked run (stated error and its
+parts, time, bond dimension), and a reference run at --reference-chi (same dt and range) with max |Δ⟨n_i⟩| against
+the main run: the bond-dimension convergence target is 1e-3. Times are wall clock and CPU seconds (the latter is
+the comparable figure on a shared machine). The runs reported in issue 17's closing note (χ 16 and χ 32 at dt 0.01,
+no checks) are `--no-check --chi 16 --reference-chi 32`.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def program(n: int, spacing: float = 6.1, row_atoms: int = 12, row_gap: float = 24.4):
+    from hybrid_rg.devices.emulator.mps import serpentine_positions
+    from hybrid_rg.pulse.program import RydbergProgram, Waveform
+
+    return RydbergProgram(
+        serpentine_positions(n, spacing, row_atoms, row_gap),
+        Waveform((0, 0.1, 3.9, 4.0), (0, 15.8, 15.8, 0)),
+        Waveform((0, 0.1, 3.9, 4.0), (-16, -16, 16, 16)),
+        Waveform((0, 4.0), (0, 0), "constant"),
+    )
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--atoms", type=int, default=50)
+    ap.add_argument("--chi", type=int, default=32)
+    ap.add_argument("--dt", type=float, default=0.01)
+    ap.add_argument("--range", type=int, default=3)
+    ap.add_argument("--reference-chi", type=int, default=64)
+    ap.add_argument("--shots", type=int, default=1000)
+    ap.add_argument("--row-gap", type=float, default=24.4)
+    ap.add_argument("--no-check", action="store_true", help="the main run only (no stated error)")
+    a = ap.parse_args()
+    warnings.simplefilter("ignore")
+    from hybrid_rg.devices.emulator.mps import _observables, _run, _to_tenpy, evolve_mps, sample_mps
+    from hybrid_rg.devices.spec import load_device_spec
+    from hybrid_rg.devices.validation import validate
+
+    p = program(a.atoms, row_gap=a.row_gap)
+    report = validate(p, load_device_spec("quera_aquila"), a.shots)
+    pos = np.asarray(p.positions_um)
+    print(
+        f"{a.atoms} atoms, extent {np.ptp(pos[:, 0]):.1f} x {np.ptp(pos[:, 1]):.1f} µm, valid on quera_aquila: "
+        f"{report.ok} {'' if report.ok else report}; load {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    run = evolve_mps(p, dt_us=a.dt, chi=a.chi, interaction_range=a.range, check=not a.no_check)
+    t = time.perf_counter()
+    counts = sample_mps(run.psi, a.shots, seed=1)
+    t_shots = time.perf_counter() - t
+    out = {"atoms": a.atoms, **run.metadata(), "seconds_main_run": run.seconds_main, "shots_s": t_shots}
+    out["densities"] = [round(float(x), 4) for x in run.densities]
+    print(json.dumps(out), flush=True)
+    if a.reference_chi:
+        t, c = time.perf_counter(), time.process_time()
+        ref, _ = _run(p, run.dt_us, a.reference_chi, a.range, 1e-10)
+        d_ref, c_ref = _observables(_to_tenpy(ref))
+        print(
+            json.dumps(
+                {
+                    "reference_chi": a.reference_chi,
+                    "reference_max_bond": ref.max_bond,
+                    "reference_discarded": ref.discarded,
+                    "reference_s": time.perf_counter() - t,
+                    "reference_cpu_s": time.process_time() - c,
+                    "max_abs_d_density_vs_main": float(np.abs(d_ref - run.densities).max()),
+                    "max_abs_d_corr_vs_main": float(np.abs(c_ref - run.correlations).max()),
+                }
+            ),
+            flush=True,
+        )
+    d = np.array([[c if b[i] == "1" else 0 for i in range(a.atoms)] for b, c in counts.items()]).sum(0) / a.shots
+    print(f"shots: {a.shots}, max |⟨n_i⟩ shots − MPS| = {np.abs(d - run.densities).max():.3f}")
+
+
+if __name__ == "__main__":
+    main()
