@@ -91,8 +91,9 @@ def run_fig10(spec) -> tuple[dict, dict]:
 
 
 def run_critical(spec, log=None) -> tuple[dict, dict]:
-    """Per geometry and representation: the critical search of critical.py (scan, basin bisection, guarded Newton,
-    projection), with J*, λ_t, ν = ln √2 / ln λ_t, GSD and Δ1 (1×1 torus) at the critical fixed point."""
+    """Per scheme, geometry and representation: the critical search of critical.py (scheme "full": scan, basin
+    bisection, guarded Newton, projection) or of schemes.py (maps closed on the A1 axis), with J*, λ_t,
+    ν = ln √2 / ln λ_t, GSD and Δ1 (1×1 torus) at the critical fixed point."""
     import torch
 
     from .critical import FlowRule, find_critical

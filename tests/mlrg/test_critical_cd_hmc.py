@@ -43,6 +43,14 @@ def test_default_search_finds_the_a1_critical_point():
     assert abs(fp["gsd"] - 1.854) < 1e-3 and abs(fp["Delta1"] - 0.0917) < 1e-4  # notes: 1.854, 0.0917
 
 
+def test_compressed_design_keeps_the_a1e_critical_point_to_seven_digits():
+    # issue 20 item 4: the same search before the design compression (fmt, commit 812a63e, dense einsum derivatives)
+    # gave J0* 0.4014737014, λ_t 1.20718677, GSD 1.089745531 in the authors' geometry (10 printed digits)
+    fp = find_critical(ExactRG(Pair(Rep.parse("A1+E"), "authors")))
+    assert fp["critical"] and abs(fp["J0_star"] - 0.4014737014) < 1e-8
+    assert abs(fp["lambda_t"] - 1.20718677) < 1e-7 and abs(fp["gsd"] - 1.089745531) < 1e-8
+
+
 def test_phase_change_skips_undecided_points_and_counts_changes():
     scan = [
         (0.1, "disordered", 3),

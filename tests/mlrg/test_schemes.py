@@ -46,3 +46,13 @@ def test_axis_maps_agree_between_geometries_and_a1e_coefficient_has_no_fixed_poi
 def test_axis_map_refuses_the_full_scheme():
     with pytest.raises(ValueError, match="not closed on the A1 axis"):
         axis_map(ExactRG(Pair(Rep.parse("A1"))), 0.5, "full")
+
+
+def test_copies_of_a1_see_no_difference_between_the_geometries():
+    # critical_copies.toml runs one geometry: for A-type irreps the 45° frame turns are the identity
+    from hybrid_rg.mlrg.kl import kl
+
+    g = torch.Generator().manual_seed(2)
+    Jt, Js = (0.5 * torch.randn(4, generator=g, dtype=torch.float64) for _ in range(2))
+    ka, kc = (float(kl(Pair(Rep.parse("2A1"), geo), Jt, Js)) for geo in ("authors", "consistent"))
+    assert ka > 1e-3 and abs(ka - kc) < 1e-14
