@@ -3,7 +3,7 @@ J*, its thermal eigenvalue λ_t, ν = ln √2 / ln λ_t, GSD and Δ1.
 
 The critical fixed point is a saddle of the flow with one relevant direction: iteration never stays there and
 Newton from a generic start falls into one of the attractive fixed points (trivial J = 0, or frozen |J| → ∞).
-The search (issue 20) is built so that no setting has to be tuned per representation or geometry:
+The search is built so that no setting has to be tuned per representation or geometry:
 
 1. **coarse scan** of J0 on a wide geometric grid (default 0.02 … 3, 12 points) with short flows (`scan_steps`):
    a flow's phase is *decided* by the distance to a known attractive fixed point: |J| < `r_trivial` (inside the

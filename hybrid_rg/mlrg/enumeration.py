@@ -46,7 +46,7 @@ class Design:
     h[o, a] = Σ_c J_c D[c, o, a], and D's entries are small integers: the (orbit, hidden component) pairs share few
     distinct coupling vectors (2A1+E student: 233 rows for 8264 × 4 pairs, teacher 81 for 8264 × 16). So
     h = (rows @ J)[index]: every tanh / log cosh is evaluated once per distinct row, and sums over the pairs are
-    scatter-adds onto the rows (issue 20, item 4: this is what makes `critical` fit in 2 minutes).
+    scatter-adds onto the rows (this is what makes `critical` fit in 2 minutes).
     """
 
     rows: torch.Tensor  # (n_rows, c): the distinct coupling vectors of one hidden field
@@ -127,7 +127,7 @@ def cross_entropy_derivs(block: Block, p_mult: torch.Tensor, J: torch.Tensor):
     With h = (rows @ J)[index] (Design): log w_o = Σ_a L(h_oa), ∂/∂J = Σ_a t_oa r_oa (t = tanh h, r the row),
     ∂² log w_o = Σ_a (1 − t²) r rᵀ. F's gradient Σ_o w_o ∂ log w_o and the first Hessian term Σ_o w_o ∂² log w_o
     (w = q − n p) only need w summed onto the rows; the covariance term needs the per-orbit scores. Runs ~10⁴ times
-    per critical search (a three-operand einsum here re-planned its path every call: 46 % of `critical`, issue 20).
+    per critical search (a three-operand einsum here re-planned its path every call: 46 % of `critical`).
     """
     des = design(block)
     A, At, Q = des.sums

@@ -1,4 +1,4 @@
-"""RG schemes closed on the A1 axis (issue 20, item 3: does exact-KL J0* converge to J0c as the representation grows?).
+"""RG schemes closed on the A1 axis (does exact-KL J0* converge to J0c as the representation grows?).
 
 In the "full" scheme (critical.py) the whole student J' is the next teacher, so a flow leaves the A1 axis after one
 step and the larger representations' extra couplings (A1–E, E–E, ...) take part in the flow. The two schemes here

@@ -25,7 +25,7 @@ from ...pulse.program import RydbergProgram
 from .integrator import EmulatorError, check_memory, evolve
 from .observables import probabilities, sample
 
-# 18 atoms: the state vector took ~15 s at 16 atoms on the benchmark ramp (issue 17's table; tol 1e-4), and its
+# 18 atoms: the state vector took ~15 s at 16 atoms on the benchmark ramp (tol 1e-4), and its
 # time and memory double with every atom; the MPS's cost grows with the atoms times its bond dimension cubed.
 SV_MAX_ATOMS = 18
 # rad/µs, the largest Σ|V_ij| an atom may have beyond range 3 (in mean field) for the order to count as quasi-1D.
