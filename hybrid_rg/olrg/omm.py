@@ -73,7 +73,10 @@ class LinearIsometryMap(OperatorMap):
         key = str(scale)
         chi = min(self.chi, block.dim)
         if key not in self.W:
-            self.W[key] = torch.nn.Parameter(self._initial_basis(block, chi).clone())
+            # contiguous: eigh and QR return column-major factors, and L-BFGS flattens gradients with view()
+            self.W[key] = torch.nn.Parameter(
+                self._initial_basis(block, chi).clone(memory_format=torch.contiguous_format)
+            )
         V = self.isometry(scale)
         if V.shape != (block.dim, chi):
             raise ValueError(
