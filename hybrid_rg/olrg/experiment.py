@@ -189,6 +189,8 @@ def run_point(spec, site, first, order: int, T: float, exact: float | None, fold
             full_grid=tr.optimizer == "lbfgs",
             first_scale_weight=tr.first_scale_weight,
             substeps=tr.substeps,
+            lookahead=tr.lookahead,
+            lookahead_weight=tr.lookahead_weight,
         )
         if warm is not None:
             with torch.no_grad():

@@ -21,6 +21,7 @@ import torch
 
 from .block import Block, SiteModel, grow
 from .correlators import correlators_from, full_grid_correlators, heisenberg_operators
+from .evolution import expectation
 
 WEIGHTS = ("one", "factorial", "series")
 
@@ -35,12 +36,18 @@ class LossConfig:
     full_grid: bool = False
     substeps: int = 8
     first_scale_weight: float = 1.0  # weight of the scale whose grown block is exact (the flow's first pair)
+    # look-ahead: also compare ⟨O(T)⟩ after attaching up to `lookahead` more target sites exactly (fewer when the
+    # target ends sooner), weighted lookahead_weight: the light-cone estimate of the scale's error, trained directly
+    lookahead: int = 0
+    lookahead_weight: float = 1.0
 
     def __post_init__(self):
         if not (self.T > 0 and math.isfinite(self.T)):
             raise ValueError(f"T = {self.T}; the final time must be a positive number")
         if not (self.first_scale_weight >= 0 and math.isfinite(self.first_scale_weight)):
             raise ValueError(f"first_scale_weight = {self.first_scale_weight}; must be a number >= 0")
+        if self.lookahead < 0 or not (self.lookahead_weight >= 0 and math.isfinite(self.lookahead_weight)):
+            raise ValueError("need lookahead >= 0 and a finite lookahead_weight >= 0")
         if self.K < 0 or self.n_steps < 1 or self.n_samples < 1:
             raise ValueError("need K >= 0, n_steps >= 1 and n_samples >= 1")
         if self.weights not in WEIGHTS:
@@ -82,13 +89,24 @@ def scale_loss(
     cfg: LossConfig,
     generator: torch.Generator | None = None,
     attach: bool = True,
+    remaining: int = 0,
 ) -> torch.Tensor:
     """The loss contribution of one scale (both blocks are grown by one site here; with attach=False they are
-    compared at their own size, through their own boundary operators: a terminal map's last pair)."""
+    compared at their own size, through their own boundary operators: a terminal map's last pair). remaining:
+    target sites still to come after that site, of which min(cfg.lookahead, remaining) are attached exactly for
+    the look-ahead term."""
     g1, m1 = (grow(grown, site), grow(mapped, site)) if attach else (grown, mapped)
+    total = torch.zeros((), dtype=torch.float64)
+    L = min(cfg.lookahead, remaining)
+    if L > 0 and cfg.lookahead_weight > 0:
+        far = []
+        for b in (g1, m1):
+            for _ in range(L):
+                b = grow(b, site)
+            far.append(expectation(b, cfg.T, cfg.substeps))
+        total = total + cfg.lookahead_weight * (far[0] - far[1]).abs() ** 2
     # Evolve each grown block's operators once; every order and tuple batch below reuses them.
     evolved = [(b.rho, *heisenberg_operators(b, cfg.T, cfg.grid, cfg.substeps)) for b in (g1, m1)]
-    total = torch.zeros((), dtype=torch.float64)
     if cfg.full_grid:
         chi_g, chi_m = (full_grid_correlators(rho, O_T, B_t, cfg.K) for rho, O_T, B_t in evolved)
         for k in range(cfg.K + 1):

@@ -13,7 +13,8 @@
                 n_steps, weights, seed, loss_target, warm_start (default false), ensemble, keep_best (default
                 true), first_scale_weight (weight of the one loss term anchored to the exact block, default 1),
                 polish_iterations / polish_max_eval (L-BFGS on the full-grid loss afterwards, default none),
-                warm_choice (previous | lower_loss: which start a warm-started T takes, default previous)
+                warm_choice (previous | lower_loss: which start a warm-started T takes, default previous),
+                lookahead / lookahead_weight (⟨O(T)⟩ after that many more exact sites, a loss term; default 0)
     [reference] method (auto | krylov | free-fermion | none)
     [bound]     n_grid, max_tuples
     [paper]     csv (optional digitised published numbers, plotted beside ours; path relative to the spec)
@@ -200,6 +201,13 @@ class TrainingSpec(SpecModel):
     keep_best: bool = True
     first_scale_weight: float = Field(1.0, ge=0)
     substeps: int = Field(2, ge=1, description="CF4 steps per loss-grid interval of driven (HEM) blocks")
+    lookahead: int = Field(
+        0,
+        ge=0,
+        description="also compare ⟨O(T)⟩ of each scale after attaching this many more target sites exactly "
+        "(0 = the paper's loss only); cost grows as 2^lookahead per scale",
+    )
+    lookahead_weight: float = Field(1.0, ge=0, description="weight of the look-ahead term")
     polish_iterations: int = Field(
         0, ge=0, description="L-BFGS iterations on the deterministic full-grid loss after the optimiser (0 = none)"
     )

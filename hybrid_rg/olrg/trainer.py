@@ -52,7 +52,8 @@ def flow_loss(
         # the first pair compares against the exact block: the only term anchored to the truth, so it can be
         # weighted up (cfg.first_scale_weight) against self-consistent but wrong solutions at many scales
         total = total + sum(
-            (cfg.first_scale_weight if i == 0 else 1.0) * scale_loss(g, m, site, cfg, generator)
+            (cfg.first_scale_weight if i == 0 else 1.0)
+            * scale_loss(g, m, site, cfg, generator, remaining=N - g.n_sites - 1)
             for i, (g, m) in enumerate(flow.pairs)
         )
         if flow.terminal is not None:

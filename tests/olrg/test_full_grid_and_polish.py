@@ -107,3 +107,27 @@ def test_polish_in_a_spec_lowers_every_points_loss_and_defaults_keep_the_old_beh
     assert max(p.error for p in after) < max(p.error for p in before)
     with pytest.raises(SpecError, match="polish_iterations"):
         parse_spec({**BASE, "training": {**BASE["training"], "polish_iterations": 2, "ensemble": 2}})
+
+
+def test_lookahead_term_is_the_squared_error_of_the_scale_grown_exactly_to_the_end():
+    from dataclasses import replace
+
+    from hybrid_rg.exact import evolve, product_state
+    from hybrid_rg.olrg.block import grow
+    from hybrid_rg.olrg.evolution import expectation
+    from hybrid_rg.olrg.loss import scale_loss
+
+    N, T = 5, 0.9
+    first = exact_block(SITE, 3, O)
+    opmap = LinearIsometryMap(4, init="nrg")
+    g, m = run_flow(first, SITE, N, opmap).pairs[0]  # g is exact; one site after E remains
+    cfg = LossConfig(T=T, K=1, n_steps=3, full_grid=True)
+    with torch.no_grad():
+        plain = float(scale_loss(g, m, SITE, cfg, remaining=1))
+        ahead = float(scale_loss(g, m, SITE, replace(cfg, lookahead=3, lookahead_weight=2.0), remaining=1))
+        mapped_to_N = float(expectation(grow(grow(m, SITE), SITE), T).real)
+    exact = float(evolve(SITE.chain(N), product_state(N), [T], {"o": PauliExpr(N, O.terms)})["o"][0].real)
+    assert abs(exact - mapped_to_N) > 1e-4  # a real truncation error
+    assert ahead - plain == pytest.approx(2.0 * (exact - mapped_to_N) ** 2, rel=1e-8)
+    with torch.no_grad():  # nothing remains after E: no look-ahead term
+        assert float(scale_loss(g, m, SITE, replace(cfg, lookahead=3), remaining=0)) == pytest.approx(plain, rel=1e-14)
