@@ -42,9 +42,8 @@ def main() -> None:
                     t0 = time.process_time()
                     opmap = LinearIsometryMap(chi, init="rdm", site=site, T=T, n_steps=20)
                     p = bulk_prediction(first, site, c - 2, N - c - 2, opmap, T)
-                    print(
-                        f"{N},{chi},{obs},{T},{p:.6f},{e:.6f},{abs(p - e) / abs(e):.2e},{time.process_time() - t0:.1f}"
-                    )
+                    cpu = time.process_time() - t0
+                    print(f'{N},{chi},"{obs}",{T},{p:.6f},{e:.6f},{abs(p - e) / abs(e):.2e},{cpu:.1f}')
 
 
 if __name__ == "__main__":
