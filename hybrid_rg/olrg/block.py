@@ -9,6 +9,10 @@ A `Block` carries, as dense complex128 torch matrices of one dimension D:
 `grow(block, site)` attaches one site of the target model:
     H' = H ⊗ I + Σ_a s_a B_a ⊗ b_a + I ⊗ h,   B'_a = I ⊗ b_a,   O' = O ⊗ I,   ρ' = ρ ⊗ |0⟩⟨0|,
 with site 0 the leftmost factor as everywhere in hybrid_rg, so sites are appended on the right.
+
+A bulk block (issue 19, item 4) also carries `left`, the operators p_a on its first site through which a site
+attached on the LEFT couples (bond s_a P_a(new) p_a(first)); `grow_left` attaches it:
+    H' = h ⊗ I + Σ_a s_a P_a ⊗ L_a + I ⊗ H,   L'_a = p_a ⊗ I,   B'_a = I ⊗ B_a,   O' = I ⊗ O,   ρ' = |0⟩⟨0| ⊗ ρ.
 """
 
 from __future__ import annotations
@@ -85,6 +89,7 @@ class Block:
     observable: torch.Tensor
     rho: torch.Tensor
     drives: tuple[tuple[Callable[[torch.Tensor], torch.Tensor], torch.Tensor], ...] = ()
+    left: tuple[torch.Tensor, ...] = ()  # bulk blocks only: the operators a left neighbour couples through
 
     @property
     def dim(self) -> int:
@@ -99,6 +104,7 @@ class Block:
             observable=fn(self.observable),
             rho=fn(self.rho),
             drives=tuple((c, fn(m)) for c, m in self.drives),
+            left=tuple(fn(x) for x in self.left),
         )
 
 
@@ -123,7 +129,35 @@ def grow(block: Block, site: SiteModel) -> Block:
         observable=torch.kron(block.observable, I2),
         rho=torch.kron(block.rho, _up_projector()),
         drives=tuple((c, torch.kron(m, I2)) for c, m in block.drives),
+        left=tuple(torch.kron(x, I2) for x in block.left),
     )
+
+
+def grow_left(block: Block, site: SiteModel) -> Block:
+    """Attach one target site on the left of a bulk block (one that carries `left` operators)."""
+    if len(block.left) != len(site.couplings):
+        raise ValueError("grow_left needs a bulk block: one left operator per bond term of the site model")
+    D = block.dim
+    I2, ID = torch.eye(2, dtype=DTYPE), torch.eye(D, dtype=DTYPE)
+    H = torch.kron(I2, block.H) + torch.kron(site.field(), ID)
+    for L, (s, P, _) in zip(block.left, site.couplings):
+        H = H + s * torch.kron(pauli(P), L)
+    return Block(
+        n_sites=block.n_sites + 1,
+        H=_hermitian(H),
+        boundary=tuple(torch.kron(I2, b) for b in block.boundary),
+        observable=torch.kron(I2, block.observable),
+        rho=torch.kron(_up_projector(), block.rho),
+        drives=tuple((c, torch.kron(I2, m)) for c, m in block.drives),
+        left=tuple(torch.kron(pauli(p), ID) for _, _, p in site.couplings),
+    )
+
+
+def bulk_block(site: SiteModel, n0: int, observable: PauliExpr) -> Block:
+    """The exact n0-site block of `exact_block`, made able to grow on both sides (left operators p_a on site 0)."""
+    block = exact_block(site, n0, observable)
+    I_rest = torch.eye(2 ** (n0 - 1), dtype=DTYPE)
+    return replace(block, left=tuple(torch.kron(pauli(p), I_rest) for _, _, p in site.couplings))
 
 
 def exact_block(site: SiteModel, n0: int, observable: PauliExpr) -> Block:

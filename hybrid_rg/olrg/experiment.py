@@ -12,8 +12,10 @@ the fields that changed; with `recompute=True` (`hybrid-rg run --recompute`) the
 computed again. The exact column is computed afresh on every run, never read back from a checkpoint.
 
 Warm start (training.warm_start): the map for time T starts from the trained map of the previous T of the same
-order (the authors' `--sweep` curriculum); the first T, and every T when iterations = 0, starts from the map's own
-initialisation.
+order (the authors' `--sweep` curriculum); the first T, and every T when nothing is trained (iterations = 0 and
+polish_iterations = 0), starts from the map's own initialisation. With training.warm_choice = "lower_loss" a
+warm-started T takes whichever of the previous T's map and its own initialisation has the lower deterministic
+full-grid loss at this T.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from .loss import LossConfig
 from .omm import LinearIsometryMap
 from .predict import predict
 from .spec import DeviceSection, ExperimentSpec, MapSpec
-from .trainer import train
+from .trainer import choose_start, train
 
 
 @dataclass(frozen=True)
@@ -272,18 +274,8 @@ def run_point(
     if inputs is not None:
         _record_inputs(folder, _key(order, T), inputs)
     t0 = time.perf_counter()
-    losses = []
+    losses, n_iter = [], 0
     if spec.map.kind != "identity":
-        if warm is not None:
-            with torch.no_grad():
-                run_flow(first, site, spec.target.N, opmap)
-            try:
-                opmap.load_state_dict(warm)
-            except RuntimeError as err:
-                raise BadInput(
-                    f"the warm start does not fit this map (different structure: {str(err)[:200]}…); "
-                    f"initialise from a run with the same [map] and [device]"
-                ) from None
         cfg = LossConfig(
             T=T,
             K=order,
@@ -293,7 +285,22 @@ def run_point(
             full_grid=tr.optimizer == "lbfgs",
             first_scale_weight=tr.first_scale_weight,
             substeps=tr.substeps,
+            lookahead=tr.lookahead,
+            lookahead_weight=tr.lookahead_weight,
         )
+        if warm is not None:
+            with torch.no_grad():
+                run_flow(first, site, spec.target.N, opmap)
+            own = {k: v.detach().clone() for k, v in opmap.state_dict().items()}
+            try:
+                opmap.load_state_dict(warm)
+            except RuntimeError as err:
+                raise BadInput(
+                    f"the warm start does not fit this map (different structure: {str(err)[:200]}…); "
+                    f"initialise from a run with the same [map] and [device]"
+                ) from None
+            if tr.warm_choice == "lower_loss":
+                choose_start(first, site, spec.target.N, opmap, cfg, [warm, own])
         result = train(
             first,
             site,
@@ -308,8 +315,12 @@ def run_point(
             ensemble=tr.ensemble,
             keep_best=tr.keep_best,
             checkpoint=folder / f"{_key(order, T)}.train.pt",
+            polish_iterations=tr.polish_iterations,
+            polish_max_eval=tr.polish_max_eval,
         )
-        losses = result.losses
+        # with a polish, the final loss reported is the polished map's deterministic full-grid loss
+        losses = result.losses + result.polish_losses[-1:]
+        n_iter = len(result.losses) + max(0, len(result.polish_losses) - 1)  # optimiser + polish iterations
     pred = predict(
         first,
         site,
@@ -330,7 +341,7 @@ def run_point(
         pred.bound,
         pred.tail_share,
         losses[-1] if losses else None,
-        len(losses),
+        n_iter,
         time.perf_counter() - t0,
     )
     torch.save(opmap.state_dict(), state_file)
@@ -366,7 +377,8 @@ def run_experiment(
     for K, j in bar:
         # the curriculum only seeds training: a point that is not trained (iterations = 0) keeps its own
         # initialisation instead of silently inheriting the first T's map at every T
-        if j == 0 or not spec.training.warm_start or spec.training.iterations == 0:
+        trained = spec.training.iterations > 0 or spec.training.polish_iterations > 0
+        if j == 0 or not spec.training.warm_start or not trained:
             warm = None
         if init_from is not None and warm is None:
             warm = init_state(init_from, K, spec.times.T[j])

@@ -8,7 +8,8 @@ and the flow is exact.
 Initialisation, on the first pass through each scale:
   "nrg": the χ lowest eigenvectors of the block Hamiltonian H_n;
   "rdm": the χ dominant eigenvectors of the block's reduced density matrix, averaged over the time grid, in the
-         system grown by one site (a DMRG-like choice tuned to the dynamics rather than the ground state);
+         system grown by one site (on each side for a bulk block; a DMRG-like choice tuned to the dynamics rather
+         than the ground state);
   "random": a Haar-random isometry (seeded).
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import torch
 
-from .block import Block, SiteModel, grow
+from .block import Block, SiteModel, grow, grow_left
 from .evolution import propagators
 from .flow import OperatorMap
 
@@ -62,10 +63,15 @@ class LinearIsometryMap(OperatorMap):
                 W = torch.randn(block.dim, chi, dtype=torch.complex128, generator=self.generator)
                 return isometry_from(W)
             g = grow(block, self.site)
+            D = block.dim
+            if block.left:  # a bulk block: grown on both sides, both new sites traced out
+                g = grow_left(g, self.site)
             U = propagators(g, torch.linspace(0, self.T, self.n_steps, dtype=torch.float64))
             rho_t = U @ g.rho @ U.conj().transpose(-1, -2)
-            D = block.dim
-            rho_block = torch.einsum("tiaja->tij", rho_t.reshape(-1, D, 2, D, 2)).mean(0)
+            if block.left:
+                rho_block = torch.einsum("tbiabja->tij", rho_t.reshape(-1, 2, D, 2, 2, D, 2)).mean(0)
+            else:
+                rho_block = torch.einsum("tiaja->tij", rho_t.reshape(-1, D, 2, D, 2)).mean(0)
             w, v = torch.linalg.eigh(rho_block)
             return v[:, torch.argsort(w.real, descending=True)[:chi]]
 
@@ -73,7 +79,10 @@ class LinearIsometryMap(OperatorMap):
         key = str(scale)
         chi = min(self.chi, block.dim)
         if key not in self.W:
-            self.W[key] = torch.nn.Parameter(self._initial_basis(block, chi).clone())
+            # contiguous: eigh and QR return column-major factors, and L-BFGS flattens gradients with view()
+            self.W[key] = torch.nn.Parameter(
+                self._initial_basis(block, chi).clone(memory_format=torch.contiguous_format)
+            )
         V = self.isometry(scale)
         if V.shape != (block.dim, chi):
             raise ValueError(

@@ -11,7 +11,10 @@
                 and a terminal vdw map is compiled to a pulse program per T
     [training]  orders (list of Dyson orders K; one run per K and T), iterations, lr, optimizer, n_samples,
                 n_steps, weights, seed, loss_target, warm_start (default false), ensemble, keep_best (default
-                true), first_scale_weight (weight of the one loss term anchored to the exact block, default 1)
+                true), first_scale_weight (weight of the one loss term anchored to the exact block, default 1),
+                polish_iterations / polish_max_eval (L-BFGS on the full-grid loss afterwards, default none),
+                warm_choice (previous | lower_loss: which start a warm-started T takes, default previous),
+                lookahead / lookahead_weight (⟨O(T)⟩ after that many more exact sites, a loss term; default 0)
     [reference] method (auto | krylov | free-fermion | none)
     [bound]     n_grid, max_tuples
     [paper]     csv (optional digitised published numbers, plotted beside ours; path relative to the spec)
@@ -204,6 +207,31 @@ class TrainingSpec(SpecModel):
     keep_best: bool = True
     first_scale_weight: float = Field(1.0, ge=0)
     substeps: int = Field(2, ge=1, description="CF4 steps per loss-grid interval of driven (HEM) blocks")
+    lookahead: int = Field(
+        0,
+        ge=0,
+        description="also compare ⟨O(T)⟩ of each scale after attaching this many more target sites exactly "
+        "(0 = the paper's loss only); cost grows as 2^lookahead per scale",
+    )
+    lookahead_weight: float = Field(1.0, ge=0, description="weight of the look-ahead term")
+    polish_iterations: int = Field(
+        0, ge=0, description="L-BFGS iterations on the deterministic full-grid loss after the optimiser (0 = none)"
+    )
+    polish_max_eval: int = Field(20, ge=1, description="loss evaluations per L-BFGS iteration of the polish")
+    warm_choice: Literal["previous", "lower_loss"] = Field(
+        "previous",
+        description="with warm_start: previous = always start from the previous T's map; lower_loss = from that "
+        "map or the map's own initialisation, whichever has the lower full-grid loss at this T",
+    )
+
+    @model_validator(mode="after")
+    def _check_polish(self) -> TrainingSpec:
+        if self.polish_iterations > 0 and self.ensemble > 1:
+            raise ValueError(
+                "training.polish_iterations needs a deterministic loss; a stochastic map (training.ensemble > 1) "
+                "has none: set polish_iterations = 0 or ensemble = 1"
+            )
+        return self
 
     @field_validator("orders", mode="before")
     @classmethod
