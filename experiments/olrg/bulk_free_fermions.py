@@ -1,4 +1,4 @@
-"""Bulk observables by two-sided growth (issue 19, item 4) against free fermions: ⟨Z_{N/2} Z_{N/2+1}⟩ and ⟨X_{N/2}⟩.
+"""Bulk observables by two-sided growth against free fermions: ⟨Z_{N/2} Z_{N/2+1}⟩ and ⟨X_{N/2}⟩.
 
 TFIM J = h = 1, open chain, |0…0⟩ quench. The exact n0 = 4 block holds 1-based sites N/2 − 1 … N/2 + 2; the flow
 attaches sites alternately on the left and the right with the untrained RDM map (density matrix of the block

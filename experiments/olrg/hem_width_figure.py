@@ -1,4 +1,4 @@
-"""The HEM width figure (issue 4, experiment a): every finished width run in one figure beside the paper.
+"""The HEM width figure (experiment a): every finished width run in one figure beside the paper.
 
     hybrid-rg run experiments/olrg/hem_embed_width4.toml      # (and widths 2, 6, 8; hem_width*.toml: paper's map)
     python experiments/olrg/hem_width_figure.py [--out out/hem_width_figure.png]

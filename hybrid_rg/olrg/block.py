@@ -10,7 +10,7 @@ A `Block` carries, as dense complex128 torch matrices of one dimension D:
     H' = H ⊗ I + Σ_a s_a B_a ⊗ b_a + I ⊗ h,   B'_a = I ⊗ b_a,   O' = O ⊗ I,   ρ' = ρ ⊗ |0⟩⟨0|,
 with site 0 the leftmost factor as everywhere in hybrid_rg, so sites are appended on the right.
 
-A bulk block (issue 19, item 4) also carries `left`, the operators p_a on its first site through which a site
+A bulk block also carries `left`, the operators p_a on its first site through which a site
 attached on the LEFT couples (bond s_a P_a(new) p_a(first)); `grow_left` attaches it:
     H' = h ⊗ I + Σ_a s_a P_a ⊗ L_a + I ⊗ H,   L'_a = p_a ⊗ I,   B'_a = I ⊗ B_a,   O' = I ⊗ O,   ρ' = |0⟩⟨0| ⊗ ρ.
 """

@@ -1,4 +1,4 @@
-"""Bulk observables (issue 19, item 4): grow the exact block on both sides, so the observable stays in the bulk.
+"""Bulk observables: grow the exact block on both sides, so the observable stays in the bulk.
 
 The exact n0-site block holds the sites around the observable; the flow then maps and attaches one target site,
 alternately on the left and on the right (left first), until `n_left` and `n_right` sites are attached:
