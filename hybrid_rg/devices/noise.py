@@ -266,16 +266,7 @@ def simulate(
     p, n, shots = model.parameters, program.n_atoms, int(shots)
     rng = np.random.default_rng(seed)
     # classical per-shot draws, all shots at once; every block is drawn whether or not its mechanism is on
-    u_fill, u_pre, u_prep = rng.random((shots, n)), rng.random((shots, n)), rng.random((shots, n))
-    u_loss, u_read, u_post = rng.random((shots, n)), rng.random((shots, n)), rng.random((shots, n))
-    filled = u_fill >= p.filling_error if model.on("vacancy") else np.ones((shots, n), bool)
-    if model.on("vacancy"):
-        seen = np.where(filled, u_pre >= p.atom_detection_false_negative, u_pre < p.atom_detection_false_positive)
-        kept = seen.all(axis=1)
-    else:
-        kept = np.ones(shots, bool)
-    prep_failed = (u_prep < p.ground_prep_error) if model.on("prep") else np.zeros((shots, n), bool)
-    coupled = filled & ~prep_failed
+    filled, kept, coupled, u_loss, u_read, u_post = _classical_draws(model, shots, n, rng)
     reals = draw_realisations(program, model, int(realisations), rng)
 
     idx = np.flatnonzero(kept)
@@ -298,15 +289,7 @@ def simulate(
             draws = rng.choice(probs.size, size=len(members), p=probs)
             sub_bits = (draws[:, None] >> (atoms.size - 1 - np.arange(atoms.size))[None, :]) & 1
             bits[np.ix_(members, atoms)] = sub_bits
-    # an empty site images like a Rydberg atom; a prep-error atom stays dark to the laser and reads ground
-    present = filled.copy()
-    if model.on("loss"):
-        present &= ~(u_loss < p.atom_loss_probability)
-    if model.on("readout"):
-        flip = np.where(bits == 0, u_read < p.ground_detection_error, u_read < p.rydberg_detection_error)
-        bits = np.where(flip, 1 - bits, bits)
-    absent_read = (u_post < p.atom_detection_false_positive) if model.on("vacancy") else np.zeros((shots, n), bool)
-    bits = np.where(present, bits, np.where(absent_read, 0, 1)).astype(np.int8)
+    bits = _readout(model, bits, filled, u_loss, u_read, u_post)
 
     counts: dict[str, int] = {}
     for row in bits[kept]:
@@ -343,6 +326,8 @@ def _classical_draws(model: NoiseModel, shots: int, n: int, rng: np.random.Gener
 
 
 def _readout(model, bits, filled, u_loss, u_read, u_post):
+    """Loss, readout flips and the imaging of empty sites on the shots' bits: an empty site images like a Rydberg
+    atom (unless a false positive makes it read ground); a prep-error atom stays dark to the laser and reads ground."""
     p = model.parameters
     present = filled.copy()
     if model.on("loss"):
