@@ -240,11 +240,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_mlrg(sub)
     register_cora(sub)
-    # Devices: `hybrid-rg devices` (snapshots) and `hybrid-rg validate PROGRAM.json --device D`.
+    # Devices: `hybrid-rg devices` (snapshots).
     from .devices.cli import register as register_devices
 
     register_devices(sub)
-    # The hardware runtime: dry-run, submit, status, collect, ls, rerun (hybrid_rg/runtime/cli.py).
+    # The hardware runtime: validate, dry-run, submit, status, collect, ls, rerun (hybrid_rg/runtime/cli.py).
     from .runtime.cli import register as register_runtime
 
     register_runtime(sub)

@@ -1,21 +1,15 @@
-"""`hybrid-rg devices` and `hybrid-rg validate` (registered by hybrid_rg.cli through `register(sub)`).
+"""`hybrid-rg devices` (registered by hybrid_rg.cli through `register(sub)`).
 
     hybrid-rg devices                                      list the capability snapshots (devices/snapshots/*.toml)
     hybrid-rg devices refresh quera_aquila [--out PATH]    live properties -> new snapshot + diff (AWS credentials)
-    hybrid-rg validate PROGRAM.json --device quera_aquila  print the validation report (PROGRAM.json: a
-                                                           RydbergProgram, a Braket AHS IR program, or a list)
-                       [--shots N] [--discretize]          (--discretize: validate the program snapped to the grids)
 
-Exit status of validate: 0 valid, 1 violations, 2 bad input (unreadable file, not a program, unknown device),
-which prints one line and writes nothing.
+`hybrid-rg validate` lives in runtime/cli.py: it takes what dry-run and submit take (a run folder, its batch file, a
+JSON program file), and the loader of those (runtime/programs.py) sits above this layer.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-from ..errors import BadInput, UnusableFile
+from ..errors import BadInput
 
 # Bad input is raised (hybrid_rg.errors), and hybrid_rg.cli.main prints it as one line with exit status 2.
 
@@ -64,46 +58,9 @@ def cmd_devices(args) -> int:
     return 0
 
 
-def cmd_validate(args) -> int:
-    path = Path(args.program)
-    if not path.is_file():  # before the imports below (numpy): a typo answers at once
-        raise UnusableFile(f"program file {args.program!r} does not exist")
-    from ..pulse.program import ProgramError
-    from .byo import programs_from_json_data
-    from .discretize import DiscretizationError, discretize
-    from .spec import load_device_spec
-    from .validation import validate
-
-    spec = load_device_spec(args.device)
-    try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        why = "not a text file" if isinstance(err, UnicodeDecodeError) else f"not valid JSON ({err})"
-        raise ProgramError(
-            f"{args.program}: {why}; pass a JSON file with a RydbergProgram or a Braket AHS program (or a list)"
-        ) from None
-    programs = programs_from_json_data(data, args.program)  # ours or Braket's IR; errors name the file
-    if args.shots is not None and args.shots < 1:
-        raise BadInput(f"--shots {args.shots}; give a positive number of shots")
-    ok = True
-    for k, program in enumerate(programs):
-        if len(programs) > 1:
-            print(f"program {k}:")
-        if args.discretize:
-            try:
-                program = discretize(program, spec)
-            except DiscretizationError as err:  # an answer about this program on this device, not bad input: status 1
-                print(f"discretization failed: {err}")
-                ok = False
-                continue
-        report = validate(program, spec, args.shots)
-        print(report)
-        ok = ok and report.ok
-    return 0 if ok else 1
-
-
 def register(sub) -> None:
-    """Add `devices` and `validate` to the top-level subparsers `sub`."""
+    """Add `devices` to the top-level subparsers `sub` (`validate` is in runtime/cli.py, beside dry-run: it reads
+    programs through runtime/programs.py, the one loader)."""
     d = sub.add_parser("devices", help="list the device capability snapshots (devices/snapshots/*.toml)")
     d.add_argument(
         "action",
@@ -116,22 +73,6 @@ def register(sub) -> None:
     d.add_argument("name", nargs="?", default=None, help="the snapshot to refresh (quera_aquila)")
     d.add_argument("--out", default=None, help="where refresh writes the snapshot (default: over the old one)")
     d.set_defaults(func=cmd_devices)
-    v = sub.add_parser("validate", help="validate a pulse program (JSON) against a device snapshot, offline")
-    v.add_argument("program", help="a JSON file: a RydbergProgram or a Braket AHS program IR (or a list of them)")
-    v.add_argument(
-        "--device",
-        default="quera_aquila",
-        help="a name 'hybrid-rg devices' lists (quera_aquila, braket_aquila, emulator, …), or a path to a "
-        "snapshot .toml (default: %(default)s)",
-    )
-    v.add_argument(
-        "--shots",
-        type=int,
-        default=None,
-        help="also check the shot count against the device's limit (default: not checked)",
-    )
-    v.add_argument("--discretize", action="store_true", help="snap the program onto the device grids first")
-    v.set_defaults(func=cmd_validate)
 
 
 __all__ = ["register"]

@@ -1,5 +1,6 @@
-"""`hybrid-rg dry-run | submit | status | collect | ls | rerun` (registered by hybrid_rg.cli).
+"""`hybrid-rg validate | dry-run | submit | status | collect | ls | rerun` (registered by hybrid_rg.cli).
 
+    hybrid-rg validate out/hem_smoke --device quera_aquila [--shots N] [--discretize]   the validation report
     hybrid-rg dry-run out/hem_smoke --device quera_aquila --shots 100 --out out/dry   validate, cost, simulate, report
     hybrid-rg submit out/hem_smoke --device braket_aquila --shots 100 --budget-usd 20 --tag t1
 
@@ -87,6 +88,35 @@ def _table(entries, errors=None) -> None:
             f"{e.id:>4} {state:10} {e.device[:14]:14} {e.campaign[:10]:10} {e.batch[:15]:15} "
             f"{','.join(e.tags)[:12]:12} {e.cost_estimate_usd:7.2f} {tail}"
         )
+
+
+def cmd_validate(args) -> int:
+    """Exit 0 when every program is valid on the device, 1 when one has violations (or cannot be discretized),
+    2 on bad input (a missing or malformed file, an unknown device), which prints one line and writes nothing."""
+    if args.shots is not None and args.shots < 1:
+        raise BadInput(f"--shots {args.shots}; give a positive number of shots")
+    from ..devices.discretize import DiscretizationError, discretize
+    from ..devices.spec import load_device_spec
+    from ..devices.validation import validate
+    from .programs import load_programs
+
+    spec = load_device_spec(args.device)
+    programs = load_programs(args.program, args.run_dir, args.train)  # what dry-run and submit take
+    ok = True
+    for k, program in enumerate(programs):
+        if len(programs) > 1:
+            print(f"program {k}:")
+        if args.discretize:
+            try:
+                program = discretize(program, spec)
+            except DiscretizationError as err:  # an answer about this program on this device, not bad input: status 1
+                print(f"discretization failed: {err}")
+                ok = False
+                continue
+        report = validate(program, spec, args.shots)
+        print(report)
+        ok = ok and report.ok
+    return 0 if ok else 1
 
 
 def cmd_dry_run(args) -> int:
@@ -283,6 +313,29 @@ def _run_options(p) -> None:
 
 def register(sub) -> None:
     from ..devices.registry import ADAPTER_NAMES  # a table of names: imports no SDK and no numerics
+
+    v = sub.add_parser("validate", help="validate pulse programs against a device snapshot, offline")
+    v.add_argument(
+        "program",
+        help="a finished run folder of 'hybrid-rg run' (its programs/programs.json), a JSON file with one program "
+        "or a list (RydbergProgram or Braket AHS program IR), or an HEM experiment spec (.toml) whose run is "
+        "finished (see --run-dir, --train)",
+    )
+    v.add_argument(
+        "--device",
+        default="quera_aquila",
+        help="a name 'hybrid-rg devices' lists (quera_aquila, braket_aquila, emulator, …), or a path to a "
+        "snapshot .toml (default: %(default)s)",
+    )
+    v.add_argument(
+        "--shots",
+        type=int,
+        default=None,
+        help="also check the shot count against the device's limit (default: not checked)",
+    )
+    v.add_argument("--discretize", action="store_true", help="snap the program onto the device grids first")
+    _run_options(v)
+    v.set_defaults(func=cmd_validate)
 
     d = sub.add_parser("dry-run", help="validate, estimate the cost, simulate and report, without credentials")
     d.add_argument("spec", help=SPEC_HELP)

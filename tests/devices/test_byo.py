@@ -4,7 +4,6 @@ hybrid-rg exactly (SI <-> µm/µs through Decimal) and back to the same IR; `val
 
 from __future__ import annotations
 
-import argparse
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -97,11 +96,9 @@ def test_recognition_and_refusals():
 
 
 def _cli(argv) -> int:
-    from hybrid_rg.devices.cli import register
+    from hybrid_rg.cli import build_parser
 
-    p = argparse.ArgumentParser(prog="hybrid-rg")
-    register(p.add_subparsers(dest="command", required=True))
-    args = p.parse_args(argv)
+    args = build_parser().parse_args(argv)
     return args.func(args)
 
 

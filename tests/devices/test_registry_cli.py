@@ -75,6 +75,25 @@ def test_validate_exit_codes(tmp_path, capsys):
     assert _main(["validate", str(wrong)]) == 2
 
 
+def test_validate_takes_what_dry_run_takes(tmp_path, capsys):
+    """A run folder, its programs/ folder and its batch file all name the same programs (runtime/programs.py)."""
+    p = standard_program()
+    bad = RydbergProgram(chain_positions(2, 3.0), p.amplitude, p.detuning, p.phase)  # spacing below Aquila's 4 µm
+    run = tmp_path / "run"
+    (run / "programs").mkdir(parents=True)
+    (run / "programs" / "programs.json").write_text("[" + p.to_json() + ", " + bad.to_json() + "]")
+    for target in (run, run / "programs", run / "programs" / "programs.json"):
+        assert _main(["validate", str(target), "--device", "quera_aquila"]) == 1, target
+        out = capsys.readouterr().out
+        assert "program 0:" in out and "program 1:" in out and "positions.spacing" in out
+    (run / "programs" / "programs.json").write_text("[" + p.to_json() + "]")
+    assert _main(["validate", str(run)]) == 0
+    capsys.readouterr()
+    (tmp_path / "empty").mkdir()
+    assert _main(["validate", str(tmp_path / "empty")]) == 2  # a folder that is no run folder: one line
+    assert "not a run folder" in capsys.readouterr().err
+
+
 def test_every_listed_device_name_is_accepted_everywhere(capsys):
     """`devices` lists every --device name; each loads a snapshot, and an adapter alias loads the one it stands for."""
     from hybrid_rg.devices.registry import targets
