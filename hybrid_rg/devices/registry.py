@@ -31,6 +31,17 @@ _DEVICES |= {
     "fake_local": ("hybrid_rg.testing.fake_provider", "FakeLocalDevice", "fake_local"),
 }
 ADAPTER_NAMES = tuple(_DEVICES)
+
+
+class _UserChoices(tuple):
+    """argparse `choices` that list only the names users are shown (help, usage, the error for an unknown name)
+    but accept every registered adapter, so tests still name a test double (`--adapter fake_remote`) explicitly."""
+
+    def __contains__(self, name) -> bool:
+        return name in _DEVICES
+
+
+ADAPTER_CHOICES = _UserChoices(DEVICE_NAMES)  # for `submit --adapter`
 # Local simulators that keep their tasks on disk when given a folder (the option that names it): without one a
 # task lives only in the process that ran it, so another process (status, collect) could not read it back.
 TASK_FOLDER_OPTION = {name: "directory" for name in ("emulator", "braket_local", "pennylane", "dynamics", "ibm_aer")}
@@ -163,6 +174,7 @@ __all__ = [
     "with_task_folder",
     "DEVICE_NAMES",
     "ADAPTER_NAMES",
+    "ADAPTER_CHOICES",
     "TASK_FOLDER_OPTION",
     "adapter_options",
 ]

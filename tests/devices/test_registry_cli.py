@@ -107,3 +107,22 @@ def test_every_listed_device_name_is_accepted_everywhere(capsys):
     assert load_device_spec("braket_aquila") == load_device_spec("quera_aquila")
     with pytest.raises(ValueError, match="braket_aquila"):  # the error names the aliases too
         load_device_spec("aquila")
+
+
+def test_test_doubles_are_accepted_by_name_but_never_listed(capsys):
+    """`submit --help`, an unknown --adapter's error and `devices` list user names only; a test names a double."""
+    from hybrid_rg.cli import build_parser
+
+    parser = build_parser()
+    with pytest.raises(SystemExit):
+        parser.parse_args(["submit", "--help"])
+    help_text = capsys.readouterr().out
+    assert "braket_aquila" in help_text and "fake_" not in help_text
+    with pytest.raises(SystemExit) as exc:
+        parser.parse_args(["submit", "x.json", "--device", "emulator", "--adapter", "nosuch"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "nosuch" in err and "emulator" in err and "fake_" not in err
+    args = parser.parse_args(["submit", "x.json", "--device", "fake_aquila", "--adapter", "fake_remote"])
+    assert args.adapter == "fake_remote"
+    assert _main(["devices"]) == 0
+    assert "fake_" not in capsys.readouterr().out
