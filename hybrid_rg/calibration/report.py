@@ -77,8 +77,8 @@ def status(cspec: CampaignSpec, root) -> dict:
 def dashboard_hint(url: str) -> str:
     """A command that opens the study in optuna-dashboard (http://127.0.0.1:8080), as it works on this install:
     the dashboard's own path when it is not on PATH (a venv that is not activated), and a copy of a SQLite
-    study (the dashboard on a live SQLite file can stall the campaign, optuna-dashboard #545) made with Python's
-    sqlite3 backup, which needs no sqlite3 program."""
+    study (a dashboard holding the live SQLite file open can stall the campaign's writes, a known optuna-dashboard
+    limitation) made with Python's sqlite3 backup, which needs no sqlite3 program."""
     import shlex
     import shutil
     import sys

@@ -127,3 +127,17 @@ def test_without_the_dashboard_status_says_how_to_install_it(monkeypatch, tmp_pa
     monkeypatch.setattr(shutil, "which", lambda name: None)
     monkeypatch.setattr(sys, "executable", str(tmp_path / "bin" / "python"))  # no optuna-dashboard beside it
     assert "pip install 'hybrid-rg[calibration]'" in report.dashboard_hint("sqlite:////x/study.db")
+
+
+def test_the_dashboard_words_cite_no_upstream_issue_number():
+    """What `calibrate status` prints about the dashboard, and the docs' paragraph on it, explain without '#NNN'."""
+    import re
+
+    from hybrid_rg.calibration import report
+
+    texts = [report.dashboard_hint(url) for url in ("sqlite:////x/study.db", "journal:/x/j.log", "postgresql://h/db")]
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "calibration.md").read_text()
+    texts.append(next(par for par in docs.split("\n\n") if par.startswith("**optuna-dashboard**")))
+    assert "SQLite" in texts[-1]  # the paragraph that explains the copy
+    for text in texts:
+        assert not re.search(r"#\d", text), text
