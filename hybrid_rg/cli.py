@@ -109,7 +109,8 @@ def cmd_demo(args) -> int:
     from .workflows import run_demo
 
     check_output_dir(args.out)
-    print("OLRG paper benchmark (exact): TFIM J = h = 1, open chain, |0…0⟩ quench, ⟨S^z_1 S^z_2⟩(t)")
+    # Sites counted from 0, as in the CLI (zz:0,1) and the plots; the paper counts from 1 (docs/conventions.md).
+    print("OLRG paper benchmark (exact): TFIM J = h = 1, open chain, |0…0⟩ quench, ⟨S^z_0 S^z_1⟩(t)")
     demo = run_demo(args.out)
     _print_table(TIMES, demo.table)
     print(f"max |Krylov − free fermions| at N = 10: {demo.worst_exact_diff:.2e}   ({demo.seconds_exact:.1f} s)")

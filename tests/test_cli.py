@@ -144,3 +144,25 @@ def test_every_option_has_help_with_its_default_and_every_help_names_the_glossar
                     missing.append(f"{' '.join(path)} {action.option_strings}: help does not give the default")
     assert not missing, "\n".join(missing)
     assert (Path(__file__).resolve().parents[1] / "docs" / "glossary.md").is_file()
+
+
+def test_demo_labels_its_sites_from_zero_as_the_cli_and_plots_do(tmp_path, monkeypatch, capsys):
+    """The demo's printed observable, its plot's label and the README's description name the same sites (0 and 1)."""
+    import re
+    from pathlib import Path
+
+    import hybrid_rg.workflows as workflows
+    from hybrid_rg.utils.plotting import observable_label
+
+    def stop(out):  # the header is printed before the (seconds-long) computation, which this test does not need
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(workflows, "run_demo", stop)
+    main(["demo", "--out", str(tmp_path / "demo")])
+    header = capsys.readouterr().out.splitlines()[0]
+    sites = re.search(r"S\^z_(\d) S\^z_(\d)", header).groups()
+    assert sites == ("0", "1")
+    assert re.findall(r"S\^z_\{(\d)\}", observable_label("zz:0,1", 0.25)) == list(sites)  # what result.png shows
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    demo_paragraph = next(par for par in readme.split("\n\n") if par.startswith("`make demo` prints"))
+    assert "S^z_0 S^z_1" in demo_paragraph and "S^z_1 S^z_2" not in demo_paragraph

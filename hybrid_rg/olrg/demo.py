@@ -1,4 +1,4 @@
-"""The OLRG flow of `hybrid-rg demo`: the paper's benchmark (TFIM J = h = 1, ⟨S^z_1 S^z_2⟩(t) from |0…0⟩) at
+"""The OLRG flow of `hybrid-rg demo`: the paper's benchmark (TFIM J = h = 1, ⟨S^z_0 S^z_1⟩(t) from |0…0⟩) at
 N = 10 from an exact 4-site block, χ = 8, RDM-initialised linear isometries (untrained, so it takes seconds),
 with the rigorous order-2 error bound, beside the exact values at the same times."""
 
