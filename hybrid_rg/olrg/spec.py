@@ -342,7 +342,7 @@ class ExperimentSpec(SpecModel):
             raise ValueError(
                 f"target.J = {J}: a ferromagnetic bond −J Z Z needs an attractive interaction "
                 f"(Z Z = 4 n n − 2 n − 2 n' + 1), and Rydberg atoms repel; use J = {-J} "
-                f"(⟨S^z_1 S^z_2⟩(t) from |0…0⟩ is the same, notes/olrg.md §5.1)"
+                f"(the edge correlator ⟨S^z_0 S^z_1⟩(t) from |0…0⟩ is the same, notes/olrg.md §5.1)"
             )
         if self.device is not None:
             if self.map.control != "pwl":
