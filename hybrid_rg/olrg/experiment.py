@@ -16,6 +16,12 @@ order (the authors' `--sweep` curriculum); the first T, and every T when nothing
 polish_iterations = 0), starts from the map's own initialisation. With training.warm_choice = "lower_loss" a
 warm-started T takes whichever of the previous T's map and its own initialisation has the lower deterministic
 full-grid loss at this T.
+
+Workers (training.workers = n > 1): each order's T list is split into n contiguous warm chains (`chains`), each run
+by `_run_chain` (the serial loop itself) in its own 'spawn' process limited to one thread; the first T of each chain
+starts from its own initialisation, and every point records where its chain started (point_inputs' warm_from_T), so
+a rerun with another split refuses, or with --recompute recomputes, exactly the points whose warm start changed.
+The parent prints the progress lines as the points arrive.
 """
 
 from __future__ import annotations
