@@ -386,6 +386,9 @@ def run_experiment(
     A point made from other spec fields is refused (UnusableFile naming them), or recomputed with `recompute`.
     With training.workers > 1 the warm chains (`chains`) run in that many processes, one thread each."""
     check_points(spec, out, init_from, recompute, spec_file)
+    any_init = init_from is ANY_INIT  # resolved here: the sentinel's identity does not survive a worker's pickling
+    if any_init:  # a reader finishing a run: started points keep their start (and its record), new ones start cold
+        init_from = None
     exact, method = reference(spec)
     exact_at = None if exact is None else [float(x) for x in exact]
     folder = Path(out) / "checkpoints"
@@ -412,20 +415,17 @@ def run_experiment(
             site = site_model(spec)
             first = first_block(spec, site)
             for K, js in work:
-                _run_chain(spec, site, first, exact_at, folder, K, js, init_from, report)
+                _run_chain(spec, site, first, exact_at, folder, K, js, init_from, any_init, report)
         else:
-            _run_chains_in_processes(spec, exact_at, folder, work, init_from, report)
+            _run_chains_in_processes(spec, exact_at, folder, work, init_from, any_init, report)
     finally:
         bar.close()
     return [found[K, j] for K in spec.training.orders for j in range(len(spec.times.T))], method
 
 
-def _run_chain(spec, site, first, exact_at, folder: Path, K: int, js: list[int], init_from, report) -> None:
+def _run_chain(spec, site, first, exact_at, folder: Path, K: int, js: list[int], init_from, any_init, report) -> None:
     """The points K, times.T[js] in order, each (when trained under warm_start) from the one before; `report`
-    gets (K, j, point, resumed) as each finishes."""
-    any_init = init_from is ANY_INIT
-    if any_init:  # a reader finishing a run: started points keep their start (and its record), new ones start cold
-        init_from = None
+    gets (K, j, point, resumed) as each finishes. any_init: points already started keep their recorded start."""
     warm = None
     for j in js:
         # the curriculum only seeds training: a point that is not trained (iterations = 0) keeps its own
@@ -446,17 +446,17 @@ def _run_chain(spec, site, first, exact_at, folder: Path, K: int, js: list[int],
         report(K, j, point, resumed)
 
 
-def _chain_process(spec, exact_at, folder, K, js, init_from, queue) -> None:
+def _chain_process(spec, exact_at, folder, K, js, init_from, any_init, queue) -> None:
     """One warm chain in a worker process (one thread: the chains are the parallelism); points go to `queue`."""
     from ..utils.threads import limit_threads
 
     limit_threads()
     site = site_model(spec)
     first = first_block(spec, site)
-    _run_chain(spec, site, first, exact_at, folder, K, js, init_from, lambda *got: queue.put(got))
+    _run_chain(spec, site, first, exact_at, folder, K, js, init_from, any_init, lambda *got: queue.put(got))
 
 
-def _run_chains_in_processes(spec, exact_at, folder, work, init_from, report) -> None:
+def _run_chains_in_processes(spec, exact_at, folder, work, init_from, any_init, report) -> None:
     """Run the chains `work` in training.workers 'spawn' processes, reporting each point as it arrives; the first
     failure is raised here (the other chains' finished points stay checkpointed for a rerun)."""
     import multiprocessing
@@ -467,7 +467,9 @@ def _run_chains_in_processes(spec, exact_at, folder, work, init_from, report) ->
     total = sum(len(js) for _, js in work)
     with ctx.Manager() as manager, ProcessPoolExecutor(spec.training.workers, mp_context=ctx) as pool:
         got = manager.Queue()
-        futures = [pool.submit(_chain_process, spec, exact_at, folder, K, js, init_from, got) for K, js in work]
+        futures = [
+            pool.submit(_chain_process, spec, exact_at, folder, K, js, init_from, any_init, got) for K, js in work
+        ]
         seen = 0
         while seen < total:
             try:
