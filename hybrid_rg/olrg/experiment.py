@@ -16,6 +16,12 @@ order (the authors' `--sweep` curriculum); the first T, and every T when nothing
 polish_iterations = 0), starts from the map's own initialisation. With training.warm_choice = "lower_loss" a
 warm-started T takes whichever of the previous T's map and its own initialisation has the lower deterministic
 full-grid loss at this T.
+
+Workers (training.workers = n > 1): each order's T list is split into n contiguous warm chains (`chains`), each run
+by `_run_chain` (the serial loop itself) in its own 'spawn' process limited to one thread; the first T of each chain
+starts from its own initialisation, and every point records where its chain started (point_inputs' warm_from_T), so
+a rerun with another split refuses, or with --recompute recomputes, exactly the points whose warm start changed.
+The parent prints the progress lines as the points arrive.
 """
 
 from __future__ import annotations
@@ -160,14 +166,32 @@ POINT_FILES = (".json", ".pt", ".train.pt")  # a finished point (numbers, map) a
 ANY_INIT = object()  # check_points: accept whatever --init-from the points were made with
 
 
+def _trained(spec: ExperimentSpec) -> bool:
+    return spec.training.iterations > 0 or spec.training.polish_iterations > 0
+
+
+def chains(spec: ExperimentSpec) -> list[range]:
+    """The contiguous runs of time indices that warm-start along themselves: training.workers per order (fewer
+    when there are fewer times), as even as possible; the first T of each starts from its own initialisation."""
+    n = len(spec.times.T)
+    k = min(spec.training.workers, n)
+    cuts = [round(i * n / k) for i in range(k + 1)]
+    return [range(a, b) for a, b in zip(cuts, cuts[1:])]
+
+
+def _chain_start(spec: ExperimentSpec, j: int) -> int:
+    return next(c.start for c in chains(spec) if j in c)
+
+
 def point_inputs(spec: ExperimentSpec, order: int, j: int, init_from: Path | None) -> dict:
     """The spec fields that determine point (order, times.T[j]) of a run: recorded beside its checkpoints."""
     fields = spec.result_fields()
     del fields["times"]  # the other times and orders are other points ...
     del fields["training"]["orders"]
     point = {"K": order, "T": spec.times.T[j]}
-    if spec.training.warm_start and spec.training.iterations > 0 and j > 0:
-        point["warm_from_T"] = list(spec.times.T[:j])  # ... unless this one starts from the one before
+    start = _chain_start(spec, j)
+    if spec.training.warm_start and _trained(spec) and j > start:
+        point["warm_from_T"] = list(spec.times.T[start:j])  # ... unless this one starts from the ones before
     return fields | {"point": point, "init_from": str(Path(init_from).resolve()) if init_from else None}
 
 
@@ -359,31 +383,59 @@ def run_experiment(
     """All (K, T) points of the spec, resuming from `out/checkpoints`; returns the points and the reference method.
     init_from: a previous run whose trained maps start each point (nearest T), instead of a cold start
     (ANY_INIT: accept whatever the finished points started from).
-    A point made from other spec fields is refused (UnusableFile naming them), or recomputed with `recompute`."""
+    A point made from other spec fields is refused (UnusableFile naming them), or recomputed with `recompute`.
+    With training.workers > 1 the warm chains (`chains`) run in that many processes, one thread each."""
     check_points(spec, out, init_from, recompute, spec_file)
-    any_init = init_from is ANY_INIT
+    any_init = init_from is ANY_INIT  # resolved here: the sentinel's identity does not survive a worker's pickling
     if any_init:  # a reader finishing a run: started points keep their start (and its record), new ones start cold
         init_from = None
-    site = site_model(spec)
-    first = first_block(spec, site)
     exact, method = reference(spec)
+    exact_at = None if exact is None else [float(x) for x in exact]
     folder = Path(out) / "checkpoints"
     folder.mkdir(parents=True, exist_ok=True)
-    points = []
-    jobs = [(K, j) for K in spec.training.orders for j in range(len(spec.times.T))]
-    bar = progress(jobs, desc=spec.name, unit="point")
-    warm = None
+    work = [(K, list(c)) for K in spec.training.orders for c in chains(spec)]
+    total = sum(len(js) for _, js in work)
+    bar = progress(desc=spec.name, total=total, unit="point")
+    found: dict[tuple[int, int], Point] = {}
     t_start, computed = time.perf_counter(), 0
-    for K, j in bar:
+
+    def report(K: int, j: int, point: Point, resumed: bool) -> None:
+        nonlocal computed
+        found[K, j] = point
+        computed += not resumed
+        left = total - len(found)
+        eta = (time.perf_counter() - t_start) / computed * left if computed and left else 0.0
+        note(point_line(point, len(found), total, eta, resumed))
+        bar.update(1)
+        if point.error is not None:
+            bar.set_postfix(K=K, T=f"{point.T:.2f}", err=f"{point.error:.1e}")
+
+    try:
+        if len(work) == len(spec.training.orders) or spec.training.workers == 1:
+            site = site_model(spec)
+            first = first_block(spec, site)
+            for K, js in work:
+                _run_chain(spec, site, first, exact_at, folder, K, js, init_from, any_init, report)
+        else:
+            _run_chains_in_processes(spec, exact_at, folder, work, init_from, any_init, report)
+    finally:
+        bar.close()
+    return [found[K, j] for K in spec.training.orders for j in range(len(spec.times.T))], method
+
+
+def _run_chain(spec, site, first, exact_at, folder: Path, K: int, js: list[int], init_from, any_init, report) -> None:
+    """The points K, times.T[js] in order, each (when trained under warm_start) from the one before; `report`
+    gets (K, j, point, resumed) as each finishes. any_init: points already started keep their recorded start."""
+    warm = None
+    for j in js:
         # the curriculum only seeds training: a point that is not trained (iterations = 0) keeps its own
         # initialisation instead of silently inheriting the first T's map at every T
-        trained = spec.training.iterations > 0 or spec.training.polish_iterations > 0
-        if j == 0 or not spec.training.warm_start or not trained:
+        if j == js[0] or not spec.training.warm_start or not _trained(spec):
             warm = None
         if init_from is not None and warm is None:
             warm = init_state(init_from, K, spec.times.T[j])
         T = spec.times.T[j]
-        ex = None if exact is None else float(exact[j])
+        ex = None if exact_at is None else exact_at[j]
         inputs = point_inputs(spec, K, j, init_from)
         recorded = _recorded(folder / f"{_key(K, T)}.spec.json") if any_init else None
         if recorded is not None:
@@ -391,14 +443,51 @@ def run_experiment(
         t0 = time.perf_counter()
         point, warm = run_point(spec, site, first, K, T, ex, folder, warm, inputs)
         resumed = time.perf_counter() - t0 < 0.5 * point.seconds  # read back from its checkpoint, not computed
-        computed += not resumed
-        points.append(point)
-        left = len(jobs) - len(points)
-        eta = (time.perf_counter() - t_start) / computed * left if computed and left else 0.0
-        note(point_line(point, len(points), len(jobs), eta, resumed))
-        if point.error is not None:
-            bar.set_postfix(K=K, T=f"{T:.2f}", err=f"{point.error:.1e}")
-    return points, method
+        report(K, j, point, resumed)
+
+
+def _chain_process(spec, exact_at, folder, K, js, init_from, any_init, queue) -> None:
+    """One warm chain in a worker process (one thread: the chains are the parallelism); points go to `queue`."""
+    from ..utils.threads import limit_threads
+
+    limit_threads()
+    site = site_model(spec)
+    first = first_block(spec, site)
+    _run_chain(spec, site, first, exact_at, folder, K, js, init_from, any_init, lambda *got: queue.put(got))
+
+
+def _run_chains_in_processes(spec, exact_at, folder, work, init_from, any_init, report) -> None:
+    """Run the chains `work` in training.workers 'spawn' processes, reporting each point as it arrives; the first
+    failure is raised here (the other chains' finished points stay checkpointed for a rerun)."""
+    import multiprocessing
+    import queue as queues
+    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+
+    ctx = multiprocessing.get_context("spawn")  # no fork of a parent that holds torch's threads
+    total = sum(len(js) for _, js in work)
+    with ctx.Manager() as manager, ProcessPoolExecutor(spec.training.workers, mp_context=ctx) as pool:
+        got = manager.Queue()
+        futures = [
+            pool.submit(_chain_process, spec, exact_at, folder, K, js, init_from, any_init, got) for K, js in work
+        ]
+        seen = 0
+        while seen < total:
+            try:
+                report(*got.get(timeout=0.5))
+                seen += 1
+                continue
+            except queues.Empty:
+                pass
+            done, _ = wait(futures, timeout=0, return_when=FIRST_EXCEPTION)
+            for f in done:
+                if f.exception() is not None:
+                    for other in futures:
+                        other.cancel()
+                    raise f.exception()
+            if len(done) == len(futures) and got.empty():
+                break  # every chain returned: nothing more will arrive
+        for f in futures:
+            f.result()
 
 
 def point_line(p: Point, done: int, total: int, eta_s: float, resumed: bool = False) -> str:

@@ -14,7 +14,8 @@
                 true), first_scale_weight (weight of the one loss term anchored to the exact block, default 1),
                 polish_iterations / polish_max_eval (L-BFGS on the full-grid loss afterwards, default none),
                 warm_choice (previous | lower_loss: which start a warm-started T takes, default previous),
-                lookahead / lookahead_weight (⟨O(T)⟩ after that many more exact sites, a loss term; default 0)
+                lookahead / lookahead_weight (⟨O(T)⟩ after that many more exact sites, a loss term; default 0),
+                workers (processes; each order's T list is split into that many contiguous warm chains, default 1)
     [reference] method (auto | krylov | free-fermion | none)
     [bound]     n_grid, max_tuples
     [paper]     csv (optional digitised published numbers, plotted beside ours; path relative to the spec)
@@ -191,6 +192,10 @@ class DeviceSection(SpecModel):
 class TrainingSpec(SpecModel):
     """[training]: one run per Dyson order K and final time T."""
 
+    # workers changes results only through where each warm chain starts, which every point records itself
+    # (experiment.point_inputs: warm_from_T); the count alone would make a serial rerun refuse an untouched point
+    non_result_fields = frozenset({"workers"})
+
     orders: Annotated[tuple[Annotated[int, Field(ge=0, le=4)], ...], Lax] = Field(
         (2,), min_length=1, description="Dyson orders K, a list of integers 0 … 4"
     )
@@ -222,6 +227,12 @@ class TrainingSpec(SpecModel):
         "previous",
         description="with warm_start: previous = always start from the previous T's map; lower_loss = from that "
         "map or the map's own initialisation, whichever has the lower full-grid loss at this T",
+    )
+    workers: int = Field(
+        1,
+        ge=1,
+        description="processes training the T points at once: each order's T list is split into this many "
+        "contiguous chains (each warm-started along itself, the first T of each from its own initialisation)",
     )
 
     @model_validator(mode="after")
