@@ -25,7 +25,6 @@ from .space import Param, parse_space, space_from_dicts, space_to_dicts
 from .spec import CampaignSpec, CampaignSpecError
 from .storage import (
     check_policy,
-    file_of,
     hold_lock,
     load_sampler,
     make_sampler,
@@ -188,8 +187,3 @@ def _initialise(camp: Campaign) -> None:
         study.set_user_attr(key, value)
     study.set_user_attr("space", space_to_dicts(camp.space))  # last: marks the campaign as started
     camp.info = info
-
-
-def lock_path(url: str) -> Path | None:
-    path = file_of(url)
-    return None if path is None else Path(str(path) + ".hybrid-rg.lock")

@@ -3,7 +3,7 @@
     χ^(k)_{a,t,c} = Tr[ ρ · ad_{B_{a_k}(t_k), c_k} ∘ … ∘ ad_{B_{a_1}(t_1), c_1} ( O(T) ) ],   ad_{B,c}(X) = B X + c X B
 
 c = −1 is the commutator, c = +1 the anticommutator; k = 0 gives ⟨O(T)⟩. These are exactly the block data that
-enter the Dyson expansion of ⟨O(T)⟩ once the next site is attached (docs/olrg.md). The authors' code keeps only
+enter the Dyson expansion of ⟨O(T)⟩ once the next site is attached (docs/error_bound.md). The authors' code keeps only
 Re χ, which is identically 0 for every pattern with an odd number of commutators; we keep the complex value.
 
 Sign patterns of order k are numbered by the binary digits of p = 0 … 2^k − 1: bit (k − j) of p is 1 when
