@@ -150,11 +150,13 @@ def cmd_run(args) -> int:
         run = run_spec(spec, out, args.init_from, spec_file=args.spec, recompute=args.recompute)
     except ValueError as err:
         return _fail(str(err))
-    print(f"{'K':>2} {'T':>6} {'prediction':>12} {'exact':>12} {'rel.error':>10} {'bound':>10}")
+    # |error| and the bound side by side (both absolute: the bound certifies |error|), the relative error after
+    print(f"{'K':>2} {'T':>6} {'prediction':>12} {'exact':>12} {'|error|':>10} {'bound':>10} {'rel.error':>10}")
     for p in run.points:
+        err = "" if p.exact is None else f"{p.error:10.2e}"
         rel = "" if p.exact is None else f"{p.error / max(abs(p.exact), 1e-300):10.2e}"
         ex = "" if p.exact is None else f"{p.exact:12.8f}"
-        print(f"{p.order:2d} {p.T:6.3f} {p.prediction:12.8f} {ex:>12} {rel:>10} {p.bound:10.2e}")
+        print(f"{p.order:2d} {p.T:6.3f} {p.prediction:12.8f} {ex:>12} {err:>10} {p.bound:10.2e} {rel:>10}")
     extra = (
         f", programs/ ({len(run.programs)} pulse programs, all in programs/programs.json for dry-run and submit; "
         f"waveforms.png)"
