@@ -263,7 +263,7 @@ def simulate(
         raise NoiseError(f"shots = {shots}; give a positive whole number of shots")
     if int(realisations) != realisations or realisations < 1:
         raise NoiseError(f"realisations = {realisations}; give a positive whole number")
-    p, n, shots = model.parameters, program.n_atoms, int(shots)
+    n, shots = program.n_atoms, int(shots)
     rng = np.random.default_rng(seed)
     # classical per-shot draws, all shots at once; every block is drawn whether or not its mechanism is on
     filled, kept, coupled, u_loss, u_read, u_post = _classical_draws(model, shots, n, rng)
@@ -291,23 +291,14 @@ def simulate(
             bits[np.ix_(members, atoms)] = sub_bits
     bits = _readout(model, bits, filled, u_loss, u_read, u_post)
 
-    counts: dict[str, int] = {}
-    for row in bits[kept]:
-        key = "".join("1" if b else "0" for b in row)
-        counts[key] = counts.get(key, 0) + 1
-    meta = {
-        "noise_mechanisms": sorted(model.enabled),
-        "noise_not_simulated": list(NOT_SIMULATED),
-        "noise_source": p.source,
-        "noise_date": p.date,
-        "realisations": int(realisations),
-        "state_vector_runs": len(errors),
-        "state_error_bound_max": max(errors, default=0.0),
-        "shots_total": shots,
-        "shots_kept": int(kept.sum()),
-        "dropped_missing_atom": int((~kept).sum()),
-    }
-    return NoisyRun(counts, shots, int(kept.sum()), meta)
+    return _noisy_run(
+        model,
+        bits,
+        kept,
+        int(realisations),
+        state_vector_runs=len(errors),
+        state_error_bound_max=max(errors, default=0.0),
+    )
 
 
 def _classical_draws(model: NoiseModel, shots: int, n: int, rng: np.random.Generator):
@@ -344,7 +335,7 @@ def _simulate_mps(program, model, shots, seed, realisations, choice, cache) -> N
 
     if int(shots) != shots or shots < 1:
         raise NoiseError(f"shots = {shots}; give a positive whole number of shots")
-    p, n, shots, big_r = model.parameters, program.n_atoms, int(shots), int(realisations)
+    n, shots, big_r = program.n_atoms, int(shots), int(realisations)
     rng = np.random.default_rng(seed)
     filled, kept, coupled, u_loss, u_read, u_post = _classical_draws(model, shots, n, rng)
     reals = draw_realisations(program, model, big_r, rng)
@@ -383,21 +374,34 @@ def _simulate_mps(program, model, shots, seed, realisations, choice, cache) -> N
         bits[members] = sample_mps_bits(run.psi, members.size, int(rng.integers(2**63)))
     bits = np.where(coupled, bits, 0).astype(np.int8)  # out of the Hamiltonian: dark to the laser, reads ground
     bits = _readout(model, bits, filled, u_loss, u_read, u_post)
+    return _noisy_run(
+        model,
+        bits,
+        kept,
+        big_r,
+        state_vector_runs=0,
+        mps_runs=runs,
+        mps_discarded_weight_max=max(errors, default=0.0),
+        approximation="MPS per realisation with every atom coupled; an atom out of the Hamiltonian (prep "
+        "error, undetected vacancy) is only read as such, its neighbours evolve as if it were there",
+    )
+
+
+def _noisy_run(model: NoiseModel, bits: np.ndarray, kept: np.ndarray, realisations: int, **backend_meta) -> NoisyRun:
+    """The kept shots' bitstrings counted, with the metadata both backends share (and `backend_meta` in between)."""
+    shots = len(bits)
     counts: dict[str, int] = {}
     for row in bits[kept]:
         key = "".join("1" if b else "0" for b in row)
         counts[key] = counts.get(key, 0) + 1
+    p = model.parameters
     meta = {
         "noise_mechanisms": sorted(model.enabled),
         "noise_not_simulated": list(NOT_SIMULATED),
         "noise_source": p.source,
         "noise_date": p.date,
-        "realisations": big_r,
-        "state_vector_runs": 0,
-        "mps_runs": runs,
-        "mps_discarded_weight_max": max(errors, default=0.0),
-        "approximation": "MPS per realisation with every atom coupled; an atom out of the Hamiltonian (prep "
-        "error, undetected vacancy) is only read as such, its neighbours evolve as if it were there",
+        "realisations": realisations,
+        **backend_meta,
         "shots_total": shots,
         "shots_kept": int(kept.sum()),
         "dropped_missing_atom": int((~kept).sum()),

@@ -34,9 +34,7 @@ def _device(name):
     try:
         importlib.import_module(module)
         return _factory(name)(**options)
-    except ImportError as err:
-        pytest.skip(f"{name} not available: {err}")
-    except AttributeError as err:  # the emulator package without its EmulatorDevice yet
+    except ImportError as err:  # an optional SDK missing (make test installs every extra, so none skips in CI)
         pytest.skip(f"{name} not available: {err}")
 
 
