@@ -82,7 +82,7 @@ def kill_runs(n_kills: int, fork_next, rng: random.Random, longest_s: float, on_
         p = fork_next()
         time.sleep(rng.uniform(0.0, longest_s))
         if p.exitcode is None:
-            os.kill(p.pid, signal.SIGKILL)
+            p.kill()  # multiprocessing ignores a child that exited (and was reaped) since the check
         code = wait(p)
         attempts += 1
         if code == -signal.SIGKILL:

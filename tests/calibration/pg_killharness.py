@@ -147,9 +147,9 @@ def run_kills(
         time.sleep(rng.uniform(0.05, 0.8))
         k = rng.randrange(workers)
         if procs[k].exitcode is None:
-            os.kill(procs[k].pid, signal.SIGKILL)
+            procs[k].kill()  # not os.kill: a worker that exited since the check may be reaped already
             procs[k].join()
-            kills += 1
+            kills += procs[k].exitcode == -signal.SIGKILL
         for j, p in enumerate(procs):  # restart the killed one, and any that stopped by itself
             if p.exitcode is None:
                 continue

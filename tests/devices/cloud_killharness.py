@@ -181,7 +181,7 @@ def run_kills(workdir: Path, n_kills: int, seed: int = 0, provider: str = "brake
         ready.wait(120)
         time.sleep(rng.uniform(0.0, 1.2 * duration))
         if p.exitcode is None:
-            os.kill(p.pid, signal.SIGKILL)
+            p.kill()  # not os.kill: the forkserver may already have reaped a child that just exited
         code = _wait(p)
         attempts += 1
         if code == -signal.SIGKILL:
