@@ -17,6 +17,7 @@ import time
 
 from .errors import HybridRGError, UnusableFile
 from .utils.cli_errors import fail as _fail
+from .utils.cli_errors import user_input
 
 # Every --help ends with where the words are explained (the parsers of every subcommand are _Parsers).
 EPILOG = (
@@ -56,7 +57,7 @@ def cmd_exact(args) -> int:
 
     if args.out:
         check_output_dir(args.out)
-    try:
+    with user_input():
         times = parse_time_grid(args.times)
         req = ExactRequest(
             model=args.model,
@@ -73,13 +74,8 @@ def cmd_exact(args) -> int:
             h0=args.h0,
             method=args.method,
         ).validate()
-    except ValueError as err:
-        return _fail(str(err))
     t0 = time.perf_counter()
-    try:
-        times, values = run_exact(req)
-    except ValueError as err:
-        return _fail(str(err))
+    times, values = run_exact(req)
     seconds = time.perf_counter() - t0
     columns = real_columns(values)
     print(
@@ -131,10 +127,8 @@ def cmd_run(args) -> int:
     from .utils.threads import limit_torch_threads
     from .workflows import run_spec
 
-    try:
+    with user_input():
         spec = load_spec(args.spec)
-    except ValueError as err:
-        return _fail(str(err))
     m, out = spec.map, args.out or f"out/{spec.name}"
     check_output_dir(out)
     limit_torch_threads()
@@ -146,10 +140,7 @@ def cmd_run(args) -> int:
         + f", orders {list(spec.training.orders)}, {len(spec.times.T)} times (resumes from {out}/checkpoints)",
         flush=True,  # before the progress lines on stderr, also when stdout is a pipe
     )
-    try:
-        run = run_spec(spec, out, args.init_from, spec_file=args.spec, recompute=args.recompute)
-    except ValueError as err:
-        return _fail(str(err))
+    run = run_spec(spec, out, args.init_from, spec_file=args.spec, recompute=args.recompute)
     # |error| and the bound side by side (both absolute: the bound certifies |error|), the relative error after
     print(f"{'K':>2} {'T':>6} {'prediction':>12} {'exact':>12} {'|error|':>10} {'bound':>10} {'rel.error':>10}")
     for p in run.points:
@@ -264,17 +255,7 @@ def main(argv=None) -> int:
     Subcommands raise `hybrid_rg.errors` classes instead of printing and returning codes themselves; this is the
     one place that catches them (as optuna's CLI does), so every command reports errors the same way."""
     parser = build_parser()
-    # Global, before the subcommand: `hybrid-rg --debug submit ...`. Added here rather than in build_parser
-    # because it belongs to the error handling below.
-    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error instead of one line")
-    parser.add_argument(
-        "--progress",
-        choices=("auto", "bar", "lines", "off"),
-        default=None,
-        help="progress of long commands on stderr: a bar with ETA (bar), a line per finished point and a "
-        "heartbeat every 10 s (lines), or nothing (off); auto: bar on a terminal, else lines (default: "
-        "$HYBRID_RG_PROGRESS, else auto)",
-    )
+    _add_global_options(parser)
     args = parser.parse_args(argv)
     if args.progress is not None:  # the env variable reaches library code and worker processes alike
         import os
@@ -310,6 +291,31 @@ def main(argv=None) -> int:
                 f"you can read (and write, for outputs)"
             )
         )
+
+
+def _add_global_options(parser: argparse.ArgumentParser, top: bool = True) -> None:
+    """--debug and --progress on the top parser and on every subcommand, so that both `hybrid-rg --debug run …`
+    and `hybrid-rg run … --debug` work. Below the top they default to SUPPRESS: a subcommand that was not given
+    the option leaves the top parser's value in place instead of overwriting it with its own default."""
+    default = (lambda value: value) if top else (lambda value: argparse.SUPPRESS)
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=default(False),
+        help="show the full traceback of an error instead of one line",
+    )
+    parser.add_argument(
+        "--progress",
+        choices=("auto", "bar", "lines", "off"),
+        default=default(None),
+        help="progress of long commands on stderr: a bar with ETA (bar), a line per finished point and a "
+        "heartbeat every 10 s (lines), or nothing (off); auto: bar on a terminal, else lines (default: "
+        "$HYBRID_RG_PROGRESS, else auto)",
+    )
+    for action in parser._actions:  # argparse keeps subcommands only in this private list
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):  # aliases map to the same parser
+                _add_global_options(sub, top=False)
 
 
 def _report(err: HybridRGError) -> int:

@@ -98,6 +98,25 @@ def test_argparse_errors_are_one_line_too(capsys):
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_shows_the_traceback_before_or_after_the_subcommand(where, capsys):
+    args = ["exact", "--n", "1", "--observable", "zz:0,1"]
+    with pytest.raises(ValueError, match="greater than or equal to 2"):  # BadInput is a ValueError
+        main(["--debug", *args] if where == "before" else [*args, "--debug"])
+    assert main(args) == 2  # without --debug: the one line
+    assert capsys.readouterr().err.startswith("hybrid-rg: error: n = 1")
+
+
+def test_progress_after_the_subcommand_reaches_the_environment(monkeypatch, capsys):
+    monkeypatch.setenv("HYBRID_RG_PROGRESS", "off")
+    assert main(["exact", "--n", "4", "--observable", "x:0", "--times", "0,1", "--progress", "lines"]) == 0
+    import os
+
+    assert os.environ["HYBRID_RG_PROGRESS"] == "lines"
+    assert main(["--progress", "bar", "exact", "--n", "4", "--observable", "x:0", "--times", "0,1"]) == 0
+    assert os.environ["HYBRID_RG_PROGRESS"] == "bar"  # a subcommand without the option keeps the top's value
+
+
 def test_exact_choices_are_the_requests_choices():
     """The CLI repeats exact.runner's Literal choices (to start without scipy); they must agree."""
     import typing

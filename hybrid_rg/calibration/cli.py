@@ -19,7 +19,7 @@ import sys
 
 from ..errors import BadInput
 from ..utils.argtypes import positive_int
-from ..utils.cli_errors import fail as _fail
+from ..utils.cli_errors import user_input
 
 ACTIONS = ("start", "resume", "status", "report", "best")
 
@@ -31,10 +31,11 @@ def _ledger_path(args):
 
 
 def cmd_calibrate(args) -> int:
-    from ..runtime.ledger import LedgerError
     from .spec import load_campaign
 
-    try:
+    # The whole command, as before: a ValueError anywhere in a campaign's set-up is reported as bad input
+    # (CampaignSpecError and StorageRefused are BadInput already; LedgerError reaches cli.main as it is).
+    with user_input():
         cspec = load_campaign(args.spec)
         if args.action in ("start", "resume"):
             from ..runtime.ledger import check_target
@@ -66,8 +67,6 @@ def cmd_calibrate(args) -> int:
 
         print(json.dumps(export_best(cspec, args.root, _ledger_path(args), args.export), indent=1))
         return 0
-    except (LedgerError, ValueError) as err:  # CampaignSpecError and StorageRefused are ValueErrors
-        return _fail(str(err))
 
 
 def _start(cspec, args) -> int:

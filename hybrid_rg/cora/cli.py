@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import time
 
-from ..utils.argtypes import positive_int
-from ..utils.cli_errors import fail as _fail
+from ..utils.argtypes import positive_int, seed
+from ..utils.cli_errors import user_input
 from ..utils.threads import limit_torch_threads as _one_thread
 
 
 def cmd_fit(args) -> int:
     from .spec import load_spec
 
-    try:
+    with user_input():
         spec, text = load_spec(args.spec)
-    except ValueError as err:
-        return _fail(str(err))
     from ..utils.results import check_output_dir
     from .resume import checkpoint_path
     from .run import fit_run
@@ -31,10 +29,7 @@ def cmd_fit(args) -> int:
     _one_thread()
     if checkpoint_path(args.out).is_file():
         print(f"resuming from {checkpoint_path(args.out)}")
-    try:
-        metrics = fit_run(spec, text, args.out)
-    except ValueError as err:
-        return _fail(str(err))
+    metrics = fit_run(spec, text, args.out)
     for k, v in metrics.items():
         print(f"{k:34s} {v:.6g}")
     print(f"wrote {args.out}/ (model.pt, spec.toml, summary.json, correlations.csv/.png, metrics.csv, training.csv)")
@@ -85,6 +80,6 @@ def register(sub) -> None:
     s.add_argument("run_dir", help="a run dir written by `hybrid-rg cora fit`")
     s.add_argument("--n", type=positive_int, default=1000, help="number of configurations (>= 1; default: %(default)s)")
     s.add_argument(
-        "--seed", type=int, default=0, help="sampling seed, recorded in the file name (default: %(default)s)"
+        "--seed", type=seed, default=0, help="sampling seed, recorded in the file name (default: %(default)s)"
     )
     s.set_defaults(func=cmd_sample)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import UnusableFile
 from ..utils.argtypes import finite_float, nonneg_int
-from ..utils.cli_errors import fail as _fail
+from ..utils.cli_errors import user_input
 from ..utils.threads import limit_torch_threads as _threads
 
 
@@ -26,17 +26,12 @@ def cmd_run(args) -> int:
     from ..utils.results import check_output_dir
     from .experiments import load_spec, run, write
 
-    try:
+    with user_input():
         spec = load_spec(args.spec)
-    except ValueError as err:
-        return _fail(str(err))
     check_output_dir(args.out)  # before the work: a run takes seconds to hours
     _threads()
     t0 = time.perf_counter()
-    try:
-        cols, summary = run(spec, log=lambda msg: print(msg, file=sys.stderr, flush=True))
-    except ValueError as err:
-        return _fail(str(err))
+    cols, summary = run(spec, log=lambda msg: print(msg, file=sys.stderr, flush=True))
     seconds = time.perf_counter() - t0
     write(args.out, spec, cols, summary, seconds)
     print(json.dumps({k: v for k, v in summary.items() if k != "notes"}, indent=1, default=float))
@@ -77,7 +72,7 @@ def cmd_fixed_point(args) -> int:
     from .irreps import Rep
     from .rbm import MAX_ENUM_SPINS, _check_geometry
 
-    try:
+    with user_input():
         rep = Rep.parse(args.rep)
         _check_geometry(args.geometry)
         if 4 * rep.dim > MAX_ENUM_SPINS:
@@ -85,8 +80,6 @@ def cmd_fixed_point(args) -> int:
                 f"representation {rep.name} has {4 * rep.dim} visible spins; exact mode allows at most "
                 f"{MAX_ENUM_SPINS} (2A1+E)"
             )
-    except ValueError as err:
-        return _fail(str(err))
     _threads()
     import numpy as np
 

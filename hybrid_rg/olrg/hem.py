@@ -21,7 +21,7 @@ end to end and compiles to one pulse program; that scale is trained by comparing
 (see flow.FlowResult.terminal).
 
 A target whose bond is ferromagnetic (−J Z Z, J > 0) would need V < 0 (Z Z = 4 n n − 2 n − 2 n' + 1);
-Rydberg interactions are repulsive, so HEM specs use the antiferromagnetic TFIM (J = −1), whose ⟨S^z_1 S^z_2⟩(t)
+Rydberg interactions are repulsive, so HEM specs use the antiferromagnetic TFIM (J = −1), whose ⟨S^z_0 S^z_1⟩(t)
 from |0…0⟩ is identical (notes §5.1).
 """
 

@@ -26,7 +26,7 @@ import argparse
 import json
 
 from ..errors import BadInput
-from ..utils.argtypes import entry_id, label, nonneg_float, nonneg_int, positive_float, positive_int, usd
+from ..utils.argtypes import entry_id, label, nonneg_float, positive_float, positive_int, seed, usd
 
 SPEC_HELP = (
     "what to run: a finished run folder of 'hybrid-rg run' (its programs/programs.json), a JSON file with one "
@@ -345,7 +345,7 @@ def register(sub) -> None:
     )
     d.add_argument(
         "--seed",
-        type=nonneg_int,
+        type=seed,
         default=0,
         help="batch seed (task seeds derive from it, as in submit; default: %(default)s)",
     )
@@ -380,7 +380,7 @@ def register(sub) -> None:
     s.add_argument("--shots", type=positive_int, default=100, help="shots per program (default: %(default)s)")
     s.add_argument(
         "--seed",
-        type=nonneg_int,
+        type=seed,
         default=0,
         help="batch seed; task k gets a seed derived from it (default: %(default)s)",
     )

@@ -4,6 +4,7 @@
                                                          need a cap; nan compares false with every cap)
     p.add_argument("ids", nargs="*", type=entry_id)     1 … 2^63 − 1 (a SQLite integer)
     p.add_argument("--tag", type=label)                 printable text without control or bidi characters
+    p.add_argument("--seed", type=seed)                 0 … 2^63 − 1
 
 A rejected value becomes argparse's one-line error, exit status 2, before the command runs (hybrid_rg.cli._Parser).
 """
@@ -67,6 +68,14 @@ def entry_id(text: str) -> int:
     value = _number(text, int, "an entry id (see 'hybrid-rg ls')")
     if not 1 <= value <= MAX_ID:
         raise argparse.ArgumentTypeError(f"{text} is not an entry id (1 … {MAX_ID}); see 'hybrid-rg ls'")
+    return value
+
+
+def seed(text: str) -> int:
+    """A seed: 0 … 2^63 − 1 (it is stored in the ledger, a SQLite integer, and fed to numpy and torch)."""
+    value = _number(text, int, "a whole number >= 0")
+    if not 0 <= value <= MAX_ID:
+        raise argparse.ArgumentTypeError(f"{text} is not a seed; give a whole number from 0 to {MAX_ID}")
     return value
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from hybrid_rg.calibration import CampaignSpecError, StorageRefused, load_campaign, run_campaign
 from hybrid_rg.calibration.study import open_campaign
+from hybrid_rg.errors import BadInput
 from hybrid_rg.testing.fake_provider import FakeRemoteDevice
 
 from .helpers import fake_options, write_spec
@@ -200,10 +201,12 @@ def test_cli_start_status_report_best(tmp_path, capsys, monkeypatch):
     assert run("report", str(spec), "--out", str(tmp_path / "rep")) == 0
     assert (tmp_path / "rep" / "history.png").stat().st_size > 0
     assert (tmp_path / "rep" / "best_program.png").stat().st_size > 0
-    assert run("best", str(spec)) == 2  # --export missing
+    with pytest.raises(BadInput, match="--export"):  # cli.main reports it: one line, exit 2
+        run("best", str(spec))
     assert run("best", str(spec), "--export", str(tmp_path / "best.json")) == 0
     program = RydbergProgram.from_json((tmp_path / "best.json").read_text())
     assert validate(program, load_device_spec("emulator")).ok
     assert program.metadata and dict(program.metadata)["calibration_trial"] == str(status["best"]["trial"])
-    assert run("status", str(tmp_path / "missing.toml")) == 2
+    with pytest.raises(BadInput, match="missing.toml"):
+        run("status", str(tmp_path / "missing.toml"))
     assert socket.gethostname()

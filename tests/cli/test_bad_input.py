@@ -155,6 +155,8 @@ SUBMIT = [
         files={"p.json": json.dumps([program_dict(300)])}, device="quera_aquila", says=("300",), id_="submit-300-atoms"
     ),
     _submit("--shots", "0", says=("shots",), id_="submit-shots-0"),
+    _submit("--seed", TOO_BIG_ID, says=(TOO_BIG_ID,), id_="submit-seed-2^63"),  # a seed the ledger could not store
+    _submit("--seed", "-1", says=("-1",), id_="submit-seed-negative"),
     _submit("--budget-usd", "-1", says=("-1",), id_="submit-budget-negative"),
     _submit("--budget-usd", "inf", device="quera_aquila", says=("inf",), id_="submit-budget-inf"),
     _submit("--budget-usd", "nan", device="quera_aquila", says=("nan",), id_="submit-budget-nan"),
