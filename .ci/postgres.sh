@@ -36,10 +36,20 @@ start() {
         chown hrgpg "$dir"
     fi
     chmod 700 "$dir"
-    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     as_owner "'$initdb' -D '$dir/data' -U hrgpg --auth=trust -E UTF8 >'$dir/initdb.log' 2>&1"
     as_owner "echo 'CREATE DATABASE hybrid_rg;' | '$postgres' --single -D '$dir/data' postgres >'$dir/single.log' 2>&1"
-    as_owner "'$pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -o \"-c listen_addresses=127.0.0.1 -p $port -k '$dir'\" start >'$dir/pg_ctl.log' 2>&1"
+    # the port is free when picked, but another process may bind it before the server does: then a new port
+    for attempt in 1 2 3; do
+        port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+        if as_owner "'$pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -t 120 -o \"-c listen_addresses=127.0.0.1 -p $port -k '$dir'\" start >'$dir/pg_ctl.log' 2>&1"; then
+            break
+        fi
+        if [ "$attempt" = 3 ]; then
+            echo "postgres.sh: the server did not start (log: $dir/server.log)" >&2
+            tail -n 20 "$dir/server.log" >&2 || true
+            return 1
+        fi
+    done
     echo "export HYBRID_RG_POSTGRES_URL=postgresql+psycopg2://hrgpg@127.0.0.1:$port/hybrid_rg"
     echo "export HYBRID_RG_PG_DIR=$dir"
 }

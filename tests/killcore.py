@@ -4,7 +4,7 @@ Children start from a forkserver, are killed at random times by the parent, and 
 are compared with the ledger afterwards. What each harness adds is what its child does and what else it audits.
 
     server = ForkServer(["hybrid_rg.runtime.submit", ...])
-    attempts = kill_runs(n_kills, fork_next, rng, longest_s, on_kill, on_exit)
+    kills, attempts = kill_runs(n_kills, fork_next, rng, longest_s, on_kill, on_exit)
     provider_vs_ledger(device.tasks(), records.select(conn))   # lost task ids, duplicate submissions
 """
 
@@ -74,11 +74,14 @@ def timed(p) -> float:
     return time.monotonic() - t0
 
 
-def kill_runs(n_kills: int, fork_next, rng: random.Random, longest_s: float, on_kill, on_exit) -> int:
+def kill_runs(n_kills: int, fork_next, rng: random.Random, longest_s: float, on_kill, on_exit) -> tuple[int, int]:
     """Fork children (`fork_next()`) and SIGKILL each at a uniform random time in [0, longest_s] unless it has
-    exited, until `n_kills` were killed; `on_kill()` after a kill, `on_exit(code)` after an exit. The attempts."""
+    exited, until `n_kills` were killed; `on_kill()` after a kill, `on_exit(code)` after an exit. (kills, attempts).
+
+    At most 10 attempts per kill asked for (about 1.2 are needed): children that all exit before their kill (a
+    crash at start-up) end the loop with fewer kills, which the audit reports, instead of looping for ever."""
     kills = attempts = 0
-    while kills < n_kills:
+    while kills < n_kills and attempts < 10 * n_kills + 10:
         p = fork_next()
         time.sleep(rng.uniform(0.0, longest_s))
         if p.exitcode is None:
@@ -90,7 +93,7 @@ def kill_runs(n_kills: int, fork_next, rng: random.Random, longest_s: float, on_
             on_kill()
         else:
             on_exit(code)
-    return attempts
+    return kills, attempts
 
 
 def provider_vs_ledger(tasks: list[dict], entries: list) -> dict:

@@ -41,10 +41,34 @@ def run_workers(cspec: CampaignSpec, *, root, ledger_path, workers: int) -> list
     ]
     for p in procs:
         p.start()
-    results = [queue.get() for _ in procs]
+    results = _results(procs, queue)
     for p in procs:
         p.join()
     errors = [f"worker {k}: {err}" for k, _, err in results if err]
     if errors:
         raise RuntimeError("; ".join(errors))
     return [out for _, out, _ in sorted(results, key=lambda r: r[0])]
+
+
+def _results(procs, queue) -> list[tuple]:
+    """One (worker, outcome, error) per worker. A worker that dies without reporting (killed, out of memory, or a
+    script without `if __name__ == "__main__":` that spawn cannot import) is reported as an error naming its exit
+    code; a bare `queue.get()` would wait for it forever."""
+    import queue as queue_mod
+
+    results: dict[int, tuple] = {}
+    while len(results) < len(procs):
+        try:
+            r = queue.get(timeout=1.0)
+            results[r[0]] = r
+            continue
+        except queue_mod.Empty:
+            pass
+        for k, p in enumerate(procs):
+            if k not in results and p.exitcode is not None:
+                try:  # a worker flushes its report before it exits: read what is there before calling it silent
+                    r = queue.get(timeout=5.0)
+                    results[r[0]] = r
+                except queue_mod.Empty:
+                    results[k] = (k, None, f"exited with code {p.exitcode} without reporting")
+    return list(results.values())

@@ -64,7 +64,7 @@ def run_kills(workdir: Path, n_kills: int, seed: int = 0) -> dict:
         bad[0] += code != 0
         specs.append(setup(workdir, len(specs)))
 
-    attempts = kill_runs(
+    kills, attempts = kill_runs(
         n_kills,
         lambda: SERVER.start(child, specs[-1], workdir, ledger),
         random.Random(seed),
@@ -76,7 +76,7 @@ def run_kills(workdir: Path, n_kills: int, seed: int = 0) -> dict:
         bad[0] += wait(SERVER.start(child, spec, workdir, ledger)) != 0
     return {
         **audit(specs, workdir, ledger, provider),
-        "kills": n_kills,
+        "kills": kills,
         "attempts": attempts,
         "campaigns": len(specs),
         "campaign_duration_s": round(duration, 3),

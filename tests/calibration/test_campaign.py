@@ -69,7 +69,9 @@ def test_waiting_for_results_then_resuming_pays_once(tmp_path):
         tmp_path,
         "slow",
         device="fake_aquila",
-        options=fake_options(provider, delay_s=1.5),
+        # the tasks answer only when finish_now() says so: a short delay raced the first run's own duration (a
+        # loaded machine took 0.7 s of a 1.5 s delay between the first submission and the last poll)
+        options=fake_options(provider, delay_s=3600),
         n_trials=2,
         budget_usd=50.0,
         extra="",
@@ -78,7 +80,7 @@ def test_waiting_for_results_then_resuming_pays_once(tmp_path):
     first = run_campaign(cspec, root=tmp_path / "root", ledger_path=tmp_path / "l.sqlite", log=lambda m: None)
     assert sorted(first.pending) == [0, 1] and not first.finished
     assert len(FakeRemoteDevice(provider).tasks()) == 2
-    time.sleep(1.6)
+    assert FakeRemoteDevice(provider).finish_now() == 2  # the provider ends both tasks while no one is polling
     second = run_campaign(cspec, root=tmp_path / "root", ledger_path=tmp_path / "l.sqlite", log=lambda m: None)
     assert second.finished and sorted(second.told) == [0, 1]  # the same process: resumed, not taken over
     assert len(FakeRemoteDevice(provider).tasks()) == 2  # reattached, not resubmitted
@@ -94,7 +96,7 @@ def test_a_stale_trial_is_retried_with_its_parameters_and_reattaches(tmp_path):
         tmp_path,
         "hb",
         device="fake_aquila",
-        options=fake_options(provider, delay_s=1.0),
+        options=fake_options(provider, delay_s=3600),  # ends on finish_now() (a 1 s delay raced the first run)
         n_trials=1,
         batch_size=1,
         budget_usd=50.0,
@@ -107,6 +109,7 @@ def test_a_stale_trial_is_retried_with_its_parameters_and_reattaches(tmp_path):
     tid = study.trials[0]._trial_id
     study._storage.set_trial_user_attr(tid, "owner", "another-host:1:1")  # its worker lives elsewhere
     time.sleep(2.5)  # past the grace period
+    FakeRemoteDevice(provider).finish_now()
     cspec = cspec.with_changes(budget={"collect_timeout_s": 10.0})
     second = run_campaign(cspec, root=tmp_path / "root", ledger_path=tmp_path / "l.sqlite", log=lambda m: None)
     study = _study(tmp_path, "hb")

@@ -67,56 +67,79 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _serve(command: str) -> tuple[subprocess.Popen, int, dict | None, str]:
+    """Start the printed command on a free port; (process, port, /api/studies or None, why not). The port is free
+    when picked but another process can take it before the dashboard binds it: a server that exits without answering
+    is started again on another port (three tries)."""
+    for _ in range(3):
+        port = _free_port()
+        proc = subprocess.Popen(  # the printed line as a user pastes it, with a free port appended
+            ["bash", "-c", f"{command} --host 127.0.0.1 --port {port}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 120  # the dashboard imports optuna and its web stack: slow on a loaded box
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/studies", timeout=10) as r:
+                    return proc, port, json.loads(r.read()), ""
+            except OSError:
+                time.sleep(0.3)
+        if proc.poll() is None:
+            return proc, port, None, "no answer"
+        out = proc.stdout.read().decode(errors="replace")
+        if "in use" not in out:
+            return proc, port, None, out
+    return proc, port, None, out
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    import os
+    import signal
+
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:  # a server stuck on a loaded box: not what this test is about
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 def test_the_printed_dashboard_command_serves_the_study(tmp_path):
+    import os
+
     optuna = pytest.importorskip("optuna")
     pytest.importorskip("optuna_dashboard")
     from hybrid_rg.calibration.report import dashboard_hint
 
-    db = tmp_path / "camp" / "study.db"
+    # the hint copies the study to /tmp/<stem>-<folder>-copy.db: a folder named after this process keeps two test
+    # sessions on one machine (or a copy left by a killed run) from sharing, or deleting, each other's copy
+    db = tmp_path / f"camp{os.getpid()}" / "study.db"
     db.parent.mkdir()
     url = f"sqlite:///{db}"
     study = optuna.create_study(study_name="dash_test", storage=url)
     study.optimize(lambda t: t.suggest_float("omega", 0, 1) ** 2, n_trials=3)
     command = dashboard_hint(url)
     assert "optuna-dashboard" in command and "pip install" not in command
-    port = _free_port()
-    proc = subprocess.Popen(  # the printed line as a user pastes it, with a free port appended
-        ["bash", "-c", f"{command} --host 127.0.0.1 --port {port}"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    copy = Path(command.split("sqlite:///")[-1].split()[0])
+    assert copy.name == f"study-camp{os.getpid()}-copy.db"
+    proc, port, studies, why = _serve(command)
     try:
-        studies = None
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/studies", timeout=2) as r:
-                    studies = json.loads(r.read())
-                break
-            except OSError:
-                time.sleep(0.3)
-        assert studies is not None, (
-            proc.stdout.read().decode(errors="replace") if proc.poll() is not None else "no answer"
-        )
+        assert studies is not None, why
         names = [s["study_name"] for s in studies["study_summaries"]]
         assert names == ["dash_test"]
         sid = studies["study_summaries"][0]["study_id"]
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/dashboard/studies/{sid}", timeout=5) as r:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/dashboard/studies/{sid}", timeout=30) as r:
             page = r.read().decode()
         assert r.status == 200 and "<html" in page.lower()
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/studies/{sid}", timeout=5) as r:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/studies/{sid}", timeout=30) as r:
             detail = json.loads(r.read())
         assert len(detail["trials"]) == 3
     finally:
-        import os
-        import signal
-
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=10)
-    copy = Path(command.split("sqlite:///")[-1].split()[0])
-    if copy.exists() and copy.parent == Path("/tmp"):
-        copy.unlink()
+        _stop(proc)
+        if copy.exists() and copy.parent == Path("/tmp"):
+            copy.unlink()
 
 
 def test_without_the_dashboard_status_says_how_to_install_it(monkeypatch, tmp_path):

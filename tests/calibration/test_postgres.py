@@ -34,7 +34,10 @@ def test_two_workers_share_one_campaign(tmp_path):
         tmp_path,
         name,
         device="fake_aquila",
-        options=fake_options(provider, delay_s=0.05),
+        # each result takes 2 s, so one worker alone needs > 12 s for the 6 trials: more than the two spawned
+        # workers' start-up times differ by (about 1 s measured; at 0.05 s, a worker that started a few seconds
+        # late on a loaded machine could find every trial told and fail the both-workers check)
+        options=fake_options(provider, delay_s=2.0),
         n_trials=6,
         batch_size=1,
         budget_usd=100.0,

@@ -100,7 +100,7 @@ def run_kills(workdir: Path, n_kills: int, seed: int = 0) -> dict:
         state["bad"] += code not in (0, 3)
         state["batch_no"] += 1
 
-    attempts = kill_runs(
+    kills, attempts = kill_runs(
         n_kills,
         lambda: _fork_child(ledger_path, provider, state["batch_no"]),
         random.Random(seed),
@@ -113,7 +113,7 @@ def run_kills(workdir: Path, n_kills: int, seed: int = 0) -> dict:
         state["bad"] += _wait(_fork_child(ledger_path, provider, b)) not in (0, 3)
     return {
         **audit(ledger_path, device),
-        "kills": n_kills,
+        "kills": kills,
         "kills_in_accept_window": state["in_window"],
         "attempts": attempts,
         "batches": batch_no + 1,

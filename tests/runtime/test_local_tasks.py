@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hybrid_rg.testing.fake_provider import FakeRemoteDevice
 from hybrid_rg.utils.results import atomic_file
 
 from .helpers import cli, program, write_programs
@@ -54,6 +55,8 @@ def test_local_tasks_live_beside_the_ledger_and_a_broken_entry_does_not_block_th
         task1 = db.execute("SELECT task_id FROM entries WHERE id = 1").fetchone()[0]
     for f in tasks.glob(f"{task1}*"):
         f.unlink()
+    # the paid tasks answer 0.5 s after creation; a fast machine can reach `status` (one poll) sooner
+    FakeRemoteDevice(tmp_path / "provider").finish_now()
     capsys.readouterr()
 
     # status in this process (not the one that submitted): entry 2 is read from the ledger's task folder, the paid

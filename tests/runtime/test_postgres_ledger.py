@@ -91,7 +91,7 @@ def test_budget_cap_holds_under_concurrent_writers(tmp_path, url, shared):
 
     def one(k):
         with Ledger(url) as led:
-            barrier.wait()
+            barrier.wait(120)  # a thread that failed before it: the others raise instead of waiting for ever
             try:
                 submit(
                     led,

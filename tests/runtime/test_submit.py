@@ -147,12 +147,14 @@ def test_invalid_batch_and_secret_options_write_nothing(tmp_path):
 
 def test_collect_is_bounded_resumable_and_stores_failure_reasons(tmp_path):
     progs = (program(2), program(2, rabi=6.0, metadata=(("fake_fail", "laser unlocked (test)"),)))
-    req = _req(tmp_path, programs=progs, adapter_options={"dir": str(tmp_path / "provider"), "delay_s": "0.5"})
+    # tasks that end only on finish_now(): a 0.5 s delay raced a paused or loaded machine's first poll
+    req = _req(tmp_path, programs=progs, adapter_options={"dir": str(tmp_path / "provider"), "delay_s": "3600"})
     with Ledger(tmp_path / "l.sqlite") as led:
         submit(led, req)
         first = collect(led, records.select(led.conn), timeout_s=0.0, poll_interval_s=0.01)
         assert first.timed_out and len(first.pending) == 2
         assert all(e.polls == 1 and e.state in ("QUEUED", "RUNNING") for e in first.pending)
+    assert FakeRemoteDevice(tmp_path / "provider").finish_now() == 2
     with Ledger(tmp_path / "l.sqlite") as led:  # another process, later
         out = collect(led, records.select(led.conn, pending_only=True), timeout_s=10, poll_interval_s=0.05)
         assert not out.timed_out

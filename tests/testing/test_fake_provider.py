@@ -45,6 +45,16 @@ def test_runs_the_emulator_and_validates_with_the_real_validation(tmp_path):
     assert len(dev.tasks()) == 1  # the invalid batch created nothing
 
 
+def test_finish_now_ends_held_tasks_and_only_those(tmp_path):
+    from hybrid_rg.devices.protocol import TaskState
+
+    dev = FakeRemoteDevice(tmp_path, delay_s=3600)
+    held = dev.run([_pi_pulse()], shots=20, seed=1)[0]
+    assert held.state() == TaskState.QUEUED
+    assert dev.finish_now() == 1 and dev.finish_now() == 0  # a finished task is not touched again
+    assert held.state() == TaskState.COMPLETED and held.result(timeout_s=0).counts == {"11": 20}
+
+
 def test_no_product_module_branches_on_a_test_double():
     hits = [
         str(p.relative_to(ROOT.parent))
