@@ -151,10 +151,10 @@ def _svd(a: np.ndarray):
         return scipy.linalg.svd(a, full_matrices=False, lapack_driver="gesvd")
 
 
-# The Gram split is used while the smallest Schmidt value it keeps is at least this fraction of the largest (in s²):
-# eigh of ρ = M M† resolves an eigenvalue λ to ~ε λ_max, so a kept s² ≥ 1e-10 s²_max is good to ~1e-6 relative;
-# below that the split falls back to the SVD, which resolves it to ~ε s_max.
-GRAM_COND = 1e-10
+# The Gram split drops Schmidt values with s² < GRAM_CUTOFF · Σ s² (counted in the discarded weight): eigh of
+# ρ = M M† resolves an eigenvalue λ to ~ε λ_max, so a kept s² ≥ 1e-12 s²_max is good to ~1e-4 relative (what is
+# below it carries at most 2χ · 1e-12 of the norm per split), where the SVD resolves it to ~ε s_max but costs ~3x.
+GRAM_CUTOFF = 1e-12
 
 
 def _gram_spectrum(rho: np.ndarray):
@@ -180,11 +180,12 @@ class _Chain:
         self.dens = np.zeros(n)
         self.gram_splits = self.svd_splits = 0
 
-    def _keep(self, s2: np.ndarray) -> tuple[int, float]:
-        """How many Schmidt values to keep (at most χ, none below svd_min relative) from their squares s2
-        (descending); counts the discarded weight. Returns (keep, kept weight)."""
+    def _keep(self, s2: np.ndarray, floor: float = 0.0) -> tuple[int, float]:
+        """How many Schmidt values to keep (at most χ, none below svd_min relative, no s² below floor · s²_max)
+        from their squares s2 (descending); counts the discarded weight. Returns (keep, kept weight)."""
         norm2 = float(np.sum(s2))
-        keep = max(1, min(self.chi, int(np.count_nonzero(s2 > self.svd_min**2 * norm2))))
+        cut = max(self.svd_min**2 * norm2, floor * float(s2[0]))
+        keep = max(1, min(self.chi, int(np.count_nonzero(s2 > cut))))
         kept2 = float(np.sum(s2[:keep]))
         self.discarded += max(0.0, 1.0 - kept2 / norm2)
         self.max_bond = max(self.max_bond, keep)
@@ -194,23 +195,21 @@ class _Chain:
         """Truncated Schmidt split a ≈ x @ y of the centre matrix a. left=True: x is an isometry (x† x = 1) and
         y = s v† carries the weight; left=False: y is a co-isometry (y y† = 1) and x = u s. Returns (x, s, y),
         s normalised. The isometry comes from eigh of the Gram matrix on its side (ρ = a a† or a† a), ~3x fewer
-        flops than the SVD, with y = x† a (or x = a y†) an exact projection, so no division by small s; the SVD
-        is used where that side is the larger one or the kept spectrum is too ill-conditioned for eigh."""
+        flops than the SVD, with y = x† a (or x = a y†) an exact projection, so no division by small s; below
+        GRAM_CUTOFF it cuts (eigh does not resolve those values). The SVD is used where that side is the larger."""
         rows, cols = a.shape
         if (rows if left else cols) <= (cols if left else rows):
             ac = a.conj()
             lam, vec = _gram_spectrum(a @ ac.T if left else ac.T @ a)
-            keep, kept2 = self._keep(lam)
-            if lam[keep - 1] >= GRAM_COND * lam[0]:
-                self.gram_splits += 1
-                scale = 1.0 / math.sqrt(kept2)
-                s = np.sqrt(lam[:keep]) * scale
-                if left:
-                    x = vec[:, :keep]
-                    return x, s, (x.conj().T @ a) * scale
-                y = vec[:, :keep].conj().T
-                return (a @ vec[:, :keep]) * scale, s, y
-            self.discarded -= max(0.0, 1.0 - kept2 / float(np.sum(lam)))  # recounted by the SVD below
+            keep, kept2 = self._keep(lam, GRAM_CUTOFF)
+            self.gram_splits += 1
+            scale = 1.0 / math.sqrt(kept2)
+            s = np.sqrt(lam[:keep]) * scale
+            if left:
+                x = vec[:, :keep]
+                return x, s, (x.conj().T @ a) * scale
+            y = vec[:, :keep].conj().T
+            return (a @ vec[:, :keep]) * scale, s, y
         self.svd_splits += 1
         u, s, vh = _svd(a)
         keep, kept2 = self._keep(s**2)
