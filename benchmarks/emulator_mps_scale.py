@@ -73,6 +73,9 @@ def series(p, chis, dts, r, save=None):
             row.update(cpu_s=round(time.process_time() - c, 1), wall_s=round(time.perf_counter() - t, 1))
             row["load"] = round(os.getloadavg()[0], 1)
             print(json.dumps(row), flush=True)
+            if save:  # after every run: a long series killed part-way keeps what it has
+                rows = [{"dt_us": k[0], "chi": k[1], "densities": v.tolist()} for k, v in dens.items()]
+                Path(save).write_text(json.dumps(rows))
     for dt in dts:
         for a, b in zip(chis, chis[1:]):
             gap = float(np.abs(dens[(dt, a)] - dens[(dt, b)]).max())
@@ -81,9 +84,6 @@ def series(p, chis, dts, r, save=None):
         for a, b in zip(dts, dts[1:]):
             gap = float(np.abs(dens[(a, chi)] - dens[(b, chi)]).max())
             print(f"χ {chi}: max |Δ⟨n_i⟩| dt {a} → {b}: {gap:.2e}", flush=True)
-    if save:
-        rows = [{"dt_us": k[0], "chi": k[1], "densities": v.tolist()} for k, v in dens.items()]
-        Path(save).write_text(json.dumps(rows))
 
 
 def main():
