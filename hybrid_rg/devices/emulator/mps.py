@@ -58,22 +58,22 @@ Stated error (on ⟨n_i⟩ and ⟨n_i n_j⟩, max over sites), from check runs:
   error = their sum (nan at range 1 with a tail: nothing to estimate the tail from). `check=False` makes only the
   returned run (at dt; no stated error).
 
-Measured (benchmarks/emulator_mps_vs_sv.py, the 4 µs Z2 ramp at 6.1 µm, dt 0.01 µs, χ 32, range 3; a shared
-2-core machine at load 7–19, so CPU seconds are the comparable figure): 12 atoms stated 6.3e-3 with the (χ/2) check,
-4.6e-3 with the (2χ) check, true 2.3e-3 (18 and 21 CPU s for the four runs); before the Gram split, with the 2χ
-check: 14 atoms stated 6.1e-3, true 3.2e-3 (37 CPU s); 16 atoms stated 1.1e-2, true 5.8e-3 (72 CPU s; the state
-vector at tol 1e-7: 38 CPU s). A 2-leg ladder (2D; 16 atoms, range 4, χ 32, dt 0.02): stated 8.1e-2 (time step
-4.8e-2), true 2.1e-2, 25 CPU s (the state vector 32). At 50 atoms (the serpentine of benchmarks/emulator_mps_scale.py;
-docs/runtime.md has the series and commands) the 1e-3 target is not reached: at χ 32, ⟨n_i⟩ moves 2.8e-2 and
-9.2e-3 from dt 0.02 to 0.01 to 0.005 µs, as much as between bond dimensions at dt 0.01 (4.5e-2, 1.2e-2, 5.3e-3 from
-χ 16 to 32 to 48 to 64), so both χ above 64 and dt below 0.005 µs are needed. The time-step error also feeds the
-truncation: at χ 32 the summed discarded weight falls 0.28 → 0.19 → 0.12 as dt halves, although the steps double.
-Richardson extrapolation of the dt and dt/2 runs (10x better at 8 atoms) is not returned: at 50 atoms, χ 32, the
-values from (0.02, 0.01) and (0.01, 0.005) differ by 1.2e-2, more than the dt/2 run's own change (9.2e-3), because
-the truncation error changes with dt. Levers not pulled: the check runs in parallel processes; a cheaper fallback
-than the full SVD where the Gram split is ill-conditioned (a third of the splits at χ 64 and 30 atoms). (Suzuki's
-fourth-order composition of the step was tried at 8 atoms and needed about as many substeps as the second-order
-step for the same error.)
+Measured (benchmarks/emulator_mps_vs_sv.py, the 4 µs Z2 ramp at 6.1 µm, dt 0.01 µs, χ 32, range 3; a shared 2-core
+machine at load 7–19, so CPU seconds are the comparable figure): 12 atoms stated 6.3e-3 with the (χ/2) check, 4.6e-3
+with the (2χ) check, true 2.3e-3 (18 and 21 CPU s for the four runs); before the Gram split, with the 2χ check: 14
+atoms stated 6.1e-3, true 3.2e-3 (37 CPU s); 16 atoms stated 1.1e-2, true 5.8e-3 (72 CPU s; the state vector at tol
+1e-7: 38 CPU s). A 2-leg ladder (2D; 16 atoms, range 4, χ 32, dt 0.02): stated 8.1e-2 (time step 4.8e-2), true
+2.1e-2, 25 CPU s (the state vector 32); a 4 × 4 square (range 8, χ 16): stated 8.3e-2, true 4.3e-2. At 50 atoms (the
+serpentine of benchmarks/emulator_mps_scale.py; docs/runtime.md has the series and commands) the 1e-3 target is not
+reached: at χ 32, ⟨n_i⟩ moves 2.8e-2 and 9.2e-3 from dt 0.02 to 0.01 to 0.005 µs, as much as between bond dimensions
+at dt 0.01 (4.5e-2, 1.2e-2, 5.3e-3 from χ 16 to 32 to 48 to 64), so both χ above 64 and dt below 0.005 µs are
+needed. The time-step error also feeds the truncation: at χ 32 the summed discarded weight falls 0.28 → 0.19 → 0.12
+as dt halves, although the steps double. Richardson extrapolation of the dt and dt/2 runs (10x better at 8 atoms) is
+not returned: at 50 atoms, χ 32, the values from (0.02, 0.01) and (0.01, 0.005) differ by 1.2e-2, more than the dt/2
+run's own change (9.2e-3), because the truncation error changes with dt. Levers not pulled: the check runs in
+parallel processes; a cheaper fallback than the full SVD where the Gram split is ill-conditioned (a third of the
+splits at χ 64 and 30 atoms). (Suzuki's fourth-order composition of the step was tried at 8 atoms and needed about
+as many substeps as the second-order step for the same error.)
 """
 
 from __future__ import annotations
