@@ -66,14 +66,15 @@ atoms stated 6.1e-3, true 3.2e-3 (37 CPU s); 16 atoms stated 1.1e-2, true 5.8e-3
 2.1e-2, 25 CPU s (the state vector 32); a 4 × 4 square (range 8, χ 16): stated 8.3e-2, true 4.3e-2. At 50 atoms (the
 serpentine of benchmarks/emulator_mps_scale.py; docs/runtime.md has the series and commands) the 1e-3 target is not
 reached: at χ 32, ⟨n_i⟩ moves 2.8e-2 and 9.2e-3 from dt 0.02 to 0.01 to 0.005 µs, as much as between bond dimensions
-at dt 0.01 (4.5e-2, 1.2e-2, 5.3e-3 from χ 16 to 32 to 48 to 64), so both χ above 64 and dt below 0.005 µs are
-needed. The time-step error also feeds the truncation: at χ 32 the summed discarded weight falls 0.28 → 0.19 → 0.12
-as dt halves, although the steps double. Richardson extrapolation of the dt and dt/2 runs (10x better at 8 atoms) is
-not returned: at 50 atoms, χ 32, the values from (0.02, 0.01) and (0.01, 0.005) differ by 1.2e-2, more than the dt/2
-run's own change (9.2e-3), because the truncation error changes with dt. Levers not pulled: the check runs in
-parallel processes; a cheaper fallback than the full SVD where the Gram split is ill-conditioned (a third of the
-splits at χ 64 and 30 atoms). (Suzuki's fourth-order composition of the step was tried at 8 atoms and needed about
-as many substeps as the second-order step for the same error.)
+at dt 0.01 (4.5e-2, 1.2e-2, 5.3e-3 from χ 16 to 32 to 48 to 64), so both χ above 64 and dt below 0.005 µs are needed
+(at dt 0.02: 1.6e-2 from χ 32 to 64, 4.3e-3 from 64 to 96, 458 CPU s at χ 96). The time-step error also feeds the
+truncation: at χ 32 the summed discarded weight falls 0.28 → 0.19 → 0.12 as dt halves, although the steps double.
+Richardson extrapolation of the dt and dt/2 runs (10x better at 8 atoms) is not returned: at 50 atoms, χ 32, the
+values from (0.02, 0.01) and (0.01, 0.005) differ by 1.2e-2, more than the dt/2 run's own change (9.2e-3), because
+the truncation error changes with dt. Levers not pulled: the check runs in parallel processes; a cheaper fallback
+than the full SVD where the Gram split is ill-conditioned (a third of the splits at χ 64 and 30 atoms). (Suzuki's
+fourth-order composition of the step was tried at 8 atoms and needed about as many substeps as the second-order step
+for the same error.)
 """
 
 from __future__ import annotations
