@@ -10,6 +10,16 @@ parts, time, bond dimension), and a reference run at --reference-chi (same dt an
 the main run: the bond-dimension convergence target is 1e-3. Times are wall clock and CPU seconds (the latter is
 the comparable figure on a shared machine). The runs reported in issue 17's closing note (χ 16 and χ 32 at dt 0.01,
 no checks) are `--no-check --chi 16 --reference-chi 32`.
+
+Convergence series (no checks; each run alone, CPU seconds per run, max |Δ⟨n_i⟩| between successive bond
+dimensions at the same dt and between successive time steps at the same χ; densities saved with --save):
+
+    PYTHONPATH=. python benchmarks/emulator_mps_scale.py --series --chis 32 64 96 --dts 0.02 [--save out.json]
+
+Geometry: --geometry serpentine (default; --row-atoms, --row-gap) or ladder (--legs L rows of atoms 6.1 µm apart,
+ordered column by column, snaking, so chain neighbours are lattice neighbours; --range should be ≥ 2L to hold every
+nearest and diagonal neighbour in the window). --atoms 97 --row-atoms 17 is the largest serpentine at this spacing
+and row gap inside the quera_aquila snapshot's 100 × 100 µm area.
 """
 
 import argparse
@@ -25,16 +35,55 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def program(n: int, spacing: float = 6.1, row_atoms: int = 12, row_gap: float = 24.4):
+def ladder_positions(n: int, legs: int, spacing: float = 6.1) -> tuple:
+    """n atoms on a `legs`-row square lattice, column by column, up one column and down the next."""
+    pos = []
+    for i in range(n):
+        col, k = divmod(i, legs)
+        row = k if col % 2 == 0 else legs - 1 - k
+        pos.append((round(col * spacing, 1), round(row * spacing, 1)))
+    return tuple(pos)
+
+
+def program(n: int, spacing: float = 6.1, row_atoms: int = 12, row_gap: float = 24.4, legs: int = 0):
     from hybrid_rg.devices.emulator.mps import serpentine_positions
     from hybrid_rg.pulse.program import RydbergProgram, Waveform
 
     return RydbergProgram(
-        serpentine_positions(n, spacing, row_atoms, row_gap),
+        ladder_positions(n, legs, spacing) if legs else serpentine_positions(n, spacing, row_atoms, row_gap),
         Waveform((0, 0.1, 3.9, 4.0), (0, 15.8, 15.8, 0)),
         Waveform((0, 0.1, 3.9, 4.0), (-16, -16, 16, 16)),
         Waveform((0, 4.0), (0, 0), "constant"),
     )
+
+
+def series(p, chis, dts, r, save=None):
+    """Runs without checks at every (dt, χ); prints one JSON line per run and the successive gaps."""
+    from hybrid_rg.devices.emulator.mps import _observables, _run, _to_tenpy
+
+    dens = {}
+    for dt in dts:
+        for chi in chis:
+            t, c = time.perf_counter(), time.process_time()
+            ch, steps = _run(p, dt, chi, r, 1e-10)
+            d, _ = _observables(_to_tenpy(ch))
+            dens[(dt, chi)] = d
+            row = {"dt_us": dt, "chi": chi, "range": r, "steps": steps, "max_bond": ch.max_bond}
+            row.update(discarded=ch.discarded, gram_splits=ch.gram_splits, svd_splits=ch.svd_splits)
+            row.update(cpu_s=round(time.process_time() - c, 1), wall_s=round(time.perf_counter() - t, 1))
+            row["load"] = round(os.getloadavg()[0], 1)
+            print(json.dumps(row), flush=True)
+            if save:  # after every run: a long series killed part-way keeps what it has
+                rows = [{"dt_us": k[0], "chi": k[1], "densities": v.tolist()} for k, v in dens.items()]
+                Path(save).write_text(json.dumps(rows))
+    for dt in dts:
+        for a, b in zip(chis, chis[1:]):
+            gap = float(np.abs(dens[(dt, a)] - dens[(dt, b)]).max())
+            print(f"dt {dt}: max |Δ⟨n_i⟩| χ {a} → {b}: {gap:.2e}", flush=True)
+    for chi in chis:
+        for a, b in zip(dts, dts[1:]):
+            gap = float(np.abs(dens[(a, chi)] - dens[(b, chi)]).max())
+            print(f"χ {chi}: max |Δ⟨n_i⟩| dt {a} → {b}: {gap:.2e}", flush=True)
 
 
 def main():
@@ -46,6 +95,14 @@ def main():
     ap.add_argument("--reference-chi", type=int, default=64)
     ap.add_argument("--shots", type=int, default=1000)
     ap.add_argument("--row-gap", type=float, default=24.4)
+    ap.add_argument("--row-atoms", type=int, default=12)
+    ap.add_argument("--geometry", choices=("serpentine", "ladder"), default="serpentine")
+    ap.add_argument("--legs", type=int, default=2)
+    ap.add_argument("--series", action="store_true", help="convergence series over --chis x --dts, no checks")
+    ap.add_argument("--chis", type=int, nargs="+", default=[32, 64])
+    ap.add_argument("--dts", type=float, nargs="+", default=[0.02])
+    ap.add_argument("--save", default=None)
+    ap.add_argument("--truncation-check", choices=("half", "double"), default="half")
     ap.add_argument("--no-check", action="store_true", help="the main run only (no stated error)")
     a = ap.parse_args()
     warnings.simplefilter("ignore")
@@ -53,7 +110,8 @@ def main():
     from hybrid_rg.devices.spec import load_device_spec
     from hybrid_rg.devices.validation import validate
 
-    p = program(a.atoms, row_gap=a.row_gap)
+    legs = a.legs if a.geometry == "ladder" else 0
+    p = program(a.atoms, row_atoms=a.row_atoms, row_gap=a.row_gap, legs=legs)
     report = validate(p, load_device_spec("quera_aquila"), a.shots)
     pos = np.asarray(p.positions_um)
     print(
@@ -61,7 +119,14 @@ def main():
         f"{report.ok} {'' if report.ok else report}; load {os.getloadavg()[0]:.1f}",
         flush=True,
     )
-    run = evolve_mps(p, dt_us=a.dt, chi=a.chi, interaction_range=a.range, check=not a.no_check)
+    from hybrid_rg.devices.emulator.mps import coupling_matrix, dropped_coupling
+
+    print(f"range {a.range}: dropped coupling max {dropped_coupling(coupling_matrix(p), a.range):.3f} rad/µs")
+    if a.series:
+        return series(p, a.chis, a.dts, a.range, a.save)
+    run = evolve_mps(
+        p, dt_us=a.dt, chi=a.chi, interaction_range=a.range, check=not a.no_check, truncation_check=a.truncation_check
+    )
     t = time.perf_counter()
     counts = sample_mps(run.psi, a.shots, seed=1)
     t_shots = time.perf_counter() - t

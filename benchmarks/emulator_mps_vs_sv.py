@@ -1,9 +1,11 @@
 """The MPS emulator (emulator/mps.py) against the state vector: ⟨n_i⟩ and ⟨n_i n_j⟩, true error against stated.
 
     PYTHONPATH=. python benchmarks/emulator_mps_vs_sv.py [--atoms 12 14 16] [--dt 0.01] [--chi 32] [--range 3]
+                                                         [--truncation-check half|double] [--legs L]
 
 The program is the scale benchmark's (benchmarks/emulator_mps_scale.py): atoms 6.1 µm apart along the serpentine
-(a straight row up to 12 atoms, then the turn), the 4 µs adiabatic ramp into Z2. The state vector runs at tol 1e-7
+(a straight row up to 12 atoms, then the turn), or with --legs L an L-leg ladder ordered column by column (2D;
+give --range ≥ 2L), the 4 µs adiabatic ramp into Z2. The state vector runs at tol 1e-7
 (its stated state error bounds the observables' error far below the MPS's). One markdown row per atom count:
 the MPS's stated error and its parts, the true max |Δ| over ⟨n_i⟩ and over ⟨n_i n_j⟩, wall and CPU seconds (the
 machine may be shared: CPU seconds are the comparable figure).
@@ -27,6 +29,8 @@ def main():
     ap.add_argument("--dt", type=float, default=0.01)
     ap.add_argument("--chi", type=int, default=32)
     ap.add_argument("--range", type=int, default=3)
+    ap.add_argument("--truncation-check", choices=("half", "double"), default="half")
+    ap.add_argument("--legs", type=int, default=0, help="an L-leg ladder instead of the serpentine")
     a = ap.parse_args()
     warnings.simplefilter("ignore")  # TeNPy's notices about future MPS arguments
     from emulator_mps_scale import program
@@ -40,7 +44,7 @@ def main():
     )
     print("|---" * 13 + "|")
     for n in a.atoms:
-        p = program(n)
+        p = program(n, legs=a.legs)
         t, c = time.perf_counter(), time.process_time()
         ev = evolve(p, tol=1e-7)
         t_sv, c_sv = time.perf_counter() - t, time.process_time() - c
@@ -48,7 +52,7 @@ def main():
         occ = ((np.arange(2**n)[:, None] >> (n - 1 - np.arange(n))[None, :]) & 1).astype(float)
         dens, corr = probs @ occ, occ.T @ (probs[:, None] * occ)
         c = time.process_time()
-        r = evolve_mps(p, dt_us=a.dt, chi=a.chi, interaction_range=a.range)
+        r = evolve_mps(p, dt_us=a.dt, chi=a.chi, interaction_range=a.range, truncation_check=a.truncation_check)
         c_mps = time.process_time() - c
         td, tc = np.abs(r.densities - dens).max(), np.abs(r.correlations - corr).max()
         print(

@@ -19,43 +19,62 @@ the drive of atom w and its van der Waals couplings to the next r atoms in MPS o
 Couplings between atoms more than r apart in MPS order (the tail) enter in mean field: m_w = Σ_j V_wj ⟨n_j⟩ over
 those j, with ⟨n_j⟩ from the end of the previous step. At 6.1 µm spacing in a chain the first shell of the tail
 (r = 3) is V/4⁶ ≈ 0.03 rad/µs, yet on the Z2 ramp dropping it moved ⟨n_i⟩ by ~1e-3 at 8 atoms (mean field
-brought that to ~5e-4); `dropped_coupling_max` reports the largest Σ_j |V_ij| over the tail of any atom. h_w
+brought that to ~5e-4); `dropped_coupling_max` reports the largest Σ_j |V_ij| over the tail of any atom. On the
+serpentine of benchmarks/emulator_mps_scale.py (rows 24.4 µm apart: 0.026 rad/µs between atoms facing each other
+across rows) it is 0.56 rad/µs at range 3, set by the turns, not by the row gap: the middle atom of a vertical run
+is 17.3 µm (0.21 rad/µs) from the row atoms four places away on either side (0.46 rad/µs at a 30.5 µm gap, 0.31 at
+range 4); its effect is in the stated tail error below. h_w
 changes only atom w, conditioned on the others (a 2×2 unitary per configuration of atoms w+1 … w+r), so
 e^{−i h_w τ} is exact in closed form.
 
 Sweeps. One step of width h applies the windows forward (w = 0 … N−1) then backward, each for h/2, with H frozen at
 the step's midpoint: a palindromic product of exact exponentials, time-symmetric, so the error is O(h²) overall
 (Strang splitting plus the midpoint rule; measured 4–6× per halving of h). The windows' sites are held as one
-contracted block that carries the orthogonality centre along the sweep, so each window costs one truncated SVD
+contracted block that carries the orthogonality centre along the sweep, so each window costs one truncated split
 (the site that leaves the block), not r; a site leaves with at most χ Schmidt values and none below svd_min
-(relative), and the discarded weight is summed. Steps never straddle a knot of any waveform (schedule.Grid, as in
-the state-vector integrator), so the piecewise-linear drive is smooth inside every step. The splitting error
-comes from the drive of atom w against the strong couplings V n_{w−1} n_w held by other windows (V ≈ 100 rad/µs
-at 6.1 µm): at 8 atoms on the 4 µs Z2 ramp, dt = 0.01 µs gave ~6e-3 in ⟨n_i⟩, dt = 0.005 µs ~1.5e-3.
+(relative), and the discarded weight is summed. The split is an eigh of the Gram matrix ρ = M M† on the leaving
+site's side (2χ × 2χ) and one projection, not an SVD of the 2χ × 8χ matrix M: at χ 64 ~3x fewer CPU seconds (5
+against 16 ms, one core), the same ⟨n_i⟩ to ~3e-7 (16 and 24 atoms). eigh resolves s² only to ~1e-16 s²_max, so
+where the kept spectrum reaches below 1e-10 s²_max (GRAM_COND), and where the Gram side is the larger one, the split
+is the SVD (gesdd, with a gesvd fallback). Profile of one 50-atom run before the Gram split (χ 32, dt 0.01 µs, 400
+steps, cProfile): the SVDs 64 % of the CPU time, growing the block (tensordot) 8 %, the gates (einsum) 3 %, TeNPy's
+measurement ~5 %. Steps never straddle a knot of any waveform (schedule.Grid, as in the state-vector integrator), so
+the piecewise-linear drive is smooth inside every step. The splitting error comes from the drive of atom w against
+the strong couplings V n_{w−1} n_w held by other windows (V ≈ 100 rad/µs at 6.1 µm): at 8 atoms on the 4 µs Z2 ramp,
+dt = 0.01 µs gave ~6e-3 in ⟨n_i⟩, dt = 0.005 µs ~1.5e-3.
 
 Stated error (on ⟨n_i⟩ and ⟨n_i n_j⟩, max over sites), from check runs:
   time step    runs at dt and dt/2 (χ, r); the returned one is at dt/2, whose error is ≈ |Δ|/3 for a second-order
                method; the stated value is |Δ|/2 (a margin for the pre-asymptotic regime and for truncation noise).
-  truncation   a run at (dt, 2χ): |Δ| against the (dt, χ) run (the χ run's error, an upper estimate for the
-               returned one at the same χ); skipped where no bond reached χ (then: the summed discarded weight).
+  truncation   a run at (dt/2, χ/2): |Δ| against the returned run. With the truncation error e(χ) shrinking at
+               least 2x per doubling of χ (measured 4–8x at 50 atoms: 4.5e-2 → 1.2e-2 → 5.3e-3 at χ 16/32/48),
+               |Δ| ≥ e(χ) whether e(χ/2) and e(χ) have the same sign or not, so it is an upper estimate of the
+               returned run's truncation error, at 1/8 of its cost. `truncation_check="double"` uses a run at
+               (dt, 2χ) instead: |Δ| against the (dt, χ) run, ≈ e(χ) − e(2χ), closer to the truth but not above it,
+               at 8x the cost. Skipped where no bond reached χ (then: the summed discarded weight).
   tail         a run at (dt, χ, r − 1): its difference to (dt, χ, r) is the effect of moving the shell at distance
                r into mean field; the stated tail error is that times (largest tail Σ|V| at range r)/(the same at
                range r − 1), first order in the couplings.
   error = their sum (nan at range 1 with a tail: nothing to estimate the tail from). `check=False` makes only the
   returned run (at dt; no stated error).
 
-Measured (benchmarks/emulator_mps_vs_sv.py, the 4 µs Z2 ramp at 6.1 µm, dt 0.01 µs, χ 32, range 3; a shared
-2-core machine at load 12–17, so CPU seconds are the comparable figure): 12 atoms stated 4.6e-3, true 2.3e-3
-(15 CPU s for the four runs); 14 atoms stated 6.1e-3, true 3.2e-3 (37 CPU s); 16 atoms stated 1.1e-2, true 5.8e-3
-(72 CPU s; the state vector at tol 1e-7: 38 CPU s). At 50 atoms (the serpentine of benchmarks/emulator_mps_scale.py)
-one run at dt 0.01 µs took 23 / 96 / 230 / 516 CPU s at χ 16 / 32 / 48 / 64 (233 / 1038 / 354 / 633 s wall, as the
-load changed), with summed discarded weight 0.39 / 0.19 / 0.12 / 0.08 and max |Δ⟨n_i⟩| 4.5e-2 (χ 16 vs 32), 1.2e-2
-(32 vs 48), 5.3e-3 (48 vs 64): the ramp through the transition needs a bond dimension above 64 at 50 atoms (about
-128 if the gap keeps shrinking ~2.3x per step of 16), and the 1e-3 convergence target is not reached at these χ.
-Levers not yet pulled: the Gram-matrix (eigh) split instead of the SVD (~2x fewer flops); returning the Richardson
-value of the dt and dt/2 runs (at 8 atoms, range 4: 1.9e-4 against 1.6e-3 for the dt/2 run, at no extra cost);
-the check runs in parallel processes. (Suzuki's fourth-order composition of the step was tried at 8 atoms and
-needed about as many substeps as the second-order step for the same error.)
+Measured (benchmarks/emulator_mps_vs_sv.py, the 4 µs Z2 ramp at 6.1 µm, dt 0.01 µs, χ 32, range 3; a shared 2-core
+machine at load 7–19, so CPU seconds are the comparable figure): 12 atoms stated 6.3e-3 with the (χ/2) check, 4.6e-3
+with the (2χ) check, true 2.3e-3 (18 and 21 CPU s for the four runs); before the Gram split, with the 2χ check: 14
+atoms stated 6.1e-3, true 3.2e-3 (37 CPU s); 16 atoms stated 1.1e-2, true 5.8e-3 (72 CPU s; the state vector at tol
+1e-7: 38 CPU s). A 2-leg ladder (2D; 16 atoms, range 4, χ 32, dt 0.02): stated 8.1e-2 (time step 4.8e-2), true
+2.1e-2, 25 CPU s (the state vector 32); a 4 × 4 square (range 8, χ 16): stated 8.3e-2, true 4.3e-2. At 50 atoms (the
+serpentine of benchmarks/emulator_mps_scale.py; docs/runtime.md has the series and commands) the 1e-3 target is not
+reached: at χ 32, ⟨n_i⟩ moves 2.8e-2 and 9.2e-3 from dt 0.02 to 0.01 to 0.005 µs, as much as between bond dimensions
+at dt 0.01 (4.5e-2, 1.2e-2, 5.3e-3 from χ 16 to 32 to 48 to 64), so both χ above 64 and dt below 0.005 µs are needed
+(at dt 0.02: 1.6e-2 from χ 32 to 64, 4.3e-3 from 64 to 96, 458 CPU s at χ 96). The time-step error also feeds the
+truncation: at χ 32 the summed discarded weight falls 0.28 → 0.19 → 0.12 as dt halves, although the steps double.
+Richardson extrapolation of the dt and dt/2 runs (10x better at 8 atoms) is not returned: at 50 atoms, χ 32, the
+values from (0.02, 0.01) and (0.01, 0.005) differ by 1.2e-2, more than the dt/2 run's own change (9.2e-3), because
+the truncation error changes with dt. Levers not pulled: the check runs in parallel processes; a cheaper fallback
+than the full SVD where the Gram split is ill-conditioned (a third of the splits at χ 64 and 30 atoms). (Suzuki's
+fourth-order composition of the step was tried at 8 atoms and needed about as many substeps as the second-order step
+for the same error.)
 """
 
 from __future__ import annotations
@@ -147,6 +166,20 @@ def _svd(a: np.ndarray):
         return scipy.linalg.svd(a, full_matrices=False, lapack_driver="gesvd")
 
 
+# The Gram split is used while the smallest Schmidt value it keeps is at least this fraction of the largest (in s²):
+# eigh of ρ = M M† resolves an eigenvalue λ to ~ε λ_max, so a kept s² ≥ 1e-10 s²_max is good to ~1e-6 relative;
+# where the kept spectrum reaches lower the split falls back to the SVD, which resolves it to ~ε s_max. (Cutting at
+# 1e-12 instead of falling back saved 17 % CPU but moved ⟨n_i⟩ by 5e-3 at 24 atoms, χ 32: the cut removes the
+# same small, growing components every step, coherently, far beyond its discarded weight.)
+GRAM_COND = 1e-10
+
+
+def _gram_spectrum(rho: np.ndarray):
+    """Eigenvalues (descending, clipped at 0) and eigenvectors of the Hermitian Gram matrix rho."""
+    lam, vec = np.linalg.eigh(rho)
+    return np.maximum(lam[::-1], 0.0), vec[:, ::-1]
+
+
 class _Chain:
     """The MPS during a sweep: site tensors T[i] (chiL, 2, chiR) left-orthonormal ("A") left of the block,
     right-orthonormal ("B") right of it, and the block: the contracted sites lo … hi−1 as one tensor
@@ -162,15 +195,46 @@ class _Chain:
         self.block = self.T[0].copy()
         self.chi, self.svd_min, self.discarded, self.max_bond = int(chi), float(svd_min), 0.0, 1
         self.dens = np.zeros(n)
+        self.gram_splits = self.svd_splits = 0
 
-    def _truncate(self, u, s, vh):
-        norm2 = float(np.sum(s**2))
-        keep = max(1, min(self.chi, int(np.count_nonzero(s > self.svd_min * math.sqrt(norm2)))))
-        kept2 = float(np.sum(s[:keep] ** 2))
+    def _keep(self, s2: np.ndarray) -> tuple[int, float]:
+        """How many Schmidt values to keep (at most χ, none below svd_min relative) from their squares s2
+        (descending); counts the discarded weight. Returns (keep, kept weight)."""
+        norm2 = float(np.sum(s2))
+        keep = max(1, min(self.chi, int(np.count_nonzero(s2 > self.svd_min**2 * norm2))))
+        kept2 = float(np.sum(s2[:keep]))
         self.discarded += max(0.0, 1.0 - kept2 / norm2)
         self.max_bond = max(self.max_bond, keep)
+        return keep, kept2
+
+    def _split(self, a: np.ndarray, left: bool):
+        """Truncated Schmidt split a ≈ x @ y of the centre matrix a. left=True: x is an isometry (x† x = 1) and
+        y = s v† carries the weight; left=False: y is a co-isometry (y y† = 1) and x = u s. Returns (x, s, y),
+        s normalised. The isometry comes from eigh of the Gram matrix on its side (ρ = a a† or a† a), ~3x fewer
+        flops than the SVD, with y = x† a (or x = a y†) an exact projection, so no division by small s; the SVD
+        is used where that side is the larger one or the kept spectrum is too ill-conditioned for eigh (GRAM_COND)."""
+        rows, cols = a.shape
+        if (rows if left else cols) <= (cols if left else rows):
+            ac = a.conj()
+            lam, vec = _gram_spectrum(a @ ac.T if left else ac.T @ a)
+            keep, kept2 = self._keep(lam)
+            if lam[keep - 1] >= GRAM_COND * lam[0]:
+                self.gram_splits += 1
+                scale = 1.0 / math.sqrt(kept2)
+                s = np.sqrt(lam[:keep]) * scale
+                if left:
+                    x = vec[:, :keep]
+                    return x, s, (x.conj().T @ a) * scale
+                y = vec[:, :keep].conj().T
+                return (a @ vec[:, :keep]) * scale, s, y
+            self.discarded -= max(0.0, 1.0 - kept2 / float(np.sum(lam)))  # counted again by the SVD below
+        self.svd_splits += 1
+        u, s, vh = _svd(a)
+        keep, kept2 = self._keep(s**2)
         s = s[:keep] / math.sqrt(kept2)
-        return u[:, :keep], s, vh[:keep]
+        if left:
+            return u[:, :keep], s, s[:, None] * vh[:keep]
+        return u[:, :keep] * s, s, vh[:keep]
 
     def grow_right(self) -> None:
         self.block = np.tensordot(self.block, self.T[self.hi], axes=(2, 0))
@@ -187,25 +251,22 @@ class _Chain:
     def split_left(self) -> None:
         """Site lo leaves the block as an A tensor; the block keeps S V†."""
         cl, d, cr = self.block.shape
-        u, s, vh = self.truncated_svd(self.block.reshape(cl * 2, (d // 2) * cr))
+        u, s, svh = self._split(self.block.reshape(cl * 2, (d // 2) * cr), left=True)
         self.T[self.lo] = u.reshape(cl, 2, -1)
         self.S[self.lo + 1] = s
-        self.block = (s[:, None] * vh).reshape(len(s), d // 2, cr)
+        self.block = svh.reshape(len(s), d // 2, cr)
         self.lo += 1
 
     def split_right(self) -> None:
         """Site hi−1 leaves the block as a B tensor (and its density is read from the centre); the block keeps U S."""
         cl, d, cr = self.block.shape
-        u, s, vh = self.truncated_svd(self.block.reshape(cl * (d // 2), 2 * cr))
+        us, s, vh = self._split(self.block.reshape(cl * (d // 2), 2 * cr), left=False)
         b = vh.reshape(len(s), 2, cr)
         self.T[self.hi - 1] = b
         self.S[self.hi - 1] = s
         self.dens[self.hi - 1] = float(np.sum(np.abs(s[:, None] * b[:, 1, :]) ** 2))
-        self.block = (u * s).reshape(cl, d // 2, len(s))
+        self.block = us.reshape(cl, d // 2, len(s))
         self.hi -= 1
-
-    def truncated_svd(self, a):
-        return self._truncate(*_svd(a))
 
     def gate(self, w: int, m: int, blocks: np.ndarray) -> None:
         """Σ_c U_c ⊗ |c⟩⟨c| on sites w … w+m−1 (U_c on site w; c the configuration of sites w+1 … w+m−1, site
@@ -335,13 +396,15 @@ class MPSRun:
     seconds_main: float  # the returned run alone
     psi: object = field(default=None, repr=False)  # the TeNPy MPS of the returned run
     runs: list = field(default_factory=list)  # every run made: dt, χ, range, steps, bond, discarded, wall/CPU s
+    truncation_check: str = "half"  # the truncation error's check run: (dt/2, χ/2) "half" or (dt, 2χ) "double"
 
     def metadata(self) -> dict:
         return {
-            "method": "mps-tebd2-windows (TeNPy MPS)",
+            "method": "mps-tebd2-windows, Gram-eigh splits (TeNPy MPS)",
             "observable_error": self.error,
             "time_step_error": self.time_step_error,
             "truncation_error": self.truncation_error,
+            "truncation_check": {"half": "a (dt/2, χ/2) run", "double": "a (dt, 2χ) run"}[self.truncation_check],
             "tail_error": self.tail_error,
             "discarded_weight": self.discarded_weight,
             "chi": self.chi,
@@ -383,14 +446,18 @@ def evolve_mps(
     svd_min: float = 1e-10,
     check: bool = True,
     site: SiteErrors | None = None,
+    truncation_check: str = "half",
 ) -> MPSRun:
     """Run `program` from all-ground as an MPS (module docstring). The returned observables are those of the
-    (dt/2, χ, r) run; with `check` the stated error comes from the (dt, χ, r), (dt, 2χ, r) and (dt, χ, r−1) runs.
-    Without `check` only the (dt, χ, r) run is made and `error` is nan."""
+    (dt/2, χ, r) run; with `check` the stated error comes from the (dt, χ, r), (dt, χ, r−1) runs and, for the
+    truncation, a (dt/2, χ/2, r) run (`truncation_check="half"`, 1/8 of the main run's cost) or a (dt, 2χ, r) run
+    ("double", 8x). Without `check` only the (dt, χ, r) run is made and `error` is nan."""
     if not (dt_us > 0 and math.isfinite(dt_us)):
         raise ValueError(f"dt_us = {dt_us}; give a positive time step in µs")
     if int(chi) < 1 or int(interaction_range) < 1:
         raise ValueError(f"chi = {chi}, interaction_range = {interaction_range}; both must be >= 1")
+    if truncation_check not in ("half", "double"):
+        raise ValueError(f"truncation_check = {truncation_check!r}; give 'half' or 'double'")
     r, runs = int(interaction_range), []
     t0 = time.perf_counter()
     main, psi, obs = _timed_run(runs, program, dt_us / 2 if check else dt_us, chi, r, svd_min, site)
@@ -401,6 +468,9 @@ def evolve_mps(
         e_time = _gap(obs, obs_c) / 2.0
         if coarse.max_bond < chi and main.max_bond < chi:
             e_trunc = coarse.discarded + main.discarded  # nothing cut but Schmidt values below svd_min
+        elif truncation_check == "half" and chi >= 2:
+            _, _, obs_h = _timed_run(runs, program, dt_us / 2, chi // 2, r, svd_min, site)
+            e_trunc = _gap(obs_h, obs)
         else:
             _, _, obs_w = _timed_run(runs, program, dt_us, 2 * chi, r, svd_min, site)
             e_trunc = _gap(obs_w, obs_c)
@@ -426,6 +496,7 @@ def evolve_mps(
         runs[0]["wall_s"],
         psi,
         runs,
+        truncation_check,
     )
 
 
