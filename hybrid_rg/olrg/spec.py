@@ -134,6 +134,9 @@ class MapSpec(SpecModel):
     n0: int = Field(2, ge=1, description="sites of the exact first block (< target.N)")
     chi: int | None = Field(None, ge=1, description="kept dimension (default 2^(N-1): exact)")
     init: Literal["nrg", "rdm", "random"] = "rdm"
+    rdm_env: int = Field(
+        1, ge=1, description="target sites attached to the block for the RDM initialisation (cost grows as 2^rdm_env)"
+    )
     width: int | None = Field(None, ge=1)
     depth: int | None = Field(None, ge=1)
     noise_dim: int | None = Field(None, ge=1)
@@ -157,6 +160,13 @@ class MapSpec(SpecModel):
     hem_init: Literal["default", "embed"] = Field(
         "default", description="default = the paper's start, embed = the device values of the target block itself"
     )
+
+    def result_fields(self) -> dict[str, Any]:
+        # the default one-site environment is what runs made before rdm_env existed used: keep their records valid
+        fields = super().result_fields()
+        if fields.get("rdm_env") == 1:
+            del fields["rdm_env"]
+        return fields
 
     @model_validator(mode="before")
     @classmethod
