@@ -311,6 +311,7 @@ def run_point(
             substeps=tr.substeps,
             lookahead=tr.lookahead,
             lookahead_weight=tr.lookahead_weight,
+            patterns=tr.patterns,
         )
         if warm is not None:
             with torch.no_grad():

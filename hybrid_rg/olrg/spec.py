@@ -229,6 +229,11 @@ class TrainingSpec(SpecModel):
         "(0 = the paper's loss only); cost grows as 2^lookahead per scale",
     )
     lookahead_weight: float = Field(1.0, ge=0, description="weight of the look-ahead term")
+    patterns: Literal["all", "relevant"] = Field(
+        "all",
+        description="TOBC sign patterns in the loss: all (the paper's), or relevant = innermost ad a commutator "
+        "(the others have a zero environment factor in the Dyson series of ⟨O(T)⟩)",
+    )
     polish_iterations: int = Field(
         0, ge=0, description="L-BFGS iterations on the deterministic full-grid loss after the optimiser (0 = none)"
     )
@@ -244,6 +249,13 @@ class TrainingSpec(SpecModel):
         description="processes training the T points at once: each order's T list is split into this many "
         "contiguous chains (each warm-started along itself, the first T of each from its own initialisation)",
     )
+
+    def result_fields(self) -> dict[str, Any]:
+        # the default (all patterns) is what runs made before `patterns` existed used: keep their records valid
+        fields = super().result_fields()
+        if fields.get("patterns") == "all":
+            del fields["patterns"]
+        return fields
 
     @model_validator(mode="after")
     def _check_polish(self) -> TrainingSpec:
