@@ -1,13 +1,14 @@
 """Why the N = 32 edge correlator misses 1e-2 at T = 3: the untrained start and what the loss prefers.
 
 For an OLRG spec (default scale_N32_chi16_polish.toml) prints
-  1. the untrained RDM map's relative error at each of the spec's T, for each RDM environment (map.rdm_env) given;
+  1. the untrained RDM map's relative error at each T of --times (default 0.5 … 3), for each RDM environment
+     (map.rdm_env) given;
   2. at the last T, the order-2 full-grid loss with its look-ahead (as trained) split into ⟨O⟩ (k = 0), look-ahead,
      the relevant TOBC sign patterns (innermost ad a commutator) and the irrelevant ones (innermost anticommutator:
      a zero environment factor in the Dyson series of ⟨O(T)⟩, loss.py), for each start and for a collapsed flow
      (the same maps, with O set to 0 after the first scale).
 
-    python experiments/olrg/n32_start_and_loss.py [SPEC] [--env 1,3] [--chi 16]
+    python experiments/olrg/n32_start_and_loss.py [SPEC] [--env 1,3] [--chi 16] [--times 0.5,1,1.5,2,2.5,3]
 """
 
 from __future__ import annotations
@@ -69,8 +70,11 @@ def main() -> None:
     ap.add_argument("spec", nargs="?", default="experiments/olrg/scale_N32_chi16_polish.toml")
     ap.add_argument("--env", default="1,3", help="RDM environments (map.rdm_env) to compare")
     ap.add_argument("--chi", type=int, default=None, help="χ (default: the spec's)")
+    ap.add_argument("--times", default="0.5,1,1.5,2,2.5,3", help="final times (the loss is split at the last)")
     args = ap.parse_args()
     spec = load_spec(args.spec)
+    times = tuple(float(t) for t in args.times.split(","))
+    spec = spec.model_copy(update={"times": spec.times.model_copy(update={"T": times})})
     site, N, tr = site_model(spec), spec.target.N, spec.training
     first = first_block(spec, site)
     chi = args.chi or spec.map.chi
