@@ -2,7 +2,8 @@
 
     [target]    model, N, couplings (tfim: J h g; xxz: J delta hz), observable ("zz:0,1"), observable_scale
     [times]     T ("0.1:2.0:20" or a list)
-    [map]       kind (linear | generative | hem | identity), n0, chi, init (linear), width/depth/noise_dim/
+    [map]       kind (linear | generative | hem | identity), n0, chi, init (linear), rdm_env (target sites
+                around the block for the rdm init, default 1), width/depth/noise_dim/
                 per_operator (generative); for hem: interaction (nearest | vdw), control (mlp | pwl), width, depth,
                 n_knots, site_resolved, phase, local_detuning, learn_positions, min_gap, max_gap, gap_init,
                 omega_init, delta_init, terminal, hem_init (default | embed: start from the device values of
@@ -15,6 +16,7 @@
                 polish_iterations / polish_max_eval (L-BFGS on the full-grid loss afterwards, default none),
                 warm_choice (previous | lower_loss: which start a warm-started T takes, default previous),
                 lookahead / lookahead_weight (⟨O(T)⟩ after that many more exact sites, a loss term; default 0),
+                patterns (all | relevant: the TOBC sign patterns the loss compares, default all),
                 workers (processes; each order's T list is split into that many contiguous warm chains, default 1)
     [reference] method (auto | krylov | free-fermion | none)
     [bound]     n_grid, max_tuples
