@@ -115,7 +115,7 @@ def make_map(spec: ExperimentSpec, site: SiteModel, T: float):
             m.chi, width=m.width, depth=m.depth, noise_dim=m.noise_dim, per_operator=m.per_operator, seed=seed
         )
     n_steps = spec.training.n_steps
-    return LinearIsometryMap(m.chi, init=m.init, site=site, T=T, n_steps=n_steps, seed=seed)
+    return LinearIsometryMap(m.chi, init=m.init, site=site, T=T, n_steps=n_steps, seed=seed, rdm_env=m.rdm_env)
 
 
 def make_hem(
@@ -311,6 +311,7 @@ def run_point(
             substeps=tr.substeps,
             lookahead=tr.lookahead,
             lookahead_weight=tr.lookahead_weight,
+            patterns=tr.patterns,
         )
         if warm is not None:
             with torch.no_grad():

@@ -2,7 +2,8 @@
 
     [target]    model, N, couplings (tfim: J h g; xxz: J delta hz), observable ("zz:0,1"), observable_scale
     [times]     T ("0.1:2.0:20" or a list)
-    [map]       kind (linear | generative | hem | identity), n0, chi, init (linear), width/depth/noise_dim/
+    [map]       kind (linear | generative | hem | identity), n0, chi, init (linear), rdm_env (target sites
+                around the block for the rdm init, default 1), width/depth/noise_dim/
                 per_operator (generative); for hem: interaction (nearest | vdw), control (mlp | pwl), width, depth,
                 n_knots, site_resolved, phase, local_detuning, learn_positions, min_gap, max_gap, gap_init,
                 omega_init, delta_init, terminal, hem_init (default | embed: start from the device values of
@@ -15,6 +16,7 @@
                 polish_iterations / polish_max_eval (L-BFGS on the full-grid loss afterwards, default none),
                 warm_choice (previous | lower_loss: which start a warm-started T takes, default previous),
                 lookahead / lookahead_weight (⟨O(T)⟩ after that many more exact sites, a loss term; default 0),
+                patterns (all | relevant: the TOBC sign patterns the loss compares, default all),
                 workers (processes; each order's T list is split into that many contiguous warm chains, default 1)
     [reference] method (auto | krylov | free-fermion | none)
     [bound]     n_grid, max_tuples
@@ -134,6 +136,9 @@ class MapSpec(SpecModel):
     n0: int = Field(2, ge=1, description="sites of the exact first block (< target.N)")
     chi: int | None = Field(None, ge=1, description="kept dimension (default 2^(N-1): exact)")
     init: Literal["nrg", "rdm", "random"] = "rdm"
+    rdm_env: int = Field(
+        1, ge=1, description="target sites attached to the block for the RDM initialisation (cost grows as 2^rdm_env)"
+    )
     width: int | None = Field(None, ge=1)
     depth: int | None = Field(None, ge=1)
     noise_dim: int | None = Field(None, ge=1)
@@ -157,6 +162,13 @@ class MapSpec(SpecModel):
     hem_init: Literal["default", "embed"] = Field(
         "default", description="default = the paper's start, embed = the device values of the target block itself"
     )
+
+    def result_fields(self) -> dict[str, Any]:
+        # the default one-site environment is what runs made before rdm_env existed used: keep their records valid
+        fields = super().result_fields()
+        if fields.get("rdm_env") == 1:
+            del fields["rdm_env"]
+        return fields
 
     @model_validator(mode="before")
     @classmethod
@@ -219,6 +231,11 @@ class TrainingSpec(SpecModel):
         "(0 = the paper's loss only); cost grows as 2^lookahead per scale",
     )
     lookahead_weight: float = Field(1.0, ge=0, description="weight of the look-ahead term")
+    patterns: Literal["all", "relevant"] = Field(
+        "all",
+        description="TOBC sign patterns in the loss: all (the paper's), or relevant = innermost ad a commutator "
+        "(the others have a zero environment factor in the Dyson series of ⟨O(T)⟩)",
+    )
     polish_iterations: int = Field(
         0, ge=0, description="L-BFGS iterations on the deterministic full-grid loss after the optimiser (0 = none)"
     )
@@ -234,6 +251,13 @@ class TrainingSpec(SpecModel):
         description="processes training the T points at once: each order's T list is split into this many "
         "contiguous chains (each warm-started along itself, the first T of each from its own initialisation)",
     )
+
+    def result_fields(self) -> dict[str, Any]:
+        # the default (all patterns) is what runs made before `patterns` existed used: keep their records valid
+        fields = super().result_fields()
+        if fields.get("patterns") == "all":
+            del fields["patterns"]
+        return fields
 
     @model_validator(mode="after")
     def _check_polish(self) -> TrainingSpec:
