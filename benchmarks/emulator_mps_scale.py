@@ -8,7 +8,7 @@ inside Aquila's 75 × 76 µm area), Ω = 15.8 rad/µs held for 3.8 µs, Δ swept
 quera_aquila snapshot: checked by devices.validation before running). Prints the checked run (stated error and its
 parts, time, bond dimension), and a reference run at --reference-chi (same dt and range) with max |Δ⟨n_i⟩| against
 the main run: the bond-dimension convergence target is 1e-3. Times are wall clock and CPU seconds (the latter is
-the comparable figure on a shared machine). The runs reported in issue 17's closing note (χ 16 and χ 32 at dt 0.01,
+the comparable figure on a shared machine). The runs reported in the project's notes (χ 16 and χ 32 at dt 0.01,
 no checks) are `--no-check --chi 16 --reference-chi 32`.
 
 Convergence series (no checks; each run alone, CPU seconds per run, max |Δ⟨n_i⟩| between successive bond

@@ -1,4 +1,4 @@
-"""HEM warm start against a cold start: iterations to reach a loss target (issue 4 §5).
+"""HEM warm start against a cold start: iterations to reach a loss target.
 
 A van der Waals HEM (PWL pulses inside Aquila's limits at 13 µm, terminal) is trained at T_prev, then at T from
 (a) its own initialisation (cold) and (b) the T_prev map (warm, what `hybrid-rg run --init-from` and

@@ -1,8 +1,8 @@
-"""The OLRG certificate before and after (issue 19): bound/|exact|, error/|exact| and estimate/error over T.
+"""The OLRG certificate before and after: bound/|exact|, error/|exact| and estimate/error over T.
 
 Loads the trained maps of a finished run (`hybrid-rg run SPEC --out RUN`; its checkpoints/K*_T*.pt and .json) and
 recomputes, for every point, the original Dyson bound (uncapped sum of per-scale min(trivial, Dyson): the
-bound before issue 19), the new bound (light-cone form, sharper Dyson remainder, trivial caps) and the error
+bound before the light-cone form), the new bound (light-cone form, sharper Dyson remainder, trivial caps) and the error
 estimate. Prints one table row per T and a JSON summary line.
 
     python benchmarks/olrg_bound.py experiments/olrg/order2_warm.toml RUN [--max-dim 128] [--lc-grid 41]

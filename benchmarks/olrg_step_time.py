@@ -1,4 +1,4 @@
-"""Per-step times of OLRG training (issue 19): one Adam step of the OMM on the paper's case, with the static
+"""Per-step times of OLRG training: one Adam step of the OMM on the paper's case, with the static
 propagators from matrix_exp (before) and from the Daleckii–Krein hermitian_expm (after); one CF4 Taylor
 exponential batch (64 × 64×64, forward+backward) and one Adam step of the N = 6 HEM (before: Horner, degree ≤ 12;
 after: Paterson–Stockmeyer).
