@@ -146,6 +146,17 @@ def _table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _skipped(peer: str, missing: str | None, n: int, limit: int, option: str) -> str | None:
+    """Why `peer` is not run at `n` atoms (not installed, or above its size limit; said on stderr), else None."""
+    if missing:
+        return missing
+    if n > limit:
+        why = f"above {option} {limit}"
+        print(f"skip {peer} at {n} atoms: {why}", file=sys.stderr)
+        return why
+    return None
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--atoms", type=int, nargs="+", default=[6, 8, 10, 12])
@@ -200,11 +211,8 @@ def main() -> None:
             "braket_steps": args.steps,
         }
         n_braket = {}
-        if braket_missing:
-            row["braket_skipped"] = braket_missing
-        elif n > args.max_braket_atoms:
-            row["braket_skipped"] = f"above --max-braket-atoms {args.max_braket_atoms}"
-            print(f"skip Braket at {n} atoms: {row['braket_skipped']}", file=sys.stderr)
+        if skipped := _skipped("Braket", braket_missing, n, args.max_braket_atoms, "--max-braket-atoms"):
+            row["braket_skipped"] = skipped
         else:
             cases = [] if args.no_blockade else [("blockade", args.blockade_um)]
             if n <= args.max_full_atoms or 2**n > 1000:
@@ -218,11 +226,8 @@ def main() -> None:
                 row[f"ratio_braket_{name}"] = round(tb / t_emu, 1)
                 row[f"max_abs_dp_braket_{name}"] = float(np.abs(pe - pb).max())
                 row[f"max_abs_dn_braket_{name}"] = float(np.abs(ne - n_braket[name]).max())
-        if bloqade_missing:
-            row["bloqade_skipped"] = bloqade_missing
-        elif n > args.max_bloqade_atoms:
-            row["bloqade_skipped"] = f"above --max-bloqade-atoms {args.max_bloqade_atoms}"
-            print(f"skip bloqade-analog at {n} atoms: {row['bloqade_skipped']}", file=sys.stderr)
+        if skipped := _skipped("bloqade-analog", bloqade_missing, n, args.max_bloqade_atoms, "--max-bloqade-atoms"):
+            row["bloqade_skipped"] = skipped
         else:
             tq, nq = _best(lambda p=p: bloqade_densities(p), args.repeats)
             row["bloqade_s"] = round(tq, 3)
