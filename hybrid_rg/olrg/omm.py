@@ -52,7 +52,9 @@ class LinearIsometryMap(OperatorMap):
         if init not in INITS:
             raise ValueError(f"init '{init}' unknown; choose one of {', '.join(INITS)}")
         if init == "rdm" and site is None:
-            raise ValueError("init='rdm' needs the target SiteModel (the block is grown by one site to form ρ(t))")
+            raise ValueError(
+                "init='rdm' needs the target SiteModel (the block is grown by rdm_env target sites to form ρ(t))"
+            )
         if rdm_env < 1:
             raise ValueError(f"rdm_env = {rdm_env}; the RDM initialisation needs at least one environment site")
         self.rdm_env = rdm_env
