@@ -4,34 +4,32 @@
     PYTHONPATH=. python benchmarks/emulator_noise_effects.py --backend mps --atoms 50 --shots 4000 --realisations 2 \
         [--chi 16] [--dt 0.01]
 
-The program: a chain at 6.1 µm, Ω = 15.8 rad/µs held for 3.8 µs, Δ swept −16 → 16 rad/µs (valid on Aquila). Rows: the
+The program: the scale benchmark's (benchmarks/emulator_mps_scale.py): atoms 6.1 µm apart, a straight chain up to 12
+atoms, then its serpentine; --drive strong (default: Ω = 15.8 rad/µs held for 3.8 µs, Δ swept −16 → 16 rad/µs) or
+braket (the Braket SDK example's Ω = 6.3, Δ −31.5 → 31.5); valid on Aquila. Rows: the
 noise-free run, every mechanism alone, and all of them; the same seed for every row (the noise model draws the same
 random numbers whichever mechanisms are on), so differences between rows are mostly the mechanism, and the shot
 error of each ⟨n_i⟩ is printed. The noise numbers are the schema's documented example values (see the snapshot).
 
-With --backend mps the atoms follow the serpentine of benchmarks/emulator_mps_scale.py (a straight chain up to 12
-atoms: the same program), every realisation is one MPS run (emulator/mps.py, check=False: no stated error of its
-own; --chi, --dt), shots come by perfect sampling, and runs are cached across rows, so the rows that switch only
-classical mechanisms (vacancy, prep, loss, readout) reuse the noise-free run. Rows print the per-atom mean and the
-largest per-atom change against the noise-free row (the atoms are too many for one column each).
+With --backend mps every realisation is one MPS run (emulator/mps.py, check=False: no stated error of its own;
+--chi, --dt; the emulator's default interaction range), shots come by perfect sampling, and runs are cached across
+rows, so the rows that switch only classical mechanisms (vacancy, prep, loss, readout) reuse the noise-free run.
+Rows print the per-atom mean and the largest per-atom change against the noise-free row (the atoms are too many for
+one column each).
 """
 
 import argparse
+import sys
 import time
+import warnings
+from pathlib import Path
 
 import numpy as np
 
-from hybrid_rg.devices.noise import MECHANISMS, NoiseModel, simulate
-from hybrid_rg.pulse.program import RydbergProgram, Waveform
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from emulator_mps_scale import DRIVES, program  # noqa: E402  (the scale benchmark's programs: one definition)
 
-
-def program(n: int) -> RydbergProgram:
-    return RydbergProgram(
-        tuple((round(6.1 * i, 1), 0.0) for i in range(n)),
-        Waveform((0, 0.1, 3.9, 4.0), (0, 15.8, 15.8, 0)),
-        Waveform((0, 0.1, 3.9, 4.0), (-16, -16, 16, 16)),
-        Waveform((0, 4.0), (0, 0), "constant"),
-    )
+from hybrid_rg.devices.noise import MECHANISMS, NoiseModel, simulate  # noqa: E402
 
 
 def densities(counts):
@@ -50,13 +48,14 @@ def main():
     ap.add_argument("--backend", default="state-vector", choices=["state-vector", "mps"])
     ap.add_argument("--chi", type=int, default=16)
     ap.add_argument("--dt", type=float, default=0.01)
+    ap.add_argument("--drive", choices=sorted(DRIVES), default="strong", help="emulator_mps_scale.DRIVES")
     a = ap.parse_args()
     if a.backend == "mps":
         return main_mps(a)
-    p = program(a.atoms)
+    p = program(a.atoms, drive=a.drive)
     model = NoiseModel.from_device("quera_aquila")
     rows = [("noise-free", model.only())] + [(m, model.only(m)) for m in MECHANISMS] + [("all", model)]
-    print(f"{a.atoms} atoms, {a.shots} shots, {a.realisations} realisations, seed {a.seed}")
+    print(f"{a.atoms} atoms, {a.drive} drive, {a.shots} shots, {a.realisations} realisations, seed {a.seed}")
     print("| mechanisms | kept | runs | s | " + " | ".join(f"⟨n_{i}⟩" for i in range(a.atoms)) + " | mean Δ vs free |")
     print("|---" * (a.atoms + 5) + "|")
     base = None
@@ -74,23 +73,18 @@ def main():
 
 
 def main_mps(a):
-    import sys
-    import warnings
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from emulator_mps_scale import program as serpentine_program
-
     from hybrid_rg.devices.emulator.choice import BackendChoice
 
     warnings.simplefilter("ignore")
-    p = serpentine_program(a.atoms)
+    p = program(a.atoms, drive=a.drive)
     model = NoiseModel.from_device("quera_aquila")
-    mps = BackendChoice("mps", "benchmark", dt_us=a.dt, chi=a.chi, interaction_range=3)
+    mps = BackendChoice("mps", "benchmark", dt_us=a.dt, chi=a.chi)  # the emulator's default range
     rows = [("noise-free", model.only())] + [(m, model.only(m)) for m in MECHANISMS] + [("all", model)]
     cache: dict = {}
     print(
-        f"{a.atoms} atoms (serpentine), MPS chi {a.chi}, dt {a.dt} µs, {a.shots} shots, {a.realisations} realisations"
+        f"{a.atoms} atoms (serpentine), {a.drive} drive, MPS chi {a.chi}, dt {a.dt} µs, range "
+        f"{mps.interaction_range}, {a.shots} shots, "
+        f"{a.realisations} realisations"
     )
     print("| mechanisms | kept | new MPS runs | s (cpu) | mean ⟨n_i⟩ ± s.e. | mean Δ vs free | max_i |Δ⟨n_i⟩| (atom) |")
     print("|---" * 7 + "|")

@@ -23,14 +23,16 @@ import numpy as np
 
 from ...pulse.program import RydbergProgram
 from .integrator import EmulatorError, check_memory, evolve
+from .mps import DEFAULT_RANGE, coupling_matrix, dropped_coupling, evolve_mps, sample_mps
 from .observables import probabilities, sample
 
 # 18 atoms: the state vector took ~15 s at 16 atoms on the benchmark ramp (tol 1e-4), and its
 # time and memory double with every atom; the MPS's cost grows with the atoms times its bond dimension cubed.
 SV_MAX_ATOMS = 18
-# rad/µs, the largest Σ|V_ij| an atom may have beyond range 3 (in mean field) for the order to count as quasi-1D.
-# Measured at 6.1 µm spacing: a straight chain 0.067, the serpentine of benchmarks/emulator_mps_scale.py 0.56 (its
-# corners), a 6-wide raster-ordered grid ~100 (vertical neighbours 6 places apart). 1.0 ≈ Ω/16 at Ω = 15.8.
+# rad/µs, the largest Σ|V_ij| an atom may have beyond mps.DEFAULT_RANGE (5) places (in mean field) for the order to
+# count as quasi-1D. Measured at 6.1 µm spacing, 30 atoms: a straight chain 0.008 (0.073 beyond 3 places), the
+# serpentine of benchmarks/emulator_mps_scale.py 0.26 (0.56; its corners), a 6-wide raster-ordered grid 246 (274;
+# vertical neighbours 6 places apart). 1.0 ≈ Ω/16 at Ω = 15.8.
 QUASI_1D_COUPLING = 1.0
 
 
@@ -41,7 +43,7 @@ class BackendChoice:
     tol: float = 1e-4  # state vector: stated state-error tolerance
     dt_us: float = 0.01  # MPS: the coarse time step (the returned run is at dt/2)
     chi: int = 32
-    interaction_range: int = 3
+    interaction_range: int = DEFAULT_RANGE
     dropped_coupling_rad_per_us: float = 0.0
 
 
@@ -64,8 +66,6 @@ def choose_backend(
             why = f"the state vector does not fit ({err})"
     else:
         why = f"{n} atoms > {sv_max_atoms} (the state vector's time and memory grow as 2^n)"
-    from .mps import DEFAULT_RANGE, coupling_matrix, dropped_coupling
-
     dropped = dropped_coupling(coupling_matrix(program), DEFAULT_RANGE)
     shape = (
         f"quasi-1D in atom order (largest coupling beyond {DEFAULT_RANGE} places: {dropped:.3g} rad/µs)"
@@ -98,8 +98,6 @@ def run_backend(program: RydbergProgram, shots: int, seed: int, choice: BackendC
             "error_of": "the final state (2-norm; bounds every probability's error by twice that in sum)",
             **ev.metadata(),
         }
-    from .mps import evolve_mps, sample_mps
-
     run = evolve_mps(program, dt_us=choice.dt_us, chi=choice.chi, interaction_range=choice.interaction_range, site=site)
     counts = sample_mps(run.psi, shots, seed)
     meta = run.metadata()
