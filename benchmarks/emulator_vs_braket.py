@@ -23,11 +23,12 @@ numba kernels). On a shared machine pass --repeats 3: each engine's best of that
     .venv/bin/python benchmarks/emulator_vs_braket.py [--atoms 6 8 10 12] [--steps 1000] [--tol 1e-4]
                                                       [--repeats 3] [--no-blockade] [--max-bloqade-atoms 14]
 
-Measured 2026-12-03 in /work/bench-venv on a loaded 2-core machine (--atoms 6 8 10 12 --repeats 3; time peer /
-hybrid-rg): Braket 13.1, 11.8 (blockade radius; its full space skipped at 8), 21.7, 27.3×; bloqade-analog 0.7,
-2.4, 1.8, 2.0× (at 6 atoms bloqade was the faster, 0.20 s against 0.28 s); max |Δ⟨n_i⟩| hybrid-rg vs bloqade
-4e-7–3.4e-6 (within the emulator's stated error, 1.7e-6–3.8e-6), vs Braket's full space 2.7e-6–1.2e-5 (Braket's
-first-order time steps).
+Measured 2026-12-03 in /work/bench-venv on an idle 2-core machine (--atoms 6 8 10 12 14 --repeats 3; time peer /
+hybrid-rg, PYTHONPATH=. so the checkout's hybrid_rg is the one timed): Braket 10.9, 8.5 (blockade radius; its full
+space skipped at 8), 28.3, 21.3, 18.4×; bloqade-analog 1.5, 1.6, 2.1, 3.7, 5.8× (hybrid-rg 0.052 / 0.065 / 0.125 /
+0.35 / 1.56 s); max |Δ⟨n_i⟩| hybrid-rg vs bloqade 4e-7–5.1e-6, vs Braket's full space 2.7e-6–2.9e-5 (Braket's
+first-order time steps). An earlier run on a loaded machine had bloqade ahead at 6 atoms (0.20 against 0.28 s): load
+noise at these sub-second times, so take the best of several repeats on a quiet machine.
 
 bloqade-analog is not a hybrid-rg dependency and must not go into the project's .venv (it pins its own versions of
 shared packages). Its own venv, with hybrid-rg and Braket at the project's pins (pip check passes):

@@ -64,21 +64,25 @@ Stated error (on ⟨n_i⟩ and ⟨n_i n_j⟩, max over sites), from check runs:
 
 Measured (benchmarks/emulator_mps_vs_sv.py, the 4 µs Z2 ramp at 6.1 µm, dt 0.01 µs, χ 32, range 3; a shared 2-core
 machine at load 7–19, so CPU seconds are the comparable figure): 12 atoms stated 6.3e-3 with the (χ/2) check, 4.6e-3
-with the (2χ) check, true 2.3e-3 (18 and 21 CPU s for the four runs); before the Gram split, with the 2χ check: 14
-atoms stated 6.1e-3, true 3.2e-3 (37 CPU s); 16 atoms stated 1.1e-2, true 5.8e-3 (72 CPU s; the state vector at tol
-1e-7: 38 CPU s). A 2-leg ladder (2D; 16 atoms, range 4, χ 32, dt 0.02): stated 8.1e-2 (time step 4.8e-2), true
-2.1e-2, 25 CPU s (the state vector 32); a 4 × 4 square (range 8, χ 16): stated 8.3e-2, true 4.3e-2. At 50 atoms (the
-serpentine of benchmarks/emulator_mps_scale.py; docs/runtime.md has the series and commands) the 1e-3 target is not
-reached: at χ 32, ⟨n_i⟩ moves 2.8e-2 and 9.2e-3 from dt 0.02 to 0.01 to 0.005 µs, as much as between bond dimensions
-at dt 0.01 (4.5e-2, 1.2e-2, 5.3e-3 from χ 16 to 32 to 48 to 64), so both χ above 64 and dt below 0.005 µs are needed
-(at dt 0.02: 1.6e-2 from χ 32 to 64, 4.3e-3 from 64 to 96, 458 CPU s at χ 96). The time-step error also feeds the
-truncation: at χ 32 the summed discarded weight falls 0.28 → 0.19 → 0.12 as dt halves, although the steps double.
-Richardson extrapolation of the dt and dt/2 runs (10x better at 8 atoms) is not returned: at 50 atoms, χ 32, the
-values from (0.02, 0.01) and (0.01, 0.005) differ by 1.2e-2, more than the dt/2 run's own change (9.2e-3), because
-the truncation error changes with dt. Levers not pulled: the check runs in parallel processes; a cheaper fallback
-than the full SVD where the Gram split is ill-conditioned (a third of the splits at χ 64 and 30 atoms). (Suzuki's
-fourth-order composition of the step was tried at 8 atoms and needed about as many substeps as the second-order step
-for the same error.)
+with the (2χ) check, true 2.3e-3 (18 and 21 CPU s for the four runs); before the Gram split, with the 2χ check: 14 atoms
+stated 6.1e-3, true 3.2e-3 (37 CPU s); 16 atoms stated 1.1e-2, true 5.8e-3 (72 CPU s; the state vector at tol 1e-7: 38
+CPU s). A 2-leg ladder (2D; 16 atoms, range 4, χ 32, dt 0.02): stated 8.1e-2 (time step 4.8e-2), true 2.1e-2, 25 CPU s
+(the state vector 32); a 4 × 4 square (range 8, χ 16): stated 8.3e-2, true 4.3e-2. On the Braket SDK example's drive (Ω
+6.3, Δ ±31.5 rad/µs; `--drive braket`), χ 16, range 3, dt 0.01: stated 6.1e-3 / 6.9e-3 / 6.8e-3 / 7.1e-3, true (⟨n_i
+n_j⟩, the larger) 5.0e-3 / 4.8e-3 / 4.2e-3 / 3.9e-3 at 12 / 16 / 18 / 20 atoms (mostly the tail; the state vector took
+667 CPU s at 20 atoms). At 50 atoms (the serpentine of benchmarks/emulator_mps_scale.py; docs/runtime.md has the series
+and commands) that drive converges in χ at χ 16 (7.4e-6 to χ 32), but on the strong drive (Ω 15.8, Δ ±16, ending at the
+edge of the Z2 phase) the 1e-3 target is not reached: at χ 32, ⟨n_i⟩ moves 2.8e-2 and 9.2e-3 from dt 0.02 to 0.01 to
+0.005 µs, as much as between bond dimensions at dt 0.01 (4.5e-2, 1.2e-2, 5.3e-3 from χ 16 to 32 to 48 to 64), so both χ
+above 64 and dt below 0.005 µs are needed (at dt 0.02: 1.6e-2 from χ 32 to 64, 4.3e-3 from 64 to 96, 458 CPU s at χ 96).
+The time-step error also feeds the truncation: at χ 32 the summed discarded weight falls 0.28 → 0.19 → 0.12 as dt
+halves, although the steps double. Richardson extrapolation of the dt and dt/2 runs (10x better at 8 atoms) is not
+returned: at 50 atoms, χ 32, the values from (0.02, 0.01) and (0.01, 0.005) differ by 1.2e-2, more than the dt/2 run's
+own change (9.2e-3), because the truncation error changes with dt. Levers not pulled: the check runs in parallel
+processes; a cheaper fallback than the full SVD where the Gram split is ill-conditioned (a third of the splits at χ 64
+and 30 atoms on the strong drive; 80–95 % on the Braket drive at 50 atoms, whose Schmidt spectra fall fast). (Suzuki's
+fourth-order composition of the step was tried at 8 atoms and needed about as many substeps as the second-order step for
+the same error.)
 """
 
 from __future__ import annotations
