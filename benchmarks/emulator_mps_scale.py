@@ -71,19 +71,17 @@ def program(n: int, spacing: float = 6.1, row_atoms: int = 12, row_gap: float = 
 
 def series(p, chis, dts, r, save=None):
     """Runs without checks at every (dt, χ); prints one JSON line per run and the successive gaps."""
-    from hybrid_rg.devices.emulator.mps import _observables, _run, _to_tenpy
+    from hybrid_rg.devices.emulator.mps import evolve_mps
 
     dens = {}
     for dt in dts:
         for chi in chis:
-            t, c = time.perf_counter(), time.process_time()
-            ch, steps = _run(p, dt, chi, r, 1e-10)
-            d, _ = _observables(_to_tenpy(ch))
-            dens[(dt, chi)] = d
-            row = {"dt_us": dt, "chi": chi, "range": r, "steps": steps, "max_bond": ch.max_bond}
-            row.update(discarded=ch.discarded, gram_splits=ch.gram_splits, svd_splits=ch.svd_splits)
-            row.update(cpu_s=round(time.process_time() - c, 1), wall_s=round(time.perf_counter() - t, 1))
-            row["load"] = round(os.getloadavg()[0], 1)
+            run = evolve_mps(p, dt_us=dt, chi=chi, interaction_range=r, check=False)
+            dens[(dt, chi)] = run.densities
+            rec = run.runs[0]
+            row = {"dt_us": dt, "chi": chi, "range": r, "steps": rec["steps"], "max_bond": rec["max_bond"]}
+            row.update(discarded=rec["discarded_weight"], gram_splits=rec["gram_splits"], svd_splits=rec["svd_splits"])
+            row.update(cpu_s=round(rec["cpu_s"], 1), wall_s=round(rec["wall_s"], 1), load=round(os.getloadavg()[0], 1))
             print(json.dumps(row), flush=True)
             if save:  # after every run: a long series killed part-way keeps what it has
                 rows = [{"dt_us": k[0], "chi": k[1], "densities": v.tolist()} for k, v in dens.items()]
@@ -119,7 +117,7 @@ def main():
     ap.add_argument("--no-check", action="store_true", help="the main run only (no stated error)")
     a = ap.parse_args()
     warnings.simplefilter("ignore")
-    from hybrid_rg.devices.emulator.mps import _observables, _run, _to_tenpy, evolve_mps, sample_mps
+    from hybrid_rg.devices.emulator.mps import evolve_mps, sample_mps
     from hybrid_rg.devices.spec import load_device_spec
     from hybrid_rg.devices.validation import validate
 
@@ -147,19 +145,18 @@ def main():
     out["densities"] = [round(float(x), 4) for x in run.densities]
     print(json.dumps(out), flush=True)
     if a.reference_chi:
-        t, c = time.perf_counter(), time.process_time()
-        ref, _ = _run(p, run.dt_us, a.reference_chi, a.range, 1e-10)
-        d_ref, c_ref = _observables(_to_tenpy(ref))
+        ref = evolve_mps(p, dt_us=run.dt_us, chi=a.reference_chi, interaction_range=a.range, check=False)
+        rec = ref.runs[0]
         print(
             json.dumps(
                 {
                     "reference_chi": a.reference_chi,
                     "reference_max_bond": ref.max_bond,
-                    "reference_discarded": ref.discarded,
-                    "reference_s": time.perf_counter() - t,
-                    "reference_cpu_s": time.process_time() - c,
-                    "max_abs_d_density_vs_main": float(np.abs(d_ref - run.densities).max()),
-                    "max_abs_d_corr_vs_main": float(np.abs(c_ref - run.correlations).max()),
+                    "reference_discarded": ref.discarded_weight,
+                    "reference_s": rec["wall_s"],
+                    "reference_cpu_s": rec["cpu_s"],
+                    "max_abs_d_density_vs_main": float(np.abs(ref.densities - run.densities).max()),
+                    "max_abs_d_corr_vs_main": float(np.abs(ref.correlations - run.correlations).max()),
                 }
             ),
             flush=True,

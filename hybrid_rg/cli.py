@@ -15,8 +15,7 @@ import argparse
 import sys
 import time
 
-from .errors import HybridRGError, UnusableFile
-from .utils.cli_errors import fail as _fail
+from .errors import BadInput, HybridRGError, UnusableFile
 from .utils.cli_errors import user_input
 
 # Every --help ends with where the words are explained (the parsers of every subcommand are _Parsers).
@@ -272,7 +271,7 @@ def main(argv=None) -> int:
         with activity(f"hybrid-rg {args.command}"):  # a heartbeat line in logs while any command runs long
             return args.func(args)
     except KeyboardInterrupt:
-        return _fail("interrupted; nothing was written")
+        return _report(BadInput("interrupted; nothing was written"))  # one line, exit status 2
     except BrokenPipeError:  # output piped into `head` and closed: not an error of ours
         sys.stderr.close()
         return 0

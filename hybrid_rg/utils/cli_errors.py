@@ -8,7 +8,6 @@ of ours and keeps its traceback instead of posing as the user's mistake.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -23,8 +22,3 @@ def user_input() -> Iterator[None]:
         raise
     except ValueError as err:
         raise BadInput(str(err)) from err
-
-
-def fail(message: str) -> int:
-    print(f"hybrid-rg: error: {message}", file=sys.stderr)
-    return 2

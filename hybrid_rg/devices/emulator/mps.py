@@ -439,6 +439,8 @@ def _timed_run(runs: list, program, dt_us, chi, r, svd_min, site):
             "steps": steps,
             "max_bond": chain.max_bond,
             "discarded_weight": chain.discarded,
+            "gram_splits": chain.gram_splits,
+            "svd_splits": chain.svd_splits,
             "wall_s": round(time.perf_counter() - t, 2),
             "cpu_s": round(time.process_time() - c, 2),
         }
